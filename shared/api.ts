@@ -1,0 +1,333 @@
+// The one API between the renderer and the main-process core. Written once, checked by the compiler on both sides:
+// the Electron preload maps each method to ipcRenderer.invoke(CHANNELS[m], arg), the browser shell maps the same
+// interface onto a loopback WebSocket. Only plain data crosses (no class instances, no ical.js objects); every
+// method resolves to a Result envelope because IPC drops error details.
+
+import type { Result } from './errors';
+import type { MeetingDraft } from './itip/meeting';
+import type { ProcessingPolicy } from './itip/types';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Accounts and settings
+
+export type Security = 'tls' | 'starttls' | 'none';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  security: Security;
+  user: string;
+}
+
+export interface AccountInput {
+  /** Absent when adding. */
+  id?: string;
+  name: string;
+  /** The account's address; identities add aliases. */
+  email: string;
+  displayName?: string;
+  aliases: string[];
+  imap: ServerSettings;
+  smtp: ServerSettings;
+  /** Plain text only on the way in; never returned by the API. Omit on update to keep the stored one. */
+  password?: string;
+  /** Whether the provider files sent mail itself (Gmail, Outlook.com): then we do not APPEND to Sent. */
+  providerSavesSent?: boolean;
+}
+
+export interface AccountView {
+  id: string;
+  name: string;
+  email: string;
+  displayName: string | null;
+  aliases: string[];
+  imap: ServerSettings;
+  smtp: ServerSettings;
+  providerSavesSent: boolean;
+  hasPassword: boolean;
+}
+
+export interface ConnectionCheck {
+  imap: { ok: true } | { ok: false; code: string; message: string };
+  smtp: { ok: true } | { ok: false; code: string; message: string };
+}
+
+export interface Settings {
+  policy: ProcessingPolicy;
+  /** Invitations older than this many days are listed but not applied automatically. */
+  timeFrameDays: number;
+  /** Move processed invitation mails to this folder (null: leave them). */
+  processedFolder: string | null;
+  /** The user's time zone for display (IANA); null = the system's. */
+  timezone: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invitations and calendar
+
+export type InvitationBadge = 'needs-response' | 'accepted' | 'tentative' | 'declined' | 'updated' | 'cancelled' | 'outdated' | 'organizer' | 'needs-decision';
+
+export interface InvitationSummary {
+  uid: string;
+  summary: string;
+  organizer: string | null;
+  start: string | null;
+  end: string | null;
+  allDay: boolean;
+  badge: InvitationBadge;
+  /** My role in this meeting. */
+  role: 'organizer' | 'attendee' | 'personal';
+  /** Newest message time in the thread (ISO). */
+  lastActivity: string;
+  messageCount: number;
+  pendingCount: number;
+  /** Which account it belongs to (null: local, e.g. an opened file or an offline meeting). */
+  accountId: string | null;
+}
+
+export interface AttendeeView {
+  email: string;
+  cn: string | null;
+  partstat: string;
+  role: string;
+  comment: string | null;
+  isMe: boolean;
+}
+
+export interface ThreadMessageView {
+  key: string;
+  method: string | null;
+  from: string | null;
+  subject: string | null;
+  date: string | null;
+  action: string;
+  reason: string;
+}
+
+export interface PendingView {
+  id: string;
+  kind: 'counter' | 'party-crasher' | 'refresh' | 'declinecounter' | 'forwarded' | 'new-invitation';
+  from: string;
+  recurrenceId: string | null;
+  summary: string;
+  receivedAt: string;
+  /** For counters: the proposed times. */
+  proposedStart?: string | null;
+  proposedEnd?: string | null;
+  comment?: string | null;
+}
+
+export interface OccurrenceView {
+  uid: string;
+  recurrenceId: string | null;
+  start: string;
+  end: string;
+  summary: string | null;
+  status: string | null;
+  allDay: boolean;
+}
+
+export interface InvitationDetail {
+  uid: string;
+  summary: string;
+  /** Plain text; the renderer shows it as text (never as HTML). */
+  description: string | null;
+  location: string | null;
+  start: string | null;
+  end: string | null;
+  allDay: boolean;
+  /** The event's own zone (IANA) when it has one. */
+  timezone: string | null;
+  rrule: string | null;
+  sequence: number;
+  status: string | null;
+  cancelled: boolean;
+  role: 'organizer' | 'attendee' | 'personal';
+  organizer: { email: string; cn: string | null } | null;
+  attendees: AttendeeView[];
+  myAddress: string | null;
+  myPartstat: string | null;
+  badge: InvitationBadge;
+  /** The newest message in the thread is older than what is stored (stale): show it, offer no buttons. */
+  stale: boolean;
+  thread: ThreadMessageView[];
+  pending: PendingView[];
+  /** Other events of mine overlapping this one. */
+  conflicts: OccurrenceView[];
+  /** Upcoming occurrences of a recurring meeting (for per-occurrence answers and cancels). */
+  occurrences: OccurrenceView[];
+  accountId: string | null;
+}
+
+export type Partstat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
+
+export interface RespondRequest {
+  uid: string;
+  partstat: Partstat;
+  comment?: string;
+  /** One occurrence; absent: the whole series. */
+  recurrenceId?: string | null;
+}
+
+export interface ProposeRequest {
+  uid: string;
+  recurrenceId?: string | null;
+  /** Local wall time 'YYYY-MM-DDTHH:mm' in `timezone`. */
+  start: string;
+  end: string;
+  timezone: string;
+  comment?: string;
+}
+
+export interface QueuedOutcome {
+  /** Outbox message ids queued by the action (empty for a personal event). */
+  queued: string[];
+}
+
+export interface SaveMeetingOutcome extends QueuedOutcome {
+  uid: string;
+  sequence: number;
+}
+
+export interface CancelRequest {
+  uid: string;
+  recurrenceId?: string | null;
+  comment?: string;
+}
+
+export interface ResolvePendingRequest {
+  uid: string;
+  pendingId: string;
+  /** counter: accept|decline; party-crasher: add|ignore; refresh: send|ignore; others: dismiss. */
+  action: 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
+  comment?: string;
+}
+
+export interface OpenFileRequest {
+  name: string;
+  /** File bytes, base64. */
+  contentBase64: string;
+}
+
+export interface OpenFileOutcome {
+  /** Set when the file held an invitation or event that is now shown (and stored) under this UID. */
+  uid: string | null;
+  action: string;
+  reason: string;
+  problems: { code: string; severity: 'error' | 'warning'; message: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Status and outbox
+
+export interface AccountStatus {
+  accountId: string;
+  email: string;
+  online: boolean;
+  state: 'idle' | 'connecting' | 'syncing' | 'offline' | 'error';
+  /** Initial sync progress. */
+  progress: { done: number; total: number } | null;
+  lastSync: string | null;
+  lastError: { code: string; message: string } | null;
+}
+
+export interface OutboxItemView {
+  id: string;
+  accountId: string | null;
+  method: string;
+  uid: string;
+  subject: string;
+  to: string[];
+  state: 'queued' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface AppStatus {
+  accounts: AccountStatus[];
+  outbox: { queued: number; failed: number };
+  shell: 'electron' | 'browser';
+}
+
+export type AppEvent =
+  | { type: 'invitations-changed' }
+  | { type: 'calendar-changed' }
+  | { type: 'status-changed'; status: AppStatus }
+  | { type: 'outbox-changed' }
+  | { type: 'new-invitation'; uid: string; summary: string; from: string | null };
+
+// ---------------------------------------------------------------------------------------------------------------
+// The interface
+
+export interface ConveneApi {
+  getStatus(): Promise<Result<AppStatus>>;
+
+  listAccounts(): Promise<Result<AccountView[]>>;
+  saveAccount(input: AccountInput): Promise<Result<AccountView>>;
+  removeAccount(req: { id: string }): Promise<Result<true>>;
+  testConnection(input: AccountInput): Promise<Result<ConnectionCheck>>;
+  syncNow(): Promise<Result<true>>;
+
+  getSettings(): Promise<Result<Settings>>;
+  saveSettings(settings: Settings): Promise<Result<Settings>>;
+
+  listInvitations(): Promise<Result<InvitationSummary[]>>;
+  getInvitation(req: { uid: string }): Promise<Result<InvitationDetail>>;
+  respond(req: RespondRequest): Promise<Result<QueuedOutcome>>;
+  proposeNewTime(req: ProposeRequest): Promise<Result<QueuedOutcome>>;
+  removeFromCalendar(req: { uid: string }): Promise<Result<true>>;
+
+  listAgenda(req: { from: string; to: string }): Promise<Result<OccurrenceView[]>>;
+  saveMeeting(draft: MeetingDraft): Promise<Result<SaveMeetingOutcome>>;
+  getMeetingDraft(req: { uid: string }): Promise<Result<MeetingDraft>>;
+  cancelMeeting(req: CancelRequest): Promise<Result<QueuedOutcome>>;
+  resolvePending(req: ResolvePendingRequest): Promise<Result<QueuedOutcome>>;
+  suggestAddresses(req: { prefix: string }): Promise<Result<string[]>>;
+
+  listOutbox(): Promise<Result<OutboxItemView[]>>;
+  retryOutbox(req: { id: string }): Promise<Result<true>>;
+
+  openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
+
+  /** Subscribes to core events; returns the unsubscribe function. */
+  onEvent(cb: (e: AppEvent) => void): () => void;
+}
+
+/** Request/response methods (everything but the event subscription). */
+export type ApiMethod = Exclude<keyof ConveneApi, 'onEvent'>;
+
+export const CHANNELS: { readonly [K in ApiMethod]: string } = {
+  getStatus: 'status:get',
+  listAccounts: 'accounts:list',
+  saveAccount: 'accounts:save',
+  removeAccount: 'accounts:remove',
+  testConnection: 'accounts:test',
+  syncNow: 'sync:now',
+  getSettings: 'settings:get',
+  saveSettings: 'settings:save',
+  listInvitations: 'invitations:list',
+  getInvitation: 'invitations:get',
+  respond: 'invitations:respond',
+  proposeNewTime: 'invitations:propose',
+  removeFromCalendar: 'invitations:remove',
+  listAgenda: 'calendar:agenda',
+  saveMeeting: 'meetings:save',
+  getMeetingDraft: 'meetings:draft',
+  cancelMeeting: 'meetings:cancel',
+  resolvePending: 'meetings:resolve',
+  suggestAddresses: 'contacts:suggest',
+  listOutbox: 'outbox:list',
+  retryOutbox: 'outbox:retry',
+  openFile: 'files:open',
+};
+
+export const EVENT_CHANNEL = 'core:event';
+
+export const API_METHODS = Object.keys(CHANNELS) as ApiMethod[];
+
+/** The argument type of each method, for the argument validators at the IPC edge. */
+export type ApiArg<M extends ApiMethod> = Parameters<ConveneApi[M]>[0];
+export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<ConveneApi[M]>> extends Result<infer T> ? T : never;
