@@ -1,0 +1,398 @@
+// A small, synchronous, never-throwing MIME reader (RFC 2045/2046/5322) for incoming mail. Written here rather than
+// on mailparser's stream pipeline because the engine must stay pure (no Node streams or Buffers in shared/) and
+// because the part numbers must be IMAP BODYSTRUCTURE numbers (RFC 3501 §6.4.5), which mailparser does not expose.
+// Charsets are decoded with the WHATWG TextDecoder (ICU), which knows the labels mail uses (windows-1252, iso-8859-x,
+// shift_jis, gb18030, koi8-r...).
+
+import type { MailEnvelope, MimeNode } from './types';
+
+export interface MailMessage {
+  envelope: MailEnvelope;
+  tree: MimeNode;
+  /** The decoded (transfer-encoding removed) body of a leaf part, by IMAP part path; null for multiparts/unknown. */
+  bodyOf(path: string): Uint8Array | null;
+  /** The first text/plain and text/html bodies of the message itself (not of forwarded messages), decoded. */
+  text: string | null;
+  html: string | null;
+}
+
+/** Guards against hostile nesting and part bombs: past these the tree is cut short, never an exception. */
+const MAX_DEPTH = 40;
+const MAX_NODES = 5000;
+
+interface Leaf {
+  src: string;
+  start: number;
+  end: number;
+  encoding: string | null;
+}
+
+interface Ctx {
+  leaves: Map<string, Leaf>;
+  nodes: number;
+  text: string | null;
+  html: string | null;
+}
+
+export async function readMime(raw: Uint8Array | string): Promise<MailMessage> {
+  return readMimeSync(raw);
+}
+
+export function readMimeSync(raw: Uint8Array | string): MailMessage {
+  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw instanceof Uint8Array ? raw : new Uint8Array(0);
+  const src = bytesToBinary(bytes);
+  const ctx: Ctx = { leaves: new Map(), nodes: 0, text: null, html: null };
+  let tree: MimeNode;
+  let headers: Headers = new Map();
+  try {
+    const parsed = parseEntity(src, 0, src.length, null, 0, false, ctx);
+    tree = parsed.node;
+    headers = parsed.headers;
+  } catch {
+    // Defensive: parseEntity is written not to throw, but a tree must always come back.
+    tree = { path: '1', contentType: 'text/plain', params: {}, disposition: null, filename: null, encoding: null, size: bytes.length, children: [] };
+  }
+  const envelope = envelopeOf(headers);
+  return {
+    envelope,
+    tree,
+    bodyOf: (path: string) => {
+      const leaf = ctx.leaves.get(path);
+      return leaf ? decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding) : null;
+    },
+    text: ctx.text,
+    html: ctx.html,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Byte helpers
+
+/** Uint8Array → a string with one char per byte (0-255), so indexes are byte offsets. */
+export function bytesToBinary(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
+  }
+  return out;
+}
+
+function binaryToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+/** Removes a Content-Transfer-Encoding (RFC 2045 §6). Unknown encodings pass through as they are. */
+export function decodeTransfer(body: string, encoding: string | null): Uint8Array {
+  const enc = (encoding ?? '').toLowerCase().trim();
+  if (enc === 'base64') {
+    let clean = body.replace(/[^A-Za-z0-9+/]/g, '');
+    clean = clean.slice(0, clean.length - (clean.length % 4 === 1 ? 1 : 0));
+    while (clean.length % 4 !== 0) clean += '=';
+    try {
+      return binaryToBytes(atob(clean));
+    } catch {
+      return binaryToBytes(body);
+    }
+  }
+  if (enc === 'quoted-printable') {
+    // RFC 2045 §6.7: '=' CRLF is a soft break; '=XX' a byte; a stray '=' is kept (rule 1, robustness note).
+    const s = body.replace(/=[ \t]*\r?\n/g, '');
+    const out: number[] = [];
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+        out.push(parseInt(s.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else out.push(c & 0xff);
+    }
+    return Uint8Array.from(out);
+  }
+  return binaryToBytes(body);
+}
+
+/**
+ * Decodes text bytes by charset. With no charset (or a UTF-8 one that lies), invalid UTF-8 falls back to
+ * windows-1252 — the usual real-world meaning of "latin1" — and says so with `notUtf8`.
+ */
+export function decodeCharset(bytes: Uint8Array, charset: string | null): { text: string; notUtf8: boolean } {
+  const cs = (charset ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
+  if (cs && !/^(utf-?8|us-ascii|ascii)$/.test(cs)) {
+    try {
+      return { text: new TextDecoder(cs).decode(bytes), notUtf8: false };
+    } catch {
+      // unknown label: fall through to the UTF-8 attempt
+    }
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), notUtf8: false };
+  } catch {
+    return { text: new TextDecoder('windows-1252').decode(bytes), notUtf8: true };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Headers
+
+type Headers = Map<string, string[]>;
+
+function parseHeaders(block: string): Headers {
+  const h: Headers = new Map();
+  const lines = block.split(/\r?\n/);
+  const unfolded: string[] = [];
+  for (const l of lines) {
+    if (/^[ \t]/.test(l) && unfolded.length > 0) unfolded[unfolded.length - 1] += ' ' + l.trim();
+    else if (l.trim() !== '') unfolded.push(l);
+  }
+  for (const l of unfolded) {
+    const i = l.indexOf(':');
+    if (i <= 0) continue;
+    const name = l.slice(0, i).trim().toLowerCase();
+    const list = h.get(name) ?? [];
+    list.push(l.slice(i + 1).trim());
+    h.set(name, list);
+  }
+  return h;
+}
+
+const first = (h: Headers, name: string): string | null => h.get(name)?.[0] ?? null;
+
+/** Decodes RFC 2047 encoded words in a header (header bytes are read as UTF-8 when they are raw 8-bit). */
+export function decodeWords(value: string): string {
+  const raw = decodeCharset(binaryToBytes(value), null).text;
+  return raw
+    .replace(/(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)/g, '$1') // §6.2: space between words
+    .replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g, (all, cs: string, enc: string, text: string) => {
+      try {
+        const bytes =
+          enc.toUpperCase() === 'B'
+            ? decodeTransfer(text, 'base64')
+            : decodeTransfer(text.replace(/_/g, ' '), 'quoted-printable');
+        return decodeCharset(bytes, cs.replace(/\*.*$/, '')).text;
+      } catch {
+        return all;
+      }
+    });
+}
+
+/** 'text/calendar; method=REQUEST; charset="utf-8"' → value and parameters (with RFC 2231 continuations). */
+export function parseHeaderValue(v: string): { value: string; params: Record<string, string> } {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '"' && v[i - 1] !== '\\') quoted = !quoted;
+    if (c === ';' && !quoted) {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  const value = (parts.shift() ?? '').trim().toLowerCase();
+  const params: Record<string, string> = {};
+  const continued: Record<string, { idx: number; text: string; enc: boolean }[]> = {};
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) continue;
+    const key = p.slice(0, eq).trim().toLowerCase();
+    let val = p.slice(eq + 1).trim();
+    if (val.startsWith('"')) val = val.slice(1, val.endsWith('"') && val.length > 1 ? -1 : undefined).replace(/\\(.)/g, '$1');
+    const m = /^([^*]+)\*(?:(\d+)\*?|)$/.exec(key);
+    if (m && key.includes('*')) {
+      const name = m[1]!;
+      (continued[name] ??= []).push({ idx: m[2] ? Number(m[2]) : 0, text: val, enc: key.endsWith('*') });
+    } else params[key] = decodeWords(val);
+  }
+  for (const [name, pieces] of Object.entries(continued)) {
+    pieces.sort((a, b) => a.idx - b.idx);
+    let charset: string | null = null;
+    let bin = '';
+    for (const [i, piece] of pieces.entries()) {
+      let t = piece.text;
+      if (piece.enc && i === 0) {
+        // RFC 2231 §4: charset'language'percent-encoded
+        const m = /^([^']*)'[^']*'(.*)$/.exec(t);
+        if (m) {
+          charset = m[1] || null;
+          t = m[2] ?? '';
+        }
+      }
+      bin += piece.enc ? t.replace(/%([0-9A-Fa-f]{2})/g, (_a, h: string) => String.fromCharCode(parseInt(h, 16))) : t;
+    }
+    params[name] = decodeCharset(binaryToBytes(bin), charset).text;
+  }
+  return { value, params };
+}
+
+function addressesOf(v: string | null): string[] {
+  if (!v) return [];
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let angle = 0;
+  const flush = () => {
+    const a = /<([^>]*)>/.exec(cur)?.[1] ?? /[^\s<>"(),:;]+@[^\s<>"(),:;]+/.exec(cur.replace(/\([^)]*\)/g, ''))?.[0];
+    if (a && a.includes('@')) out.push(a.trim().replace(/^mailto:/i, '').toLowerCase());
+    cur = '';
+  };
+  for (const c of v) {
+    if (c === '"') quoted = !quoted;
+    if (!quoted && c === '<') angle++;
+    if (!quoted && c === '>') angle = Math.max(0, angle - 1);
+    if (c === ',' && !quoted && angle === 0) flush();
+    else cur += c;
+  }
+  flush();
+  return out;
+}
+
+function envelopeOf(h: Headers): MailEnvelope {
+  const dateRaw = first(h, 'date');
+  const d = dateRaw ? new Date(dateRaw) : null;
+  const subject = first(h, 'subject');
+  return {
+    from: addressesOf(first(h, 'from'))[0] ?? null,
+    sender: addressesOf(first(h, 'sender'))[0] ?? null,
+    to: (h.get('to') ?? []).flatMap(addressesOf),
+    cc: (h.get('cc') ?? []).flatMap(addressesOf),
+    subject: subject === null ? null : decodeWords(subject),
+    messageId: first(h, 'message-id')?.trim() || null,
+    date: d && !Number.isNaN(d.getTime()) ? d.toISOString() : dateRaw,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entities
+
+function parseEntity(
+  src: string,
+  start: number,
+  end: number,
+  path: string | null,
+  depth: number,
+  inMessage: boolean,
+  ctx: Ctx,
+): { node: MimeNode; headers: Headers } {
+  ctx.nodes++;
+  // Header/body separator: the first empty line (RFC 5322 §2.1). An entity starting with an empty line has none.
+  let headerEnd: number;
+  let bodyStart: number;
+  const lead = /^\r?\n/.exec(src.slice(start, start + 2));
+  if (lead) {
+    headerEnd = start;
+    bodyStart = start + lead[0].length;
+  } else {
+    const re = /\r?\n\r?\n/g;
+    re.lastIndex = start;
+    const m = re.exec(src);
+    if (m && m.index < end) {
+      headerEnd = m.index;
+      bodyStart = Math.min(end, m.index + m[0].length);
+    } else {
+      headerEnd = end;
+      bodyStart = end;
+    }
+  }
+  const headers = parseHeaders(src.slice(start, headerEnd));
+  const ct = parseHeaderValue(first(headers, 'content-type') ?? 'text/plain');
+  let contentType = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(ct.value) ? ct.value : 'text/plain';
+  if (!first(headers, 'content-type')) contentType = 'text/plain';
+  const cd = parseHeaderValue(first(headers, 'content-disposition') ?? '');
+  const disposition = cd.value === 'inline' || cd.value === 'attachment' ? cd.value : null;
+  const encoding = first(headers, 'content-transfer-encoding')?.trim().toLowerCase() || null;
+  const filename = cd.params.filename || ct.params.name || null;
+  const isMultipart = contentType.startsWith('multipart/');
+  const myPath = path ?? (isMultipart ? '' : '1');
+  const node: MimeNode = {
+    path: myPath,
+    contentType,
+    params: ct.params,
+    disposition,
+    filename,
+    encoding,
+    size: end - bodyStart,
+    children: [],
+  };
+  const tooDeep = depth >= MAX_DEPTH || ctx.nodes >= MAX_NODES;
+  if (isMultipart && ct.params.boundary && !tooDeep) {
+    const ranges = splitMultipart(src, bodyStart, end, ct.params.boundary);
+    ranges.forEach(([s, e], i) => {
+      if (ctx.nodes >= MAX_NODES) return;
+      const childPath = myPath ? `${myPath}.${i + 1}` : `${i + 1}`;
+      node.children.push(parseEntity(src, s, e, childPath, depth + 1, inMessage, ctx).node);
+    });
+    return { node, headers };
+  }
+  if (isMultipart) return { node, headers };
+  ctx.leaves.set(myPath, { src, start: bodyStart, end, encoding });
+  if ((contentType === 'message/rfc822' || contentType === 'message/global') && !tooDeep) {
+    // RFC 3501 §6.4.5: the encapsulated message's parts continue the numbering (P.1, P.2...); a single-part inner
+    // message's body is P.1, an inner multipart has no number of its own.
+    let inner = src;
+    let s = bodyStart;
+    let e = end;
+    if (encoding === 'base64' || encoding === 'quoted-printable') {
+      inner = bytesToBinary(decodeTransfer(src.slice(bodyStart, end), encoding));
+      s = 0;
+      e = inner.length;
+    }
+    const probe = parseHeaderValue(firstHeaderIn(inner, s, e, 'content-type') ?? 'text/plain');
+    const innerPath = probe.value.startsWith('multipart/') && probe.params.boundary ? myPath : `${myPath}.1`;
+    node.message = parseEntity(inner, s, e, innerPath, depth + 1, true, ctx).node;
+    return { node, headers };
+  }
+  if (!inMessage && disposition !== 'attachment' && (contentType === 'text/plain' || contentType === 'text/html')) {
+    const text = decodeCharset(decodeTransfer(src.slice(bodyStart, end), encoding), ct.params.charset ?? null).text;
+    if (contentType === 'text/plain') ctx.text ??= text;
+    else ctx.html ??= text;
+  }
+  return { node, headers };
+}
+
+function firstHeaderIn(src: string, start: number, end: number, name: string): string | null {
+  const m = /\r?\n\r?\n/.exec(src.slice(start, Math.min(end, start + 65536)));
+  const block = src.slice(start, m ? start + m.index : Math.min(end, start + 65536));
+  return first(parseHeaders(block), name);
+}
+
+/** Body ranges between `--boundary` delimiter lines (RFC 2046 §5.1.1); preamble and epilogue dropped. */
+function splitMultipart(src: string, start: number, end: number, boundary: string): [number, number][] {
+  const delim = `--${boundary}`;
+  const marks: { lineStart: number; after: number; close: boolean }[] = [];
+  let i = start;
+  while (i < end) {
+    const at = src.indexOf(delim, i);
+    if (at < 0 || at >= end) break;
+    const atLineStart = at === start || src[at - 1] === '\n';
+    if (atLineStart) {
+      let j = at + delim.length;
+      const close = src.startsWith('--', j);
+      if (close) j += 2;
+      // Transport padding (RFC 2046 §5.1.1) then end of line.
+      while (j < end && (src[j] === ' ' || src[j] === '\t')) j++;
+      if (j >= end || src[j] === '\r' || src[j] === '\n') {
+        let after = j;
+        if (src[after] === '\r') after++;
+        if (src[after] === '\n') after++;
+        let lineStart = at;
+        if (lineStart > start && src[lineStart - 1] === '\n') lineStart--;
+        if (lineStart > start && src[lineStart - 1] === '\r') lineStart--;
+        marks.push({ lineStart, after, close });
+        if (close) break;
+        i = after;
+        continue;
+      }
+    }
+    i = at + delim.length;
+  }
+  const ranges: [number, number][] = [];
+  for (let k = 0; k < marks.length; k++) {
+    const m = marks[k]!;
+    if (m.close) break;
+    const next = marks[k + 1];
+    ranges.push([m.after, next ? Math.max(m.after, next.lineStart) : end]);
+  }
+  return ranges;
+}
