@@ -1,0 +1,725 @@
+// The iTIP engine's decision: one incoming message + the stored copy of its event → what to do (Decision), and the
+// complete next stored state when the calendar changes. After sabre/vobject's ITip\Broker, minus its in-place
+// mutation, plus the SEQUENCE/DTSTAMP ordering RFC 5546 §2.1.5 requires. Pure: time and identities come in `ctx`.
+//
+// Choices (see also the rule comments below):
+//  - Authority: with an envelope, updates and CANCELs must come from the ORGANIZER or its SENT-BY *as stored* (a
+//    SENT-BY written into the incoming message is not trusted for an existing event: anyone could add one). Without
+//    an envelope (a bare .ics file the user opened) the sender check is skipped.
+//  - A REQUEST/PUBLISH/CANCEL that changes the ORGANIZER of a stored event is rejected as forged (RFC 5546 §3.2.2.4
+//    allows a new organizer, but nothing in the message proves the old one agreed; the user can import it by hand).
+//  - REPLY for an unknown UID: rejected ('unknown-uid'): nothing to update, and the organizer's copy is ours, so an
+//    unknown UID means the event was deleted here (or never organized here).
+//  - CANCEL for an unknown UID: 'cancelled' with a tombstone (master = the CANCEL, cancelled: true), so a REQUEST of
+//    the same or an older SEQUENCE delivered late (mail is not ordered) is recognised as stale instead of resurrecting
+//    the meeting.
+//  - ADD for an unknown UID: needs-decision 'refresh-needed' (RFC 5546 §3.2.4: the recipient SHOULD send a REFRESH);
+//    no state is stored, the caller offers to send the REFRESH.
+//  - PUBLISH: stored with role 'personal' (no attendees, nobody to answer; RFC 5546 §3.2.1), or 'organizer' when the
+//    ORGANIZER is one of my addresses. Policy applies as for invitations.
+//  - COUNTER/REFRESH: pending items on the organizer's copy; DECLINECOUNTER: a pending item on the attendee's copy (so
+//    the UI shows it), no calendar change.
+
+import { assertNever } from '../errors';
+import { isMine, normalizeAddress, sameAddress } from './address';
+import type { Decision, DecideContext, EventData, ItipMessage, PendingItem, Problem, ReplyRecord, StoredEvent } from './types';
+import {
+  actsForOrganizer,
+  addPending,
+  compareRevision,
+  componentFor,
+  deriveOccurrence,
+  findAttendee,
+  findReply,
+  isSignificantChange,
+  myAttendee,
+  normalisedStart,
+  pendingId,
+  storedOrganizer,
+  upsertOverride,
+  upsertReply,
+  withAttendee,
+  withoutAttendees,
+  withRdate,
+  withRevisionAndStatus,
+} from './event-state';
+import { replyingAttendee, senderAddresses } from './validate';
+
+export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  try {
+    const bad = checkShape(msg);
+    if (bad) return bad;
+    switch (msg.method) {
+      case 'REQUEST':
+        return decideRequest(msg, stored, ctx);
+      case 'PUBLISH':
+        return decidePublish(msg, stored, ctx);
+      case 'REPLY':
+        return decideReply(msg, stored, ctx);
+      case 'CANCEL':
+        return decideCancel(msg, stored, ctx);
+      case 'ADD':
+        return decideAdd(msg, stored, ctx);
+      case 'COUNTER':
+      case 'REFRESH':
+        return decideToOrganizer(msg, stored, ctx);
+      case 'DECLINECOUNTER':
+        return decideDeclineCounter(msg, stored, ctx);
+      default:
+        return assertNever(msg.method);
+    }
+  } catch (err) {
+    // Bad input never throws out of the engine (a bug still shows, as a rejected decision with the message).
+    return {
+      action: 'rejected',
+      uid: firstUid(msg),
+      reason: `internal error while deciding: ${err instanceof Error ? err.message : String(err)}`,
+      detail: 'internal-error',
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared pieces
+
+function firstUid(msg: ItipMessage): string | null {
+  return msg?.calendar?.components?.find((c) => c.uid)?.uid ?? null;
+}
+
+/** Scheduling components (VFREEBUSY is not scheduled here). */
+function comps(msg: ItipMessage): EventData[] {
+  return msg.calendar.components.filter((c) => c.component !== 'VFREEBUSY');
+}
+
+function reject(uid: string | null, reason: string, detail: string, problems?: Problem[]): Decision {
+  return { action: 'rejected', uid, reason, detail, ...(problems ? { problems } : {}) };
+}
+
+/** Messages no rule can act on: no components, no UID, mixed UIDs, free/busy. */
+function checkShape(msg: ItipMessage): Decision | null {
+  const all = msg.calendar.components;
+  const uid = firstUid(msg);
+  if (all.length > 0 && all.every((c) => c.component === 'VFREEBUSY')) {
+    return reject(uid, `VFREEBUSY ${msg.method}: free/busy requests are not handled`, 'unsupported-component');
+  }
+  const cs = comps(msg);
+  if (cs.length === 0) return reject(null, `METHOD:${msg.method} without an event or task`, 'no-components');
+  if (cs.some((c) => !c.uid)) return reject(uid, 'a component has no UID (RFC 5546 §3: UID 1)', 'missing-uid');
+  if (new Set(cs.map((c) => c.uid)).size > 1) {
+    return reject(uid, 'components with different UIDs in one message (RFC 5546 §3.2.2)', 'multiple-uids');
+  }
+  return null;
+}
+
+/** The component that carries the message's revision: the master when present, else the first override. */
+function lead(msg: ItipMessage): EventData {
+  const cs = comps(msg);
+  return cs.find((c) => c.recurrenceId === null) ?? cs[0]!;
+}
+
+function masterOf(msg: ItipMessage): EventData | undefined {
+  return comps(msg).find((c) => c.recurrenceId === null);
+}
+
+function overridesOf(msg: ItipMessage): EventData[] {
+  return comps(msg).filter((c) => c.recurrenceId !== null);
+}
+
+function hasEnvelope(msg: ItipMessage): boolean {
+  return senderAddresses(msg).length > 0;
+}
+
+/** RFC 6047 §3: the mail sender must be the organizer (or SENT-BY). True when there is no envelope to check. */
+function fromOrganizer(msg: ItipMessage, organizer: EventData['organizer']): boolean {
+  const senders = senderAddresses(msg);
+  if (senders.length === 0) return true;
+  return senders.some((s) => actsForOrganizer(s, organizer));
+}
+
+/** The sending address used in pending items and ids: the envelope sender, else who the message speaks for. */
+function senderOf(msg: ItipMessage, fallback: string | null | undefined): string {
+  return senderAddresses(msg)[0] ?? normalizeAddress(fallback) ?? '';
+}
+
+function calendarSummary(msg: ItipMessage): string {
+  return lead(msg).summary ?? comps(msg).find((c) => c.summary)?.summary ?? '';
+}
+
+/** The whole incoming calendar as text, kept on pending items so the decision can be applied later. */
+function messageText(msg: ItipMessage): string {
+  const body = msg.calendar.components.map((c) => c.ics.trim()).join('\r\n');
+  return `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:${msg.method}\r\n${msg.calendar.vtimezones.map((v) => v.trim()).join('\r\n')}${
+    msg.calendar.vtimezones.length ? '\r\n' : ''
+  }${body}\r\nEND:VCALENDAR\r\n`;
+}
+
+function emptyStored(uid: string, role: StoredEvent['role'], ctx: DecideContext): StoredEvent {
+  return {
+    uid,
+    role,
+    master: null,
+    overrides: [],
+    vtimezones: [],
+    replies: [],
+    pending: [],
+    cancelled: false,
+    myAddress: null,
+    updatedAt: ctx.now,
+  };
+}
+
+function mergeTimezones(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+/**
+ * Adds a pending item (needs-decision). Idempotent: the id is derived from uid+method+sender+dtstamp, so the same
+ * message processed twice is a 'duplicate'.
+ */
+function pendingDecision(
+  msg: ItipMessage,
+  stored: StoredEvent | undefined,
+  ctx: DecideContext,
+  kind: PendingItem['kind'],
+  from: string,
+  reason: string,
+  detail: string,
+  base?: StoredEvent,
+): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  const item: PendingItem = {
+    id: pendingId(uid, msg.method, from, l.dtstamp, l.recurrenceId),
+    kind,
+    from: normalizeAddress(from),
+    recurrenceId: l.recurrenceId,
+    ics: messageText(msg),
+    receivedAt: ctx.now,
+    summary: calendarSummary(msg),
+  };
+  const current = base ?? stored ?? { ...emptyStored(uid, 'attendee', ctx), vtimezones: [...msg.calendar.vtimezones] };
+  if (current.pending.some((p) => p.id === item.id)) {
+    return { action: 'duplicate', uid, reason: `already waiting for a decision: ${reason}`, detail };
+  }
+  return {
+    action: 'needs-decision',
+    uid,
+    reason,
+    detail,
+    next: { ...current, pending: addPending(current.pending, item), updatedAt: ctx.now },
+  };
+}
+
+/** Which of my addresses the message lists as attendee (any component). */
+function myAddressIn(components: readonly EventData[], me: readonly string[]): string | null {
+  for (const c of components) {
+    const a = myAttendee(c, me);
+    if (a) return a.email;
+  }
+  return null;
+}
+
+function policyAllowsNew(org: EventData['organizer'], ctx: DecideContext): boolean {
+  switch (ctx.policy) {
+    case 'always':
+      return true;
+    case 'known':
+      return !!org && ctx.knownContacts.some((k) => sameAddress(k, org.email) || sameAddress(k, org.sentBy));
+    case 'never':
+      return false;
+    default:
+      return assertNever(ctx.policy);
+  }
+}
+
+/**
+ * Staleness of an organizer message against the stored copy (RFC 5546 §2.1.5). Compares the message's lead
+ * component with the stored component of the same RECURRENCE-ID; a new override (none stored yet) is compared with
+ * the master by SEQUENCE only (an instance change sent with an older SEQUENCE than the series is out of date, but
+ * its DTSTAMP says nothing about the master's).
+ */
+function revisionCheck(msg: ItipMessage, stored: StoredEvent): 'newer' | 'same' | 'older' {
+  const l = lead(msg);
+  const same = componentFor(stored, l.recurrenceId);
+  if (same) {
+    const c = compareRevision(l, same);
+    return c > 0 ? 'newer' : c < 0 ? 'older' : 'same';
+  }
+  const m = stored.master;
+  if (m && l.recurrenceId !== null && l.sequence < m.sequence) return 'older';
+  return 'newer';
+}
+
+function staleOrDuplicate(uid: string, rev: 'same' | 'older', what: string): Decision {
+  return rev === 'same'
+    ? { action: 'duplicate', uid, reason: `${what} already applied (same SEQUENCE and DTSTAMP)`, detail: 'duplicate' }
+    : { action: 'stale', uid, reason: `${what} is older than the stored version (RFC 5546 §2.1.5)`, detail: 'older' };
+}
+
+/** Common guard for organizer methods against a stored event: sender and organizer identity. */
+function organizerGuard(msg: ItipMessage, stored: StoredEvent): Decision | null {
+  const uid = stored.uid;
+  const have = storedOrganizer(stored);
+  const claimed = lead(msg).organizer;
+  if (have && claimed && !sameAddress(have.email, claimed.email)) {
+    return reject(uid, `${msg.method} changes the organizer from ${have.email} to ${claimed.email}: not applied`, 'organizer-changed');
+  }
+  if (!fromOrganizer(msg, have ?? claimed)) {
+    return reject(
+      uid,
+      `${msg.method} sent by ${senderAddresses(msg).join(' / ')}, who is not the organizer ${(have ?? claimed)?.email ?? '(none)'} or its SENT-BY`,
+      'not-organizer',
+    );
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// REQUEST (RFC 5546 §3.2.2)
+
+function decideRequest(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  const organizer = l.organizer;
+  if (!organizer) return reject(uid, 'REQUEST without ORGANIZER: nobody to answer (RFC 5546 §3.2.2)', 'missing-organizer');
+
+  // My own event (sent from another client, or copied to me): keep the organizer's copy in step.
+  if (isMine(organizer.email, ctx.me)) return applyOrganizerCopy(msg, stored, ctx);
+
+  if (stored) {
+    const guard = organizerGuard(msg, stored);
+    if (guard) return guard;
+    const rev = revisionCheck(msg, stored);
+    if (rev !== 'newer') return staleOrDuplicate(uid, rev, 'REQUEST');
+  }
+
+  // RFC 5546 §3.2.2.6: a REQUEST that does not list me was forwarded; the organizer must add me (I may REPLY).
+  const mine = myAddressIn(comps(msg), ctx.me);
+  if (!mine) {
+    return pendingDecision(msg, stored, ctx, 'forwarded', senderOf(msg, organizer.email), 'invitation forwarded to me: I am not an attendee', 'forwarded');
+  }
+  if (!stored && !fromOrganizer(msg, organizer)) {
+    // A new invitation relayed by someone else (a list, an assistant without SENT-BY): ask rather than trust.
+    return pendingDecision(
+      msg,
+      stored,
+      ctx,
+      'forwarded',
+      senderOf(msg, organizer.email),
+      `invitation from ${organizer.email} sent by ${senderAddresses(msg).join(' / ')}`,
+      'forwarded',
+    );
+  }
+
+  if (!stored) {
+    if (!policyAllowsNew(organizer, ctx)) {
+      return pendingDecision(msg, stored, ctx, 'new-invitation', senderOf(msg, organizer.email), `new invitation held by policy '${ctx.policy}'`, 'policy');
+    }
+    const next: StoredEvent = {
+      ...emptyStored(uid, 'attendee', ctx),
+      master: masterOf(msg) ?? null,
+      overrides: overridesOf(msg).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []),
+      vtimezones: [...msg.calendar.vtimezones],
+      myAddress: mine,
+    };
+    return { action: 'created', uid, reason: `new invitation from ${organizer.email}`, detail: 'invitation', next };
+  }
+
+  if (ctx.policy === 'never') {
+    return pendingDecision(msg, stored, ctx, 'new-invitation', senderOf(msg, organizer.email), "update held by policy 'never'", 'policy');
+  }
+  return applyAttendeeUpdate(msg, stored, ctx, mine);
+}
+
+/**
+ * Applies a newer REQUEST to the attendee's copy. With a master, the message describes the whole series and replaces
+ * it (overrides included, RFC 5546 §3.2.2: "multiple VEVENT components are needed to express the entire series");
+ * with only RECURRENCE-ID components, just those occurrences change. My PARTSTAT survives a non-significant change
+ * and returns to NEEDS-ACTION on a reschedule (RFC 5546 §3.2.2.1, §2.1.4).
+ */
+function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideContext, mine: string): Decision {
+  const uid = stored.uid;
+  const m = masterOf(msg);
+  let replies = stored.replies;
+  let rescheduled = false;
+
+  const carryAnswer = (incoming: EventData): EventData => {
+    const before = componentFor(stored, incoming.recurrenceId) ?? (incoming.recurrenceId ? stored.master : null);
+    const meNow = myAttendee(incoming, ctx.me);
+    if (!before || !meNow) return incoming;
+    if (isSignificantChange(before, incoming)) {
+      rescheduled = true;
+      // My earlier answers for this component no longer hold: a master reschedule voids them all.
+      replies = replies.filter(
+        (r) => !(isMine(r.email, ctx.me) && (incoming.recurrenceId === null || r.recurrenceId === incoming.recurrenceId)),
+      );
+      return meNow.partstat === 'NEEDS-ACTION' ? incoming : withAttendee(incoming, meNow.email, { partstat: 'NEEDS-ACTION' });
+    }
+    const mineBefore = myAttendee(before, ctx.me);
+    if (mineBefore && mineBefore.partstat !== meNow.partstat) {
+      return withAttendee(incoming, meNow.email, { partstat: String(mineBefore.partstat) });
+    }
+    return incoming;
+  };
+
+  let master = stored.master;
+  let overrides = stored.overrides;
+  if (m) {
+    master = carryAnswer(m);
+    overrides = overridesOf(msg).map(carryAnswer).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []);
+  } else {
+    for (const o of overridesOf(msg)) overrides = upsertOverride(overrides, carryAnswer(o));
+  }
+  const next: StoredEvent = {
+    ...stored,
+    master,
+    overrides,
+    replies,
+    // A newer REQUEST after a CANCEL reinstates the event (the organizer re-invited).
+    cancelled: m ? false : stored.cancelled,
+    vtimezones: mergeTimezones(stored.vtimezones, msg.calendar.vtimezones),
+    myAddress: stored.myAddress ?? mine,
+    updatedAt: ctx.now,
+  };
+  const scope = m ? 'event' : `occurrence ${overridesOf(msg).map((o) => o.recurrenceId).join(', ')}`;
+  return rescheduled
+    ? { action: 'updated', uid, reason: `${scope} rescheduled: my answer is needed again`, detail: 'rescheduled', next }
+    : { action: 'updated', uid, reason: `${scope} updated; my answer stands`, detail: 'details', next };
+}
+
+/** The organizer's own copy, from a REQUEST/PUBLISH whose ORGANIZER is me. */
+function applyOrganizerCopy(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  if (!fromOrganizer(msg, stored ? storedOrganizer(stored) ?? l.organizer : l.organizer)) {
+    return reject(uid, `${msg.method} claims I organize it, but was sent by ${senderAddresses(msg).join(' / ')}`, 'not-organizer');
+  }
+  if (stored) {
+    const have = storedOrganizer(stored);
+    if (have && l.organizer && !sameAddress(have.email, l.organizer.email)) {
+      return reject(uid, `${msg.method} changes the organizer from ${have.email} to ${l.organizer.email}`, 'organizer-changed');
+    }
+    const rev = revisionCheck(msg, stored);
+    if (rev !== 'newer') return staleOrDuplicate(uid, rev, msg.method);
+  }
+  const base = stored ?? { ...emptyStored(uid, 'organizer', ctx), vtimezones: [...msg.calendar.vtimezones] };
+  const m = masterOf(msg);
+  let overrides = m ? [] : base.overrides;
+  for (const o of overridesOf(msg)) overrides = upsertOverride(overrides, o);
+  const next: StoredEvent = {
+    ...base,
+    role: 'organizer',
+    master: m ?? base.master,
+    overrides,
+    cancelled: m ? false : base.cancelled,
+    vtimezones: mergeTimezones(base.vtimezones, msg.calendar.vtimezones),
+    myAddress: l.organizer?.email ?? base.myAddress,
+    updatedAt: ctx.now,
+  };
+  return stored
+    ? { action: 'updated', uid, reason: 'my own event updated from a copy of what I sent', detail: 'organizer-copy', next }
+    : { action: 'created', uid, reason: 'my own event recorded from a copy of what I sent', detail: 'organizer-copy', next };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PUBLISH (RFC 5546 §3.2.1)
+
+function decidePublish(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  const organizer = l.organizer;
+  if (organizer && isMine(organizer.email, ctx.me)) return applyOrganizerCopy(msg, stored, ctx);
+  if (stored) {
+    const guard = organizerGuard(msg, stored);
+    if (guard) return guard;
+    const rev = revisionCheck(msg, stored);
+    if (rev !== 'newer') return staleOrDuplicate(uid, rev, 'PUBLISH');
+    if (ctx.policy === 'never') {
+      return pendingDecision(msg, stored, ctx, 'new-invitation', senderOf(msg, organizer?.email), "update held by policy 'never'", 'policy');
+    }
+    const m = masterOf(msg);
+    let overrides = m ? [] : stored.overrides;
+    for (const o of overridesOf(msg)) overrides = upsertOverride(overrides, o);
+    const next: StoredEvent = {
+      ...stored,
+      master: m ?? stored.master,
+      overrides,
+      cancelled: m ? false : stored.cancelled,
+      vtimezones: mergeTimezones(stored.vtimezones, msg.calendar.vtimezones),
+      updatedAt: ctx.now,
+    };
+    return { action: 'updated', uid, reason: 'published event updated', detail: 'published', next };
+  }
+  if (!policyAllowsNew(organizer, ctx)) {
+    return pendingDecision(msg, stored, ctx, 'new-invitation', senderOf(msg, organizer?.email), `published event held by policy '${ctx.policy}'`, 'policy', {
+      ...emptyStored(uid, 'personal', ctx),
+      vtimezones: [...msg.calendar.vtimezones],
+    });
+  }
+  const next: StoredEvent = {
+    ...emptyStored(uid, 'personal', ctx),
+    master: masterOf(msg) ?? null,
+    overrides: overridesOf(msg).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []),
+    vtimezones: [...msg.calendar.vtimezones],
+  };
+  return { action: 'created', uid, reason: `published event from ${organizer?.email ?? 'unknown'}`, detail: 'published', next };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// REPLY (RFC 5546 §3.2.3)
+
+function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  if (!stored) return reject(uid, 'REPLY for an event not in my calendar (deleted, or not organized here)', 'unknown-uid');
+  if (stored.role !== 'organizer') {
+    return reject(uid, 'REPLY to an event I do not organize: only the organizer applies replies (RFC 5546 §3.2.3)', 'not-organizer');
+  }
+  const senders = senderAddresses(msg);
+  const replier = replyingAttendee(l, senders[0] ?? null);
+  if (!replier) {
+    return l.attendees.length === 0
+      ? reject(uid, 'REPLY without ATTENDEE', 'no-attendee')
+      : reject(uid, `REPLY with ${l.attendees.length} ATTENDEEs: a REPLY answers for exactly one (RFC 5546 §3.2.3)`, 'reply-multiple-attendees');
+  }
+  if (senders.length > 0 && !senders.some((s) => sameAddress(s, replier.email) || sameAddress(s, replier.sentBy))) {
+    return reject(uid, `REPLY for ${replier.email} sent by ${senders.join(' / ')} (RFC 6047 §3)`, 'attendee-mismatch');
+  }
+  // RFC 5546 §3.6: REQUEST-STATUS 3.x–5.x means the attendee could not process the request; no answer to apply.
+  const failed = l.requestStatus.find((rs) => /^\s*[345]\./.test(rs));
+  if (failed) return reject(uid, `${replier.email} reported an error: ${failed}`, 'request-status-error');
+
+  let master = stored.master;
+  let overrides = stored.overrides;
+  let replies = stored.replies;
+  const applied: string[] = [];
+  for (const c of comps(msg)) {
+    const who = replyingAttendee(c, senders[0] ?? null) ?? replier;
+    const rid = c.recurrenceId;
+    let target = componentFor({ ...stored, master, overrides }, rid);
+    if (!target && rid && master) target = deriveOccurrence(master, rid);
+    if (!target) return reject(uid, `REPLY for occurrence ${rid} of an event I have no master for`, 'unknown-occurrence');
+
+    // RFC 5546 §2.1.5: an answer to an older version of the event is out of date.
+    if (c.sequence < target.sequence) {
+      return { action: 'stale', uid, reason: `REPLY from ${who.email} answers SEQUENCE ${c.sequence}; the event is at ${target.sequence}`, detail: 'old-sequence' };
+    }
+    const last = findReply(replies, who.email, rid);
+    if (last) {
+      const cmp = compareRevision(c, last);
+      if (cmp < 0) return { action: 'stale', uid, reason: `a newer REPLY from ${who.email} is already applied`, detail: 'older' };
+      if (cmp === 0) return { action: 'duplicate', uid, reason: `REPLY from ${who.email} already applied`, detail: 'duplicate' };
+    }
+
+    const known = findAttendee(target, who.email);
+    // A delegate answering before the delegator's REPLY arrived: DELEGATED-FROM names an invited attendee
+    // (RFC 5546 §3.2.2.3), so it is not a party crasher.
+    const delegatedByInvitee = who.delegatedFrom.some((d) => !!findAttendee(target, d));
+    if (!known && !delegatedByInvitee) {
+      return pendingDecision(msg, stored, ctx, 'party-crasher', who.email, `${who.email} answered but was not invited (RFC 5546 §3.2.3)`, 'party-crasher');
+    }
+
+    let updated = withAttendee(target, who.email, {
+      partstat: String(who.partstat),
+      ...(who.delegatedTo.length ? { delegatedTo: who.delegatedTo } : {}),
+      ...(who.delegatedFrom.length ? { delegatedFrom: who.delegatedFrom } : {}),
+    });
+    // RFC 5546 §3.2.2.3: DELEGATED-TO brings the delegate into the event, answering for itself.
+    if (String(who.partstat).toUpperCase() === 'DELEGATED') {
+      for (const d of who.delegatedTo) {
+        const existing = findAttendee(updated, d);
+        updated = withAttendee(updated, d, {
+          delegatedFrom: [...new Set([...(existing?.delegatedFrom ?? []), normalizeAddress(who.email)])],
+          ...(existing ? {} : { rsvp: true }),
+        });
+      }
+    }
+    if (rid === null) master = updated;
+    else overrides = upsertOverride(overrides, updated);
+
+    const rec: ReplyRecord = {
+      email: normalizeAddress(who.email),
+      recurrenceId: rid,
+      partstat: String(who.partstat),
+      sequence: c.sequence,
+      dtstamp: c.dtstamp,
+      comment: c.comment.length ? c.comment.join('\n') : null,
+      delegatedTo: who.delegatedTo,
+      delegatedFrom: who.delegatedFrom,
+    };
+    replies = upsertReply(replies, rec);
+    applied.push(`${who.email} ${who.partstat}${rid ? ` (occurrence ${rid})` : ''}`);
+  }
+  const next: StoredEvent = { ...stored, master, overrides, replies, updatedAt: ctx.now };
+  return { action: 'reply-applied', uid, reason: `reply applied: ${applied.join('; ')}`, detail: String(replier.partstat), next };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CANCEL (RFC 5546 §3.2.5)
+
+function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  if (!stored) {
+    if (!fromOrganizer(msg, l.organizer)) {
+      return reject(uid, `CANCEL sent by ${senderAddresses(msg).join(' / ')}, not by the organizer`, 'not-organizer');
+    }
+    const tomb = withRevisionAndStatus(l, { status: 'CANCELLED' });
+    const next: StoredEvent = {
+      ...emptyStored(uid, 'attendee', ctx),
+      master: tomb.recurrenceId === null ? tomb : null,
+      overrides: tomb.recurrenceId === null ? [] : [tomb],
+      cancelled: tomb.recurrenceId === null,
+      myAddress: myAddressIn([l], ctx.me),
+    };
+    return {
+      action: 'cancelled',
+      uid,
+      reason: 'CANCEL for an event not in my calendar: recorded as cancelled so a late REQUEST is not applied',
+      detail: 'unknown-uid',
+      next,
+    };
+  }
+  if (stored.role === 'organizer' && !(l.organizer && isMine(l.organizer.email, ctx.me))) {
+    return reject(uid, `CANCEL of my own event sent by ${l.organizer?.email ?? 'someone else'}`, 'not-organizer');
+  }
+  const guard = organizerGuard(msg, stored);
+  if (guard) return guard;
+
+  const cancelStatus = l.status === 'CANCELLED';
+  const listed = l.attendees;
+  const meListed = listed.some((a) => isMine(a.email, ctx.me));
+  // RFC 5546 §3.2.5: STATUS is left out when specific attendees are uninvited. If those are others, my copy only
+  // loses them; if I am among them, my copy is cancelled (RFC 5546 §4.2.10).
+  if (!cancelStatus && listed.length > 0 && !meListed && stored.role !== 'organizer') {
+    const removed = listed.map((a) => a.email);
+    const target = componentFor(stored, l.recurrenceId);
+    if (!target) return { action: 'stale', uid, reason: 'CANCEL of other attendees for an occurrence I do not hold', detail: 'not-applicable' };
+    if (l.sequence < target.sequence) return staleOrDuplicate(uid, 'older', 'CANCEL');
+    const updated = withoutAttendees(target, removed);
+    const next: StoredEvent =
+      l.recurrenceId === null
+        ? { ...stored, master: updated, updatedAt: ctx.now }
+        : { ...stored, overrides: upsertOverride(stored.overrides, updated), updatedAt: ctx.now };
+    return { action: 'updated', uid, reason: `organizer removed ${removed.join(', ')}`, detail: 'attendees-removed', next };
+  }
+  const removedOnly = !cancelStatus && meListed;
+
+  let master = stored.master;
+  let overrides = stored.overrides;
+  let cancelledWhole = stored.cancelled;
+  const scope: string[] = [];
+  for (const c of comps(msg)) {
+    const rid = c.recurrenceId;
+    let target = componentFor({ ...stored, master, overrides }, rid);
+    if (!target && rid) target = master ? deriveOccurrence(master, rid) : null;
+    if (target) {
+      if (c.sequence < target.sequence) return staleOrDuplicate(uid, 'older', 'CANCEL');
+      if (target.status === 'CANCELLED' && (rid !== null || stored.cancelled) && compareRevision(c, target) <= 0) {
+        return staleOrDuplicate(uid, compareRevision(c, target) === 0 ? 'same' : 'older', 'CANCEL');
+      }
+    }
+    const base = target ?? c;
+    const cancelled = withRevisionAndStatus(base, { status: 'CANCELLED', sequence: c.sequence, dtstamp: c.dtstamp });
+    if (rid === null) {
+      master = cancelled;
+      cancelledWhole = true;
+      scope.push('event');
+    } else {
+      // An occurrence: an override with STATUS:CANCELLED (the master and the other occurrences stay).
+      overrides = upsertOverride(overrides, { ...cancelled, thisAndFuture: c.thisAndFuture });
+      scope.push(`occurrence ${rid}${c.thisAndFuture ? ' and following' : ''}`);
+    }
+  }
+  const next: StoredEvent = { ...stored, master, overrides, cancelled: cancelledWhole, updatedAt: ctx.now };
+  return {
+    action: 'cancelled',
+    uid,
+    reason: removedOnly ? 'the organizer removed me from the event' : `cancelled: ${scope.join(', ')}`,
+    detail: removedOnly ? 'removed' : scope.every((s) => s === 'event') ? 'event' : 'occurrence',
+    next,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ADD (RFC 5546 §3.2.4)
+
+function decideAdd(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  if (!stored || !stored.master) {
+    // RFC 5546 §3.2.4: "If the UID ... is not found on the recipient's calendar, then the recipient SHOULD send a
+    // REFRESH to the Organizer".
+    return { action: 'needs-decision', uid, reason: 'ADD for an event I do not have: ask the organizer for it (REFRESH)', detail: 'refresh-needed' };
+  }
+  const guard = organizerGuard(msg, stored);
+  if (guard) return guard;
+  const master = stored.master;
+  if (compareRevision(l, master) < 0) return staleOrDuplicate(uid, 'older', 'ADD');
+
+  let nextMaster = master;
+  let overrides = stored.overrides;
+  const added: string[] = [];
+  for (const c of comps(msg)) {
+    const at = normalisedStart(c.start);
+    if (!at) return reject(uid, 'ADD instance without DTSTART', 'missing-dtstart');
+    if (master.rdate.includes(at) && overrides.some((o) => o.recurrenceId === at && compareRevision(c, o) <= 0)) continue;
+    // Each ADDed component is an RDATE of the master plus an override holding its own details.
+    nextMaster = withRdate(nextMaster, at);
+    overrides = upsertOverride(overrides, { ...c, recurrenceId: at, thisAndFuture: false, rrule: null, rdate: [], exdate: [] });
+    added.push(at);
+  }
+  if (added.length === 0) return staleOrDuplicate(uid, 'same', 'ADD');
+  // The ADD's SEQUENCE/DTSTAMP become the event's revision (the organizer incremented it, RFC 5546 §3.2.4 table).
+  nextMaster = withRevisionAndStatus(nextMaster, { sequence: Math.max(l.sequence, master.sequence), dtstamp: l.dtstamp ?? master.dtstamp });
+  const next: StoredEvent = {
+    ...stored,
+    master: nextMaster,
+    overrides,
+    vtimezones: mergeTimezones(stored.vtimezones, msg.calendar.vtimezones),
+    updatedAt: ctx.now,
+  };
+  return { action: 'updated', uid, reason: `occurrence(s) added: ${added.join(', ')}`, detail: 'added', next };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// COUNTER (§3.2.7) and REFRESH (§3.2.6): attendee → organizer
+
+function decideToOrganizer(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  const kind = msg.method === 'COUNTER' ? 'counter' : 'refresh';
+  if (!stored) return reject(uid, `${msg.method} for an event not in my calendar`, 'unknown-uid');
+  if (stored.role !== 'organizer') return reject(uid, `${msg.method} is for the organizer, and I do not organize this event`, 'not-organizer');
+  const senders = senderAddresses(msg);
+  const org = storedOrganizer(stored);
+  // Who asks: the envelope sender; without one, the single non-organizer attendee (a COUNTER may list everyone, in
+  // which case the first attendee that is not the organizer is the best guess).
+  const asking =
+    senders[0] ??
+    (replyingAttendee(l, null)?.email || l.attendees.find((a) => !actsForOrganizer(a.email, org))?.email || '');
+  if (msg.method === 'COUNTER') {
+    const target = componentFor(stored, l.recurrenceId) ?? stored.master;
+    // RFC 5546 §3.2.7: SEQUENCE "MUST echo the original SEQUENCE": a counter to an older version is out of date.
+    if (target && l.sequence < target.sequence) {
+      return { action: 'stale', uid, reason: `COUNTER to SEQUENCE ${l.sequence}; the event is at ${target.sequence}`, detail: 'old-sequence' };
+    }
+  }
+  const reason =
+    msg.method === 'COUNTER' ? `${asking || 'an attendee'} proposes a change` : `${asking || 'an attendee'} asks for the latest version`;
+  return pendingDecision(msg, stored, ctx, kind, asking, reason, kind);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// DECLINECOUNTER (§3.2.8): organizer → attendee
+
+function decideDeclineCounter(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  const l = lead(msg);
+  const uid = l.uid!;
+  if (!stored) return reject(uid, 'DECLINECOUNTER for an event not in my calendar', 'unknown-uid');
+  const guard = organizerGuard(msg, stored);
+  if (guard) return guard;
+  // Shown to the attendee (the organizer said no to my proposal); the event itself does not change.
+  return pendingDecision(msg, stored, ctx, 'declinecounter', senderOf(msg, l.organizer?.email), 'the organizer declined my proposed change', 'declinecounter');
+}
+

@@ -1,0 +1,320 @@
+// Helpers over the stored state of one event (StoredEvent / EventData): pure functions, data in, data out.
+//
+// Every change to an EventData's fields is mirrored into its `ics` text by patching the original component with
+// ical.js (not by re-writing it from the plain fields), so properties we do not model (VALARM, X-MICROSOFT-*,
+// CONFERENCE, CATEGORIES...) survive in the stored copy and in anything later re-built from it.
+
+import ICAL from 'ical.js';
+import type { Attendee, DateTimeValue, EventData, PendingItem, ReplyRecord, StoredEvent } from './types';
+import { isMine, normalizeAddress, sameAddress, toMailto } from './address';
+import { eventToComponentText, foldText } from './ics-write';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Comparing versions (RFC 5546 §2.1.5)
+
+/** DTSTAMP as ms; null (missing or junk) sorts before every real stamp. */
+export function stampMs(dtstamp: string | null | undefined): number {
+  if (!dtstamp) return Number.NEGATIVE_INFINITY;
+  const ms = Date.parse(dtstamp);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
+/**
+ * RFC 5546 §2.1.5: a higher SEQUENCE is newer; with equal SEQUENCE the later DTSTAMP is newer.
+ * Returns >0 when (seqA, stampA) is newer than (seqB, stampB), <0 when older, 0 when the same revision.
+ */
+export function compareRevision(
+  a: { sequence: number; dtstamp: string | null },
+  b: { sequence: number; dtstamp: string | null },
+): number {
+  if (a.sequence !== b.sequence) return a.sequence > b.sequence ? 1 : -1;
+  const sa = stampMs(a.dtstamp);
+  const sb = stampMs(b.dtstamp);
+  if (sa === sb) return 0;
+  return sa > sb ? 1 : -1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Significant change (RFC 5546 §2.1.4)
+
+function instantKey(v: DateTimeValue | null): string {
+  if (!v) return '';
+  // Compare instants, not spellings: '10:00+01:00 Europe/Paris' and '09:00Z' are the same start.
+  if (v.utc) return v.utc;
+  return `${v.value}|${v.allDay ? 'date' : 'floating'}`;
+}
+
+function listKey(xs: readonly string[]): string {
+  return [...xs].sort().join(',');
+}
+
+/**
+ * True when b reschedules a: RFC 5546 §2.1.4 says the organizer MUST increment SEQUENCE when start, end, duration,
+ * recurrence (RRULE, RDATE, EXDATE), location or status change (and attendees' answers are then void, §3.2.2.1).
+ * SUMMARY, DESCRIPTION, attendee list and alarms are not significant.
+ */
+export function isSignificantChange(a: EventData, b: EventData): boolean {
+  return (
+    instantKey(a.start) !== instantKey(b.start) ||
+    instantKey(a.end) !== instantKey(b.end) ||
+    (a.duration ?? '') !== (b.duration ?? '') ||
+    (a.rrule ?? '') !== (b.rrule ?? '') ||
+    listKey(a.rdate) !== listKey(b.rdate) ||
+    listKey(a.exdate) !== listKey(b.exdate) ||
+    (a.location ?? '').trim() !== (b.location ?? '').trim() ||
+    (a.status ?? '') !== (b.status ?? '')
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Looking things up
+
+export function findAttendee(ev: EventData | null | undefined, address: string | null | undefined): Attendee | undefined {
+  if (!ev || !address) return undefined;
+  return ev.attendees.find((a) => sameAddress(a.email, address));
+}
+
+/** My ATTENDEE entry in `ev` (the first of my addresses that is listed). */
+export function myAttendee(ev: EventData | null | undefined, me: readonly string[]): Attendee | undefined {
+  return ev?.attendees.find((a) => isMine(a.email, me));
+}
+
+/** My PARTSTAT in the master (or the given occurrence), or null when I am not listed. */
+export function myPartstat(stored: StoredEvent, me: readonly string[], recurrenceId: string | null = null): string | null {
+  const ev = componentFor(stored, recurrenceId) ?? stored.master;
+  return myAttendee(ev, me)?.partstat ?? null;
+}
+
+/** The stored component for a RECURRENCE-ID (null: the master). */
+export function componentFor(stored: StoredEvent | undefined, recurrenceId: string | null): EventData | null {
+  if (!stored) return null;
+  if (recurrenceId === null) return stored.master;
+  return stored.overrides.find((o) => o.recurrenceId === recurrenceId) ?? null;
+}
+
+/** All components of a stored event, master first. */
+export function allComponents(stored: StoredEvent | undefined): EventData[] {
+  if (!stored) return [];
+  return [...(stored.master ? [stored.master] : []), ...stored.overrides];
+}
+
+/** The organizer recorded for the stored event (master first, else any override). */
+export function storedOrganizer(stored: StoredEvent | undefined): EventData['organizer'] {
+  for (const c of allComponents(stored)) if (c.organizer) return c.organizer;
+  return null;
+}
+
+/** True when `address` is the organizer or the organizer's SENT-BY (RFC 5546 §3.2.2.5). */
+export function actsForOrganizer(address: string | null | undefined, organizer: EventData['organizer']): boolean {
+  if (!address || !organizer) return false;
+  return sameAddress(address, organizer.email) || sameAddress(address, organizer.sentBy);
+}
+
+/** Sorted overrides with `ev` replacing any override of the same RECURRENCE-ID. */
+export function upsertOverride(overrides: readonly EventData[], ev: EventData): EventData[] {
+  const rest = overrides.filter((o) => o.recurrenceId !== ev.recurrenceId);
+  return [...rest, ev].sort((a, b) => String(a.recurrenceId).localeCompare(String(b.recurrenceId)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Patching the component text
+
+/**
+ * Applies `edit` to the parsed component text and returns the new text. When the stored text cannot be parsed (it
+ * always can for text that came out of parse.ts) the component is re-written from the plain fields instead.
+ */
+function patchIcs(ev: EventData, edit: (comp: ICAL.Component) => void): string {
+  try {
+    const jcal = ICAL.parse(ev.ics) as unknown;
+    // ICAL.parse returns one component's jCal, or a list of them when the text holds several.
+    const first = Array.isArray(jcal) && typeof jcal[0] === 'string' ? jcal : (jcal as unknown[])[0];
+    const comp = new ICAL.Component(first as unknown[]);
+    edit(comp);
+    return foldText(comp.toString());
+  } catch {
+    return eventToComponentText(ev);
+  }
+}
+
+function setMailtoList(prop: ICAL.Property, name: string, values: readonly string[]): void {
+  prop.removeParameter(name);
+  if (values.length) prop.setParameter(name, values.map(toMailto));
+}
+
+function attendeeProp(comp: ICAL.Component, email: string): ICAL.Property | undefined {
+  return comp.getAllProperties('attendee').find((p) => sameAddress(String(p.getFirstValue() ?? ''), email));
+}
+
+export interface AttendeeChange {
+  partstat?: string;
+  delegatedTo?: string[];
+  delegatedFrom?: string[];
+  /** RSVP=TRUE asks for a (new) REPLY. */
+  rsvp?: boolean;
+}
+
+/**
+ * Sets one attendee's PARTSTAT / DELEGATED-TO / DELEGATED-FROM (data and text). When the attendee is not listed it
+ * is added (used for delegates, RFC 5546 §3.2.2.3, and accepted party crashers). Nothing else changes.
+ */
+export function withAttendee(ev: EventData, email: string, change: AttendeeChange): EventData {
+  const addr = normalizeAddress(email);
+  const existing = findAttendee(ev, addr);
+  const base: Attendee = existing ?? {
+    email: addr,
+    cn: null,
+    partstat: 'NEEDS-ACTION',
+    role: 'REQ-PARTICIPANT',
+    rsvp: false,
+    cutype: 'INDIVIDUAL',
+    delegatedTo: [],
+    delegatedFrom: [],
+    sentBy: null,
+  };
+  const next: Attendee = {
+    ...base,
+    partstat: change.partstat ?? base.partstat,
+    delegatedTo: change.delegatedTo ?? base.delegatedTo,
+    delegatedFrom: change.delegatedFrom ?? base.delegatedFrom,
+    rsvp: change.rsvp ?? base.rsvp,
+  };
+  const attendees = existing ? ev.attendees.map((a) => (a === existing ? next : a)) : [...ev.attendees, next];
+  const updated: EventData = { ...ev, attendees };
+  updated.ics = patchIcs(ev, (comp) => {
+    let prop = attendeeProp(comp, addr);
+    if (!prop) {
+      prop = new ICAL.Property('attendee');
+      prop.setValue(toMailto(addr));
+      if (next.cutype) prop.setParameter('cutype', next.cutype);
+      prop.setParameter('role', next.role);
+      comp.addProperty(prop);
+    }
+    prop.setParameter('partstat', String(next.partstat));
+    if (change.delegatedTo) setMailtoList(prop, 'delegated-to', next.delegatedTo);
+    if (change.delegatedFrom) setMailtoList(prop, 'delegated-from', next.delegatedFrom);
+    if (change.rsvp !== undefined) {
+      prop.removeParameter('rsvp');
+      if (next.rsvp) prop.setParameter('rsvp', 'TRUE');
+    }
+  });
+  return updated;
+}
+
+/** Removes attendees (an organizer's CANCEL that uninvites someone else, RFC 5546 §3.2.5). */
+export function withoutAttendees(ev: EventData, emails: readonly string[]): EventData {
+  const drop = (a: string): boolean => emails.some((e) => sameAddress(e, a));
+  const updated: EventData = { ...ev, attendees: ev.attendees.filter((a) => !drop(a.email)) };
+  updated.ics = patchIcs(ev, (comp) => {
+    for (const p of comp.getAllProperties('attendee')) if (drop(String(p.getFirstValue() ?? ''))) comp.removeProperty(p);
+  });
+  return updated;
+}
+
+/** Sets STATUS, SEQUENCE and DTSTAMP (a CANCEL's revision becomes the stored revision). */
+export function withRevisionAndStatus(ev: EventData, rev: { status?: string; sequence?: number; dtstamp?: string | null }): EventData {
+  const updated: EventData = {
+    ...ev,
+    status: rev.status ?? ev.status,
+    sequence: rev.sequence ?? ev.sequence,
+    dtstamp: rev.dtstamp !== undefined ? rev.dtstamp : ev.dtstamp,
+  };
+  updated.ics = patchIcs(ev, (comp) => {
+    if (rev.status !== undefined) comp.updatePropertyWithValue('status', rev.status);
+    if (rev.sequence !== undefined) comp.updatePropertyWithValue('sequence', rev.sequence);
+    if (rev.dtstamp) comp.updatePropertyWithValue('dtstamp', ICAL.Time.fromDateTimeString(rev.dtstamp.replace(/\.\d+Z$/, 'Z')));
+  });
+  return updated;
+}
+
+/** Adds one RDATE to a master (RFC 5546 §3.2.4: an ADDed instance is treated as if referenced by an RDATE). */
+export function withRdate(ev: EventData, instant: string): EventData {
+  if (ev.rdate.includes(instant)) return ev;
+  const updated: EventData = { ...ev, rdate: [...ev.rdate, instant] };
+  updated.ics = patchIcs(ev, (comp) => {
+    const prop = new ICAL.Property('rdate');
+    prop.setValue(
+      /^\d{4}-\d{2}-\d{2}$/.test(instant) ? ICAL.Time.fromDateString(instant) : ICAL.Time.fromDateTimeString(instant),
+    );
+    comp.addProperty(prop);
+  });
+  return updated;
+}
+
+/** The normalised instant of a DateTimeValue, in the form RECURRENCE-ID/RDATE use ('...Z' or 'YYYY-MM-DD'). */
+export function normalisedStart(v: DateTimeValue | null): string | null {
+  if (!v) return null;
+  if (v.allDay) return v.value.slice(0, 10);
+  if (v.utc) return v.utc;
+  return v.value.slice(0, 19);
+}
+
+function dateTimeFromInstant(instant: string): DateTimeValue {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(instant)) return { value: instant, tzid: null, allDay: true, floating: false, utc: null };
+  if (/Z$/.test(instant)) return { value: instant, tzid: 'UTC', allDay: false, floating: false, utc: instant };
+  return { value: instant, tzid: null, allDay: false, floating: true, utc: null };
+}
+
+/**
+ * A new override for one occurrence, derived from the master: same properties, RECURRENCE-ID set, DTSTART at the
+ * occurrence (DTEND moved by the master's length), no recurrence rule. Used when a REPLY or CANCEL names an
+ * occurrence the store has no override for yet.
+ */
+export function deriveOccurrence(master: EventData, recurrenceId: string): EventData {
+  const start = dateTimeFromInstant(recurrenceId);
+  let end: DateTimeValue | null = null;
+  const ms0 = master.start?.utc ? Date.parse(master.start.utc) : NaN;
+  const ms1 = master.end?.utc ? Date.parse(master.end.utc) : NaN;
+  const rid = Date.parse(recurrenceId);
+  if (!Number.isNaN(ms0) && !Number.isNaN(ms1) && !Number.isNaN(rid) && start.utc) {
+    const e = new Date(rid + (ms1 - ms0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    end = dateTimeFromInstant(e);
+  }
+  const occ: EventData = {
+    ...master,
+    recurrenceId,
+    thisAndFuture: false,
+    start,
+    end,
+    duration: end ? null : master.duration,
+    rrule: null,
+    rdate: [],
+    exdate: [],
+    ics: '',
+  };
+  occ.ics = eventToComponentText(occ);
+  return occ;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reply records
+
+/** The reply record for an attendee and occurrence. */
+export function findReply(replies: readonly ReplyRecord[], email: string, recurrenceId: string | null): ReplyRecord | undefined {
+  return replies.find((r) => sameAddress(r.email, email) && r.recurrenceId === recurrenceId);
+}
+
+export function upsertReply(replies: readonly ReplyRecord[], rec: ReplyRecord): ReplyRecord[] {
+  return [...replies.filter((r) => !(sameAddress(r.email, rec.email) && r.recurrenceId === rec.recurrenceId)), rec];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pending items
+
+/**
+ * A stable id for a pending item: re-processing the same message (same UID, method, sender and DTSTAMP) gives the
+ * same id, so the store can tell it already holds the item. FNV-1a, 32 bits, printed in hex: short and dependency-free
+ * (a collision only merges two pending items of the same event, which the UI would still show).
+ */
+export function pendingId(uid: string, method: string, sender: string, dtstamp: string | null, recurrenceId: string | null = null): string {
+  const text = [uid, method, normalizeAddress(sender), dtstamp ?? '', recurrenceId ?? ''].join('\u0000');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${method.toLowerCase()}-${h.toString(16).padStart(8, '0')}`;
+}
+
+export function addPending(pending: readonly PendingItem[], item: PendingItem): PendingItem[] {
+  return [...pending.filter((p) => p.id !== item.id), item];
+}
