@@ -1,0 +1,20 @@
+// convene agenda --store DIR --from ISO --to ISO: occurrences in [from, to).
+import { CalendarStore } from '../../electron/store/calendar-store';
+import { expandAgenda } from '../../shared/itip/agenda';
+import { json, parse, requireIso, requireStore, UsageError, type Io } from '../util';
+
+export async function agendaCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { store: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError('usage: convene agenda --store DIR --from ISO --to ISO');
+  const dir = requireStore(values.store);
+  const from = requireIso('from', values.from);
+  const to = requireIso('to', values.to);
+  const store = await CalendarStore.open(dir, { readOnly: true });
+  try {
+    const occ = expandAgenda(store.all(), from, to).map(({ uid, recurrenceId, start, end, summary, status }) => ({ uid, recurrenceId, start, end, summary, status }));
+    io.out(json(occ));
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

@@ -1,0 +1,129 @@
+// convene process --store DIR --me ADDR... [--policy always|known|never] [--known ADDR]... FILE...
+//
+// Applies each file in order, the way the app applies new mail: read → decide (processRead) → one atomic store
+// commit (the next event state, the processed record keyed by the content hash, the thread entry). Messages that
+// are rejected or not iMIP change nothing. A file already processed (same bytes) is a duplicate.
+import { createHash } from 'node:crypto';
+import { CalendarStore, type StoreChange } from '../../electron/store/calendar-store';
+import { normalizeAddress } from '../../shared/itip/address';
+import { readInput } from '../../shared/itip/message';
+import { processRead } from '../../shared/itip/process';
+import type { DecideContext, Decision, ProcessingPolicy } from '../../shared/itip/types';
+import { parse, readBytes, requireStore, UsageError, type Io } from '../util';
+
+export interface ProcessLine {
+  file: string;
+  action: Decision['action'];
+  uid: string | null;
+  reason: string;
+}
+
+export function contentKey(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** Organizers of stored events count as known contacts for the 'known' policy. */
+export function knownFromStore(store: CalendarStore): Set<string> {
+  const known = new Set<string>();
+  for (const ev of store.all()) {
+    const org = ev.master?.organizer?.email ?? ev.overrides[0]?.organizer?.email;
+    if (org) known.add(normalizeAddress(org));
+  }
+  return known;
+}
+
+/** Processes one message against the store. Never throws for bad input; store I/O failures are AppErrors. */
+export async function processOne(
+  store: CalendarStore,
+  file: string,
+  bytes: Uint8Array,
+  ctx: Omit<DecideContext, 'knownContacts' | 'now'> & { known: Set<string>; now?: string },
+): Promise<ProcessLine> {
+  const key = contentKey(bytes);
+  const seen = store.processedRecord(key);
+  if (seen) {
+    return { file, action: 'duplicate', uid: seen.uid, reason: `already processed at ${seen.at} (${seen.action})` };
+  }
+  const now = ctx.now ?? new Date().toISOString();
+  let decision: Decision;
+  let method: string | null = null;
+  let envelope = null as Awaited<ReturnType<typeof readInput>>['envelope'];
+  try {
+    const r = await readInput(bytes, file);
+    envelope = r.envelope;
+    method = r.itip?.method ?? null;
+    const uid = r.itip?.calendar.components.find((c) => c.uid)?.uid ?? null;
+    const stored = uid ? store.get(uid) : undefined;
+    decision = processRead(r.itip, r.problems, stored, {
+      me: ctx.me,
+      policy: ctx.policy,
+      knownContacts: [...ctx.known],
+      now,
+    });
+  } catch (err) {
+    // A bug in the engine must not take the batch down or touch the store.
+    return { file, action: 'rejected', uid: null, reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const line: ProcessLine = { file, action: decision.action, uid: decision.uid, reason: decision.reason };
+  if (decision.action === 'rejected' || decision.action === 'not-imip') return line;
+
+  const changes: StoreChange[] = [];
+  if (decision.next) changes.push({ type: 'put', event: decision.next });
+  changes.push({
+    type: 'processed',
+    key,
+    record: { action: decision.action, uid: decision.uid, reason: decision.reason, at: now, messageId: envelope?.messageId ?? null },
+  });
+  if (decision.uid) {
+    changes.push({
+      type: 'thread',
+      uid: decision.uid,
+      entry: {
+        key,
+        method,
+        from: envelope?.from ?? null,
+        subject: envelope?.subject ?? null,
+        date: envelope?.date ?? null,
+        action: decision.action,
+        reason: decision.reason,
+      },
+    });
+  }
+  await store.commit(changes);
+  const org = decision.next?.master?.organizer?.email ?? decision.next?.overrides[0]?.organizer?.email;
+  if (org) ctx.known.add(normalizeAddress(org));
+  return line;
+}
+
+const POLICIES: readonly ProcessingPolicy[] = ['always', 'known', 'never'];
+
+export async function processCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    store: { type: 'string' },
+    me: { type: 'string', multiple: true },
+    policy: { type: 'string' },
+    known: { type: 'string', multiple: true },
+  });
+  const dir = requireStore(values.store);
+  const me = values.me ?? [];
+  if (me.length === 0) throw new UsageError('--me ADDR is required (one per address of yours)');
+  const policy = (values.policy ?? 'known') as ProcessingPolicy;
+  if (!POLICIES.includes(policy)) throw new UsageError(`--policy must be always, known or never (got ${values.policy})`);
+  if (positionals.length === 0) throw new UsageError('usage: convene process --store DIR --me ADDR [--policy P] [--known ADDR]... FILE...');
+  // Read every file first: an unreadable one stops the run before the store is touched.
+  const inputs: { file: string; bytes: Uint8Array }[] = [];
+  for (const file of positionals) inputs.push({ file, bytes: await readBytes(file) });
+
+  const store = await CalendarStore.open(dir);
+  try {
+    const known = knownFromStore(store);
+    for (const k of values.known ?? []) known.add(normalizeAddress(k));
+    for (const { file, bytes } of inputs) {
+      const line = await processOne(store, file, bytes, { me, policy, known });
+      io.out(`${JSON.stringify(line)}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

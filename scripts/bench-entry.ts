@@ -1,0 +1,7 @@
+// What scripts/bench-engine.mjs measures, bundled by esbuild into one file (the CLI's own code paths).
+export { inspectBytes } from '../cli/commands/inspect';
+export { processOne, knownFromStore } from '../cli/commands/process';
+export { CalendarStore } from '../electron/store/calendar-store';
+export { expandAgenda } from '../shared/itip/agenda';
+export { bigInvite } from '../test/fixtures/big-invite';
+export { makeEvent } from '../test/unit/store-fixtures';

@@ -1,0 +1,301 @@
+// The agenda: stored events expanded into occurrences within a window, with overrides applied and cancelled
+// instances (STATUS:CANCELLED overrides, EXDATE, cancelled events) left out. Pure: no Node or DOM APIs.
+//
+// Recurrence expansion is ical.js's (RFC 5545 §3.8.5.3 rules, EXDATE, RDATE, RANGE=THISANDFUTURE); the event's own
+// VTIMEZONEs travel with it in the store, so each expansion builds one VCALENDAR with them and lets ical.js resolve
+// TZIDs inside that tree (no global timezone registry). A TZID without a VTIMEZONE falls back to the parsed IANA
+// zone (DateTimeValue.tzid) through Intl.
+import ICAL from 'ical.js';
+import type { DateTimeValue, EventData, StoredEvent } from './types';
+
+export interface Occurrence {
+  uid: string;
+  /** Normalised like EventData.recurrenceId ('...Z' instant, or 'YYYY-MM-DD'); null for non-recurring events. */
+  recurrenceId: string | null;
+  /** ISO with offset like DateTimeValue.value, or 'YYYY-MM-DD' for all-day. */
+  start: string;
+  end: string;
+  summary: string | null;
+  status: string | null;
+  allDay: boolean;
+}
+
+/** Upper bound on rule iterations per event: a FREQ=SECONDLY rule without COUNT or UNTIL must not hang the UI. */
+export const MAX_ITERATIONS = 100_000;
+
+type ICalTime = InstanceType<typeof ICAL.Time>;
+type ICalEvent = InstanceType<typeof ICAL.Event>;
+
+/** Milliseconds for an ISO string as this module writes them; floating and date values read as UTC. */
+export function isoToMs(iso: string): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return Date.parse(`${iso}T00:00:00Z`);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(iso)) return Date.parse(`${iso}Z`);
+  return Date.parse(iso);
+}
+
+export function expandAgenda(events: StoredEvent[], from: string, to: string): Occurrence[] {
+  const fromMs = isoToMs(from);
+  const toMs = isoToMs(to);
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return [];
+  const out: Occurrence[] = [];
+  for (const ev of events) {
+    if (!ev || ev.cancelled) continue;
+    try {
+      expandOne(ev, fromMs, toMs, out);
+    } catch {
+      // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
+      fallbackSingles(ev, fromMs, toMs, out);
+    }
+  }
+  out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start) || a.uid.localeCompare(b.uid));
+  return out;
+}
+
+function isCancelled(status: string | null | undefined): boolean {
+  return (status ?? '').toUpperCase() === 'CANCELLED';
+}
+
+function overlaps(startMs: number, endMs: number, fromMs: number, toMs: number): boolean {
+  if (!Number.isFinite(startMs)) return false;
+  if (!Number.isFinite(endMs) || endMs <= startMs) return startMs >= fromMs && startMs < toMs;
+  return startMs < toMs && endMs > fromMs;
+}
+
+function isRecurring(e: EventData): boolean {
+  return !!e.rrule || e.rdate.length > 0;
+}
+
+function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[]): void {
+  const master = ev.master;
+  if (!master || !isRecurring(master)) {
+    fallbackSingles(ev, fromMs, toMs, out);
+    return;
+  }
+  const text = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Convene//agenda//EN',
+    ...ev.vtimezones.map((t) => t.replace(/\r?\n$/, '')),
+    master.ics.replace(/\r?\n$/, ''),
+    ...ev.overrides.map((o) => o.ics.replace(/\r?\n$/, '')),
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+  const cal = new ICAL.Component(ICAL.parse(text));
+  const comps = cal.getAllSubcomponents(master.component.toLowerCase());
+  const masterComp = comps.find((c) => !c.hasProperty('recurrence-id'));
+  if (!masterComp || !masterComp.hasProperty('dtstart')) {
+    fallbackSingles(ev, fromMs, toMs, out);
+    return;
+  }
+  const event: ICalEvent = new ICAL.Event(masterComp, { strictExceptions: false });
+  const overrideById = new Map<string, EventData>();
+  for (const o of ev.overrides) if (o.recurrenceId) overrideById.set(o.recurrenceId, o);
+  for (const c of comps) {
+    if (c === masterComp || !c.hasProperty('recurrence-id')) continue;
+    try {
+      event.relateException(c);
+    } catch {
+      /* an override whose RECURRENCE-ID does not parse is ignored, as clients do */
+    }
+  }
+  const masterZone = master.start?.tzid ?? null;
+  const seen = new Set<string>();
+  const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
+  const it = event.iterator();
+  let n = 0;
+  for (let t = it.next(); t; t = it.next()) {
+    if (++n > MAX_ITERATIONS) break;
+    // Cheap instant (zone offsets differ by < 1 day, covered by the slack): the Intl path is only for output.
+    const roughMs = t.toUnixTime() * 1000;
+    // Overrides can move an instance earlier; a day's slack covers moves within the window's neighbourhood, and
+    // overrides moved from further away are picked up below.
+    if (roughMs >= toMs + 2 * 86_400_000) break;
+    const d = event.getOccurrenceDetails(t);
+    const item: ICalEvent = d.item;
+    const isException = item !== event;
+    if (!isException && roughMs + durationMs + 2 * 86_400_000 < fromMs) continue;
+    const recurrenceId = normRecurrenceId(t, masterZone);
+    seen.add(recurrenceId);
+    const over = isException ? overrideById.get(recurrenceId) ?? null : null;
+    const status = (isException ? item.component.getFirstPropertyValue('status') : masterComp.getFirstPropertyValue('status')) as string | null;
+    if (isCancelled(status)) continue;
+    const zone = over?.start?.tzid ?? masterZone;
+    const endZone = over?.end?.tzid ?? over?.start?.tzid ?? master.end?.tzid ?? masterZone;
+    const start = timeToIso(d.startDate, zone);
+    const end = d.endDate ? timeToIso(d.endDate, endZone) : start;
+    const startMs = isoToMs(start);
+    const endMs = d.startDate.isDate && end === start ? startMs + 86_400_000 : isoToMs(end);
+    if (!overlaps(startMs, endMs, fromMs, toMs)) continue;
+    const summary = (item.component.getFirstPropertyValue('summary') as string | null) ?? master.summary;
+    out.push({ uid: ev.uid, recurrenceId, start, end, summary: summary ?? null, status: status ?? null, allDay: d.startDate.isDate });
+  }
+  // Overrides whose instance lies beyond where the iteration stopped but which were moved into the window.
+  for (const o of ev.overrides) {
+    if (!o.recurrenceId || seen.has(o.recurrenceId) || isCancelled(o.status) || !o.start) continue;
+    if (isoToMs(o.recurrenceId) < toMs + 2 * 86_400_000) continue; // within the iterated span: EXDATEd or not an instance
+    pushSingle(ev.uid, o, o.recurrenceId, fromMs, toMs, out);
+  }
+}
+
+/** Non-recurring events, and events whose expansion failed: the values the parser recorded. */
+function fallbackSingles(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[]): void {
+  if (ev.master) {
+    // A single event, or a series whose expansion failed (the first instance is the best we can show).
+    if (!isCancelled(ev.master.status)) pushSingle(ev.uid, ev.master, null, fromMs, toMs, out);
+    return;
+  }
+  // Only overrides known (an invitation to some instances): each is an occurrence of its own.
+  for (const o of ev.overrides) if (!isCancelled(o.status)) pushSingle(ev.uid, o, o.recurrenceId, fromMs, toMs, out);
+}
+
+function pushSingle(uid: string, e: EventData, recurrenceId: string | null, fromMs: number, toMs: number, out: Occurrence[]): void {
+  if (!e.start) return;
+  const start = e.start.value;
+  const end = endOf(e);
+  const startMs = isoToMs(start);
+  const endMs = e.start.allDay && end === start ? startMs + 86_400_000 : isoToMs(end);
+  if (!overlaps(startMs, endMs, fromMs, toMs)) return;
+  out.push({ uid, recurrenceId, start, end, summary: e.summary, status: e.status, allDay: e.start.allDay });
+}
+
+/** DTEND, or DTSTART + DURATION, or (RFC 5545 §3.6.1) one day for a date and the start itself for a date-time. */
+export function eventEnd(e: EventData): string | null {
+  return e.start ? endOf(e) : null;
+}
+
+function endOf(e: EventData): string {
+  const start = e.start as DateTimeValue;
+  if (e.end) return e.end.value;
+  if (e.duration) {
+    try {
+      const dur = ICAL.Duration.fromString(e.duration);
+      return shiftIso(start, dur.toSeconds());
+    } catch {
+      /* fall through */
+    }
+  }
+  if (start.allDay) return shiftIso(start, 86_400);
+  return start.value;
+}
+
+/** Adds seconds to a DateTimeValue, keeping its zone's offset rules. */
+function shiftIso(v: DateTimeValue, seconds: number): string {
+  if (v.allDay) {
+    const d = new Date(isoToMs(v.value) + seconds * 1000);
+    return d.toISOString().slice(0, 10);
+  }
+  const ms = isoToMs(v.value) + seconds * 1000;
+  if (v.floating) return new Date(ms).toISOString().slice(0, 19);
+  if (v.tzid === 'UTC' || v.value.endsWith('Z')) return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  if (v.tzid) {
+    const s = formatInZone(ms, v.tzid);
+    if (s) return s;
+  }
+  // Keep the original offset.
+  const m = /([+-]\d{2}:\d{2})$/.exec(v.value);
+  const off = m?.[1] ?? '+00:00';
+  const offMin = (off.startsWith('-') ? -1 : 1) * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6)));
+  return `${new Date(ms + offMin * 60_000).toISOString().slice(0, 19)}${off}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ical.js times → ISO strings
+
+function pad(n: number, w = 2): string {
+  return String(Math.abs(n)).padStart(w, '0');
+}
+
+function wall(t: ICalTime): string {
+  return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+}
+
+function offsetText(seconds: number): string {
+  const sign = seconds < 0 ? '-' : '+';
+  const m = Math.round(Math.abs(seconds) / 60);
+  return `${sign}${pad(Math.floor(m / 60))}:${pad(m % 60)}`;
+}
+
+function isUtcZone(t: ICalTime): boolean {
+  return t.zone === ICAL.Timezone.utcTimezone || t.zone?.tzid === 'UTC' || t.zone?.tzid === 'Z';
+}
+
+function isFloatingZone(t: ICalTime): boolean {
+  return !t.zone || t.zone === ICAL.Timezone.localTimezone || t.zone.tzid === 'floating';
+}
+
+/** An ical.js time as DateTimeValue.value would write it. `fallbackZone`: IANA zone for an unresolved TZID. */
+export function timeToIso(t: ICalTime, fallbackZone: string | null): string {
+  if (t.isDate) return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+  if (isUtcZone(t)) return `${wall(t)}Z`;
+  if (isFloatingZone(t)) {
+    if (fallbackZone === 'UTC') return `${wall(t)}Z`;
+    if (fallbackZone) {
+      const s = wallInZone(t, fallbackZone);
+      if (s) return s;
+    }
+    return wall(t);
+  }
+  return `${wall(t)}${offsetText(t.utcOffset())}`;
+}
+
+/** RECURRENCE-ID normalised as EventData.recurrenceId: the UTC instant, or the date. */
+function normRecurrenceId(t: ICalTime, fallbackZone: string | null): string {
+  if (t.isDate) return timeToIso(t, null);
+  const iso = timeToIso(t, fallbackZone);
+  const ms = isoToMs(iso);
+  if (/[+-]\d{2}:\d{2}$|Z$/.test(iso) && Number.isFinite(ms)) return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  return iso;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// IANA zones through Intl (for TZIDs that came without a VTIMEZONE)
+
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
+
+function formatter(zone: string): Intl.DateTimeFormat | null {
+  let f = formatters.get(zone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+    } catch {
+      f = null;
+    }
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The zone's UTC offset in seconds at an instant, or null for an unknown zone. */
+function zoneOffset(ms: number, zone: string): number | null {
+  const f = formatter(zone);
+  if (!f) return null;
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const asUtc = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, (p.hour ?? 0) % 24, p.minute ?? 0, p.second ?? 0);
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 1000);
+}
+
+function formatInZone(ms: number, zone: string): string | null {
+  const off = zoneOffset(ms, zone);
+  if (off === null) return null;
+  return `${new Date(ms + off * 1000).toISOString().slice(0, 19)}${offsetText(off)}`;
+}
+
+function wallInZone(t: ICalTime, zone: string): string | null {
+  const wallMs = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  let off = zoneOffset(wallMs, zone);
+  if (off === null) return null;
+  const off2 = zoneOffset(wallMs - off * 1000, zone);
+  if (off2 !== null && off2 !== off) off = off2;
+  return `${wall(t)}${offsetText(off)}`;
+}

@@ -1,0 +1,95 @@
+// Durability: SIGKILL a writer at random moments; every reopen must be readable, consistent (batches all-or-nothing)
+// and hold every acknowledged write.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CalendarStore } from '../../electron/store/calendar-store';
+
+let work: string;
+let childJs: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'convene-crash-'));
+  childJs = join(work, 'child.mjs');
+  buildSync({
+    entryPoints: [join(__dirname, 'store-crash-child.ts')],
+    outfile: childJs,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+  });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function runAndKill(dir: string, delayMs: number): Promise<{ acked: number; sawReady: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let acked = 0;
+    let sawReady = false;
+    let buf = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line === 'ready' && !sawReady) {
+          sawReady = true;
+          setTimeout(() => child.kill('SIGKILL'), delayMs);
+        }
+        const m = /^ack (\d+)$/.exec(line);
+        if (m) acked = Math.max(acked, Number(m[1]));
+      }
+    });
+    child.on('error', reject);
+    // Reopen only after 'exit': until the child is reaped its pid still looks alive and holds the lock.
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`child exited ${code ?? signal}: ${stderr}`));
+      else resolve({ acked, sawReady });
+    });
+  });
+}
+
+describe('store crash safety', () => {
+  it('survives ~20 SIGKILLs at random moments with every acknowledged write present', async () => {
+    const dir = join(work, 'store');
+    let lastAcked = 0;
+    let kills = 0;
+    let totalAcked = 0;
+    let compactions = 0;
+    for (let round = 0; round < 20; round++) {
+      const { acked } = await runAndKill(dir, Math.floor(Math.random() * 250));
+      kills++;
+      const s = await CalendarStore.open(dir, { lockWaitMs: 2_000 });
+      try {
+        const meta = Number(s.get('meta')?.myAddress ?? '0');
+        // Every acknowledged write is there (meta is written in the same batch as ev-N).
+        expect(meta).toBeGreaterThanOrEqual(acked);
+        expect(meta).toBeGreaterThanOrEqual(lastAcked);
+        // Batches are all-or-nothing and nothing after the last batch exists.
+        expect(s.get(`ev-${meta + 1}`)).toBeUndefined();
+        for (let j = 1; j <= meta; j++) {
+          const deleted = (j + 5) % 10 === 0 && j + 5 <= meta;
+          if (deleted) expect(s.get(`ev-${j}`)).toBeUndefined();
+          else expect(s.get(`ev-${j}`)?.master?.uid).toBe(`ev-${j}`);
+          expect(s.processedRecord(`k-${j}`)?.uid).toBe(`ev-${j}`);
+        }
+        if (s.stats().generation > 0) compactions = s.stats().generation;
+        totalAcked += Math.max(0, acked - lastAcked);
+        lastAcked = Math.max(meta, acked);
+      } finally {
+        await s.close();
+      }
+    }
+    console.log(`[store crash] ${kills} kills, ${lastAcked} commits survived, ${totalAcked} acked, ${compactions} compactions`);
+    expect(kills).toBe(20);
+    expect(lastAcked).toBeGreaterThan(0);
+  }, 120_000);
+});
