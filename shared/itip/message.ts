@@ -38,7 +38,14 @@ export function readCalendarText(text: string, part?: CalendarPartRef | null, en
 function toItip(calendar: CalendarObject, part: CalendarPartRef | null, envelope: MailEnvelope | null, problems: Problem[]): ItipMessage | null {
   if (calendar.components.length === 0 && calendar.problems.some((p) => p.code === 'invalid-ics')) return null;
   // RFC 6047 §2.1 / RFC 5546 §1.4: without METHOD it is a plain iCalendar object (an event file), not iTIP.
-  if (calendar.method === null) return null;
+  if (calendar.method === null) {
+    const where = part ? `calendar part ${part.path}` : 'the calendar';
+    const param = part?.methodParam ? ` (the Content-Type says method=${part.methodParam}, the calendar does not)` : '';
+    if (!problems.some((p) => p.code === 'no-method')) {
+      problems.push({ code: 'no-method', severity: 'warning', message: `${where} has no METHOD property${param}: an event file to import, not a scheduling message (RFC 5546 §1.4)` });
+    }
+    return null;
+  }
   if (!(ITIP_METHODS as readonly string[]).includes(calendar.method)) {
     if (!problems.some((p) => p.code === 'unknown-method')) {
       problems.push({ code: 'unknown-method', severity: 'error', message: `METHOD:${calendar.method} is not an iTIP method (RFC 5546 §1.4)` });

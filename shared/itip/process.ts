@@ -48,13 +48,13 @@ function dedupe(problems: readonly Problem[]): Problem[] {
 
 /** A human reason for "this is not an iTIP message", from what the reader found. */
 function notImipReason(problems: readonly Problem[]): string {
-  const invalid = problems.find((p) => p.code === 'invalid-ics');
-  if (invalid) return `invalid-ics: ${invalid.message}`;
-  const noMethod = problems.find((p) => /method/.test(p.code) && /no|missing|without/.test(p.code));
-  if (noMethod) return 'event file without METHOD';
-  const first = problems.find((p) => p.severity === 'error') ?? problems[0];
-  if (first) return `${first.code}: ${first.message}`;
-  return 'no calendar part';
+  // The most specific reason first: an integrator reads this to learn why a client would not see an invitation.
+  const order = ['invalid-ics', 'unknown-method', 'no-method', 'no-method-param'];
+  const p =
+    order.map((code) => problems.find((x) => x.code === code)).find((x) => x !== undefined) ??
+    problems.find((x) => x.severity === 'error') ??
+    problems[0];
+  return p ? `${p.code}: ${p.message}` : 'no calendar part: an ordinary mail';
 }
 
 export function processRead(

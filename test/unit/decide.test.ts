@@ -490,7 +490,9 @@ describe('engine guards', () => {
 
 describe('processRead', () => {
   it('no iTIP message → not-imip with a reason from the read problems', () => {
-    expect(processRead(null, [], undefined, ctx()).reason).toBe('no calendar part');
+    expect(processRead(null, [], undefined, ctx()).reason).toBe('no calendar part: an ordinary mail');
+    const noMethod = processRead(null, [{ code: 'no-method', severity: 'warning', message: 'no METHOD' }], undefined, ctx());
+    expect(noMethod.reason).toBe('no-method: no METHOD');
     const d = processRead(null, [{ code: 'invalid-ics', severity: 'error', message: 'no VCALENDAR found' }], undefined, ctx());
     expect(d.action).toBe('not-imip');
     expect(d.reason).toBe('invalid-ics: no VCALENDAR found');

@@ -77,5 +77,6 @@ describe('readInput and readCalendarText', () => {
     const r = readCalendarText(ICS.replace('METHOD:REQUEST\r\n', ''));
     expect(r.calendar.components).toHaveLength(1);
     expect(r.itip).toBeNull();
+    expect(r.problems.map((p) => p.code)).toContain('no-method');
   });
 });
