@@ -1,0 +1,584 @@
+// The scheduling use cases: answer an invitation (REPLY, COUNTER) and organize meetings (REQUEST, CANCEL, ADD of
+// attendees, DECLINECOUNTER, answers to REFRESH and party crashers).
+//
+// Every action works offline: the message is built by the engine (shared/itip/build), read back and validated as an
+// outgoing message (nothing with an error problem reaches the outbox), written durably to the outbox, and then the
+// calendar store changes in one atomic commit. Enqueue comes FIRST on purpose: a crash between the two leaves a
+// message that will be sent and a calendar that does not show it yet (the sync of the organizer's or attendee's
+// answer fixes the view, and the user sees the outbox), whereas the other order could lose a message silently.
+//
+// Identity: replies go out from the address the invitation was addressed to (StoredEvent.myAddress, aliases
+// included) through the account that owns that address; organizing uses the account whose address or alias equals
+// the draft's organizer.
+import { randomUUID } from 'node:crypto';
+import type {
+  CancelRequest,
+  ProposeRequest,
+  QueuedOutcome,
+  RespondRequest,
+  ResolvePendingRequest,
+  SaveMeetingOutcome,
+} from '../../shared/api';
+import { AppError } from '../../shared/errors';
+import { isMine, normalizeAddress, sameAddress } from '../../shared/itip/address';
+import {
+  buildCancel,
+  buildCounter,
+  buildDeclineCounter,
+  buildReply,
+  buildRequest,
+  type OutgoingMessage,
+} from '../../shared/itip/build';
+import {
+  componentFor,
+  deriveOccurrence,
+  findAttendee,
+  findReply,
+  myAttendee,
+  upsertOverride,
+  upsertReply,
+  withAttendee,
+  withRevisionAndStatus,
+} from '../../shared/itip/event-state';
+import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
+import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
+import { readCalendarText, readMessage } from '../../shared/itip/message';
+import type { EventData, PendingItem, StoredEvent } from '../../shared/itip/types';
+import { validate } from '../../shared/itip/validate';
+import type { CalendarStore } from '../store/calendar-store';
+import type { Outbox } from '../mail/smtp/outbox';
+
+export interface ServiceIdentity {
+  accountId: string | null;
+  email: string;
+  aliases: string[];
+  displayName?: string;
+}
+
+export interface MeetingsDeps {
+  calendar: CalendarStore;
+  outbox: Outbox;
+  identities(): ServiceIdentity[];
+  now?: () => Date;
+}
+
+interface Sender {
+  accountId: string | null;
+  /** The exact address used (an alias when the invitation went to an alias). */
+  email: string;
+  cn: string | null;
+}
+
+export class MeetingsService {
+  private readonly deps: MeetingsDeps;
+  /** Read-modify-write of the store and the outbox, one action at a time (in call order). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: MeetingsDeps) {
+    this.deps = deps;
+  }
+
+  private nowIso(): string {
+    return (this.deps.now ? this.deps.now() : new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  /**
+   * DTSTAMP for a new revision: now, but strictly after the given earlier stamps. RFC 5546 §2.1.5 orders revisions
+   * of one SEQUENCE by DTSTAMP (second resolution), so two changes within one second would otherwise look like the
+   * same revision to the receiver and the second would be dropped as a duplicate.
+   */
+  private stampAfter(...earlier: (string | null | undefined)[]): string {
+    let ms = Date.parse(this.nowIso());
+    for (const e of earlier) {
+      const t = e ? Date.parse(e) : NaN;
+      if (!Number.isNaN(t) && t >= ms) ms = Math.floor(t / 1000) * 1000 + 1000;
+    }
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Attendee side
+
+  /** Accept / Tentative / Decline, whole series or one occurrence (RFC 5546 §3.2.3). */
+  respond(req: RespondRequest): Promise<QueuedOutcome> {
+    return this.serial(async () => {
+      const stored = this.requireStored(req.uid);
+      if (stored.role !== 'attendee') throw new AppError('BAD_REQUEST', `I am not an attendee of ${req.uid}`);
+      if (!['ACCEPTED', 'TENTATIVE', 'DECLINED'].includes(req.partstat)) {
+        throw new AppError('BAD_REQUEST', `cannot answer ${String(req.partstat)}`);
+      }
+      const rid = req.recurrenceId ?? null;
+      const base = this.baseFor(stored, rid);
+      const sender = this.replyIdentity(stored, base);
+      const now = this.stampAfter(findReply(stored.replies, sender.email, rid)?.dtstamp);
+      const comment = req.comment?.trim() || undefined;
+      const msg = await buildReply({
+        event: base,
+        overrides: stored.overrides,
+        me: sender.email,
+        ...(sender.cn ? { cn: sender.cn } : {}),
+        partstat: req.partstat,
+        ...(comment ? { comment } : {}),
+        recurrenceId: rid,
+        now,
+        messageId: messageIdFor(sender.email),
+      });
+      await this.check(msg);
+
+      // The local calendar shows the answer at once: my PARTSTAT in the component answered, and my own reply
+      // record (with the comment) for that occurrence.
+      let next: StoredEvent;
+      if (rid === null) {
+        const master = withAttendee(stored.master!, sender.email, { partstat: req.partstat, rsvp: false });
+        // Answering the series answers every occurrence I had not answered separately (RFC 5546 §3.2.3 scope).
+        next = { ...stored, master };
+      } else {
+        const occ = componentFor(stored, rid) ?? deriveOccurrence(stored.master!, rid);
+        const updated = withAttendee(occ, sender.email, { partstat: req.partstat, rsvp: false });
+        next = { ...stored, overrides: upsertOverride(stored.overrides, updated) };
+      }
+      const target = componentFor(next, rid) ?? base;
+      next = {
+        ...next,
+        myAddress: stored.myAddress ?? sender.email,
+        replies: upsertReply(stored.replies, {
+          email: sender.email,
+          recurrenceId: rid,
+          partstat: req.partstat,
+          sequence: target.sequence,
+          dtstamp: now,
+          comment: comment ?? null,
+          delegatedTo: [],
+          delegatedFrom: [],
+        }),
+        updatedAt: now,
+      };
+      const view = await this.deps.outbox.enqueue(msg, sender.accountId);
+      await this.deps.calendar.put(next);
+      return { queued: [view.id] };
+    });
+  }
+
+  /** Propose a new time (RFC 5546 §3.2.7 COUNTER) to the organizer; my calendar keeps the current time. */
+  proposeNewTime(req: ProposeRequest): Promise<QueuedOutcome> {
+    return this.serial(async () => {
+      const stored = this.requireStored(req.uid);
+      if (stored.role !== 'attendee') throw new AppError('BAD_REQUEST', `I am not an attendee of ${req.uid}`);
+      const rid = req.recurrenceId ?? null;
+      const base = this.baseFor(stored, rid);
+      const sender = this.replyIdentity(stored, base);
+      const comment = req.comment?.trim() || undefined;
+      const msg = await buildCounter({
+        event: base,
+        overrides: stored.overrides,
+        me: sender.email,
+        ...(sender.cn ? { cn: sender.cn } : {}),
+        proposed: { start: req.start, end: req.end, timezone: req.timezone, allDay: req.start.length === 10 },
+        ...(comment ? { comment } : {}),
+        recurrenceId: rid,
+        now: this.nowIso(),
+        messageId: messageIdFor(sender.email),
+      });
+      await this.check(msg);
+      const view = await this.deps.outbox.enqueue(msg, sender.accountId);
+      return { queued: [view.id] };
+    });
+  }
+
+  /** Removes an event from my calendar without telling anyone (declining is respond()). */
+  removeFromCalendar(uid: string): Promise<true> {
+    return this.serial(async () => {
+      this.requireStored(uid);
+      await this.deps.calendar.delete(uid);
+      return true as const;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Organizer side
+
+  /**
+   * Creates or updates a meeting I organize. Attendee changes: removed → CANCEL to them, added → REQUEST, the rest
+   * → the updated REQUEST. No attendees: a personal event, stored only and never sent (RFC 5546 has no scheduling
+   * without attendees). SEQUENCE grows only on a significant change (eventFromDraft, RFC 5546 §2.1.4).
+   */
+  saveMeeting(draft: MeetingDraft): Promise<SaveMeetingOutcome> {
+    return this.serial(() => this.saveMeetingNow(draft, null));
+  }
+
+  /** The editable form of a meeting I organize (or a personal event). */
+  getMeetingDraft(uid: string): MeetingDraft {
+    const stored = this.requireStored(uid);
+    const m = stored.master;
+    if (!m || !m.start) throw new AppError('NOT_FOUND', `no master event for ${uid}`);
+    const organizer = m.organizer ?? { email: stored.myAddress ?? this.primary().email, cn: null, sentBy: null };
+    const allDay = m.start.allDay;
+    const tz = m.start.tzid ?? 'UTC';
+    const wall = (v: EventData['start']): string => {
+      if (!v) return '';
+      if (v.allDay) return v.value.slice(0, 10);
+      if (v.utc) return (tz === 'UTC' ? v.utc.slice(0, 16) : utcToWall(Date.parse(v.utc), tz).slice(0, 16));
+      return v.value.slice(0, 16);
+    };
+    const endValue = m.end ?? m.start;
+    return {
+      uid,
+      summary: m.summary ?? '',
+      ...(m.description ? { description: m.description } : {}),
+      ...(m.location ? { location: m.location } : {}),
+      start: wall(m.start),
+      end: wall(endValue),
+      timezone: tz,
+      allDay,
+      attendees: m.attendees
+        .filter((a) => !sameAddress(a.email, organizer.email))
+        .map((a) => ({ email: a.email, ...(a.cn ? { cn: a.cn } : {}), role: a.role, rsvp: a.rsvp })),
+      rrule: m.rrule,
+      organizer: { email: organizer.email, ...(organizer.cn ? { cn: organizer.cn } : {}), ...(organizer.sentBy ? { sentBy: organizer.sentBy } : {}) },
+    };
+  }
+
+  /** Cancels the whole meeting (METHOD:CANCEL, STATUS:CANCELLED, SEQUENCE+1) or one occurrence (RECURRENCE-ID). */
+  cancelMeeting(req: CancelRequest): Promise<QueuedOutcome> {
+    return this.serial(async () => {
+      const stored = this.requireStored(req.uid);
+      const master = stored.master;
+      if (!master) throw new AppError('NOT_FOUND', `no master event for ${req.uid}`);
+      const rid = req.recurrenceId ?? null;
+      const now = this.stampAfter(master.dtstamp, ...stored.overrides.map((o) => o.dtstamp));
+      if (stored.role === 'attendee') throw new AppError('FORBIDDEN', 'only the organizer can cancel the meeting; decline it instead');
+      const comment = req.comment?.trim() || undefined;
+
+      if (rid === null) {
+        // RFC 5546 §3.2.5 / §2.1.4: a cancellation is a new revision (STATUS changes).
+        const cancelled = withRevisionAndStatus(master, { status: 'CANCELLED', sequence: master.sequence + 1, dtstamp: now });
+        const next: StoredEvent = { ...stored, master: cancelled, cancelled: true, updatedAt: now };
+        const queued: string[] = [];
+        if (stored.role === 'organizer' && this.recipients(master).length > 0) {
+          const sender = this.organizerIdentity(master.organizer?.email ?? '');
+          const msg = await buildCancel({
+            event: cancelled,
+            overrides: stored.overrides,
+            ...(comment ? { comment } : {}),
+            now,
+            messageId: messageIdFor(sender.email),
+          });
+          await this.check(msg);
+          queued.push((await this.deps.outbox.enqueue(msg, sender.accountId)).id);
+        }
+        await this.deps.calendar.put(next);
+        return { queued };
+      }
+
+      // One occurrence: an override with STATUS:CANCELLED and its own SEQUENCE+1; the series keeps its revision.
+      const occ = componentFor(stored, rid) ?? deriveOccurrence(master, rid);
+      const seq = Math.max(occ.sequence, master.sequence) + 1;
+      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
+      const overrides = upsertOverride(stored.overrides, cancelledOcc);
+      const next: StoredEvent = { ...stored, overrides, updatedAt: now };
+      const queued: string[] = [];
+      if (stored.role === 'organizer' && this.recipients(cancelledOcc).length > 0) {
+        const sender = this.organizerIdentity(master.organizer?.email ?? '');
+        const msg = await buildCancel({
+          event: master,
+          overrides,
+          recurrenceId: rid,
+          ...(comment ? { comment } : {}),
+          now,
+          messageId: messageIdFor(sender.email),
+        });
+        await this.check(msg);
+        queued.push((await this.deps.outbox.enqueue(msg, sender.accountId)).id);
+      }
+      await this.deps.calendar.put(next);
+      return { queued };
+    });
+  }
+
+  /**
+   * Decides a pending item: a COUNTER (accept: the proposed time goes to everyone as an updated REQUEST, SEQUENCE+1;
+   * decline: DECLINECOUNTER to the proposer), a party crasher (add: the crasher becomes an attendee with the answer
+   * they gave, gets the REQUEST, the others the update; ignore), a REFRESH (send: the current REQUEST to the asker).
+   */
+  resolvePending(req: ResolvePendingRequest): Promise<QueuedOutcome> {
+    return this.serial(async () => {
+      const stored = this.requireStored(req.uid);
+      const item = stored.pending.find((p) => p.id === req.pendingId);
+      if (!item) throw new AppError('NOT_FOUND', `no pending item ${req.pendingId} on ${req.uid}`);
+      const now = this.stampAfter(stored.master?.dtstamp, ...stored.overrides.map((o) => o.dtstamp));
+      const dropped: StoredEvent = { ...stored, pending: stored.pending.filter((p) => p.id !== item.id), updatedAt: now };
+      const comment = req.comment?.trim() || undefined;
+
+      if (req.action === 'ignore' || req.action === 'dismiss') {
+        await this.deps.calendar.put(dropped);
+        return { queued: [] };
+      }
+      if (stored.role !== 'organizer' || !stored.master) throw new AppError('BAD_REQUEST', `${req.action} needs a meeting I organize`);
+      const master = stored.master;
+      const sender = this.organizerIdentity(master.organizer?.email ?? '');
+
+      if (item.kind === 'counter' && req.action === 'accept') {
+        const proposed = pendingComponent(item);
+        if (!proposed.start) throw new AppError('ITIP_INVALID', 'the counter-proposal has no DTSTART');
+        if (item.recurrenceId) {
+          // One occurrence moves: its override gets the proposed times and a new SEQUENCE.
+          const occ = componentFor(stored, item.recurrenceId) ?? deriveOccurrence(master, item.recurrenceId);
+          const moved = rewrite({
+            ...occ,
+            start: proposed.start,
+            end: proposed.end,
+            duration: proposed.end ? null : occ.duration,
+            sequence: Math.max(occ.sequence, master.sequence) + 1,
+            dtstamp: now,
+            attendees: occ.attendees.map((a) => ({ ...a, partstat: 'NEEDS-ACTION', rsvp: true })),
+          });
+          const next: StoredEvent = { ...dropped, overrides: upsertOverride(stored.overrides, moved) };
+          const msg = await buildRequest({ events: [master, ...next.overrides], now, messageId: messageIdFor(sender.email), update: true });
+          await this.check(msg);
+          const id = (await this.deps.outbox.enqueue(msg, sender.accountId)).id;
+          await this.deps.calendar.put(next);
+          return { queued: [id] };
+        }
+        const draft = this.getMeetingDraft(stored.uid);
+        const tz = draft.timezone;
+        const wall = (v: EventData['start']): string =>
+          !v ? '' : v.allDay ? v.value.slice(0, 10) : v.utc ? (tz === 'UTC' ? v.utc.slice(0, 16) : utcToWall(Date.parse(v.utc), tz).slice(0, 16)) : v.value.slice(0, 16);
+        const start = wall(proposed.start);
+        let end = wall(proposed.end);
+        if (!end) {
+          const len = durationOf(master);
+          end = len !== null && proposed.start.utc ? wall({ ...proposed.start, utc: new Date(Date.parse(proposed.start.utc) + len).toISOString().slice(0, 19) + 'Z' }) : start;
+        }
+        const out = await this.saveMeetingNow({ ...draft, start, end, allDay: proposed.start.allDay }, dropped);
+        return { queued: out.queued };
+      }
+
+      if (item.kind === 'counter' && req.action === 'decline') {
+        const msg = await buildDeclineCounter({
+          event: master,
+          to: item.from,
+          ...(comment ? { comment } : {}),
+          recurrenceId: item.recurrenceId,
+          now,
+          messageId: messageIdFor(sender.email),
+        });
+        await this.check(msg);
+        const id = (await this.deps.outbox.enqueue(msg, sender.accountId)).id;
+        await this.deps.calendar.put(dropped);
+        return { queued: [id] };
+      }
+
+      if (item.kind === 'party-crasher' && req.action === 'add') {
+        const answer = pendingComponent(item);
+        const theirs = findAttendee(answer, item.from) ?? answer.attendees[0];
+        const partstat = String(theirs?.partstat ?? 'NEEDS-ACTION');
+        // The update is a new revision of the same SEQUENCE: it carries (and the store records) the new DTSTAMP.
+        const withCrasher = withRevisionAndStatus(withAttendee(master, item.from, { partstat, rsvp: false }), { dtstamp: now });
+        const next: StoredEvent = {
+          ...dropped,
+          master: withCrasher,
+          replies: upsertReply(stored.replies, {
+            email: normalizeAddress(item.from),
+            recurrenceId: item.recurrenceId,
+            partstat,
+            sequence: answer.sequence,
+            dtstamp: answer.dtstamp,
+            comment: answer.comment[0] ?? null,
+            delegatedTo: theirs?.delegatedTo ?? [],
+            delegatedFrom: theirs?.delegatedFrom ?? [],
+          }),
+        };
+        const events = [withCrasher, ...stored.overrides];
+        const others = this.recipients(withCrasher).filter((a) => !sameAddress(a, item.from));
+        const msgs: OutgoingMessage[] = [];
+        msgs.push(await buildRequest({ events, to: [normalizeAddress(item.from)], now, messageId: messageIdFor(sender.email) }));
+        if (others.length) msgs.push(await buildRequest({ events, to: others, now, messageId: messageIdFor(sender.email), update: true }));
+        const queued = await this.enqueueAll(msgs, sender.accountId);
+        await this.deps.calendar.put(next);
+        return { queued };
+      }
+
+      if (item.kind === 'refresh' && req.action === 'send') {
+        // RFC 5546 §3.2.6: answer a REFRESH with the current REQUEST (master and overrides) to the asker only.
+        const msg = await buildRequest({
+          events: [master, ...stored.overrides],
+          to: [normalizeAddress(item.from)],
+          now,
+          messageId: messageIdFor(sender.email),
+        });
+        await this.check(msg);
+        const id = (await this.deps.outbox.enqueue(msg, sender.accountId)).id;
+        await this.deps.calendar.put({ ...dropped, master: withRevisionAndStatus(master, { dtstamp: now }) });
+        return { queued: [id] };
+      }
+
+      throw new AppError('BAD_REQUEST', `cannot ${req.action} a ${item.kind} item`);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Internals
+
+  private async saveMeetingNow(draft: MeetingDraft, base: StoredEvent | null): Promise<SaveMeetingOutcome> {
+    const prevStored = base ?? (draft.uid ? this.deps.calendar.get(draft.uid) ?? null : null);
+    if (prevStored && prevStored.role === 'attendee') {
+      throw new AppError('FORBIDDEN', `${draft.uid} is someone else's meeting: only its organizer can change it`);
+    }
+    const sender = this.organizerIdentity(draft.organizer.email);
+    const prev = prevStored?.master ?? null;
+    const now = this.stampAfter(prev?.dtstamp, ...(prevStored?.overrides ?? []).map((o) => o.dtstamp));
+    // A re-saved cancelled meeting is reinstated by eventFromDraft (STATUS back to CONFIRMED, a significant change).
+    const next = eventFromDraft({ ...draft, organizer: { ...draft.organizer, email: sender.email } }, prev, now);
+    const uid = next.uid!;
+    const events = [next, ...(prevStored?.overrides ?? [])];
+
+    const before = prev ? this.recipients(prev) : [];
+    const after = this.recipients(next);
+    const removed = before.filter((a) => !after.some((b) => sameAddress(a, b)));
+    const added = after.filter((a) => !before.some((b) => sameAddress(a, b)));
+    const kept = after.filter((a) => before.some((b) => sameAddress(a, b)));
+
+    const msgs: OutgoingMessage[] = [];
+    if (removed.length && prev) {
+      // RFC 5546 §3.2.5: uninvited attendees get a CANCEL naming them (the meeting goes on for the others).
+      msgs.push(await buildCancel({ event: { ...next, attendees: prev.attendees }, to: removed, now, messageId: messageIdFor(sender.email) }));
+    }
+    if (added.length) {
+      msgs.push(await buildRequest({ events, to: added, now, messageId: messageIdFor(sender.email), update: false }));
+    }
+    if (kept.length && (!prev || changedForAttendees(prev, next) || removed.length || added.length)) {
+      msgs.push(await buildRequest({ events, to: kept, now, messageId: messageIdFor(sender.email), update: true }));
+    }
+    const queued = await this.enqueueAll(msgs, sender.accountId);
+
+    const stored: StoredEvent = {
+      uid,
+      role: after.length ? 'organizer' : 'personal',
+      master: next,
+      overrides: prevStored?.overrides ?? [],
+      vtimezones: prevStored?.vtimezones ?? [],
+      replies: (prevStored?.replies ?? []).filter((r) => !removed.some((x) => sameAddress(x, r.email))),
+      pending: base?.pending ?? prevStored?.pending ?? [],
+      cancelled: false,
+      myAddress: sender.email,
+      updatedAt: now,
+    };
+    await this.deps.calendar.put(stored);
+    return { uid, sequence: next.sequence, queued };
+  }
+
+  /** Validates every message first, then enqueues them in order (one meeting's messages leave in this order). */
+  private async enqueueAll(msgs: OutgoingMessage[], accountId: string | null): Promise<string[]> {
+    for (const m of msgs) await this.check(m);
+    const ids: string[] = [];
+    for (const m of msgs) ids.push((await this.deps.outbox.enqueue(m, accountId)).id);
+    return ids;
+  }
+
+  /** Reads the built message back (MIME and calendar) and runs the outgoing validator: no error may remain. */
+  private async check(msg: OutgoingMessage): Promise<void> {
+    const read = await readMessage(msg.raw);
+    if (!read.itip) {
+      throw new AppError('ITIP_INVALID', `built ${msg.method} is not readable as iTIP: ${read.problems.map((p) => p.code).join(', ')}`);
+    }
+    const problems = [...read.problems, ...validate(read.itip, { direction: 'outgoing' })].filter((p) => p.severity === 'error');
+    if (read.itip.methodParam !== msg.method) problems.push({ code: 'method-mismatch', severity: 'error', message: `method=${String(read.itip.methodParam)}` });
+    if (problems.length) {
+      throw new AppError('ITIP_INVALID', `built ${msg.method} fails validation: ${problems.map((p) => `${p.code}: ${p.message}`).join('; ')}`);
+    }
+  }
+
+  private requireStored(uid: string): StoredEvent {
+    const s = this.deps.calendar.get(uid);
+    if (!s) throw new AppError('NOT_FOUND', `no event ${uid}`);
+    return s;
+  }
+
+  private baseFor(stored: StoredEvent, rid: string | null): EventData {
+    const base = componentFor(stored, rid) ?? stored.master ?? stored.overrides[0];
+    if (!base) throw new AppError('NOT_FOUND', `no component for ${stored.uid}`);
+    if (stored.cancelled) throw new AppError('BAD_REQUEST', `${stored.uid} is cancelled`);
+    return base;
+  }
+
+  private allAddresses(): string[] {
+    return this.deps.identities().flatMap((i) => [i.email, ...i.aliases]);
+  }
+
+  private primary(): ServiceIdentity {
+    const first = this.deps.identities()[0];
+    if (!first) throw new AppError('BAD_REQUEST', 'no account is set up');
+    return first;
+  }
+
+  /** The identity the invitation was addressed to (StoredEvent.myAddress or my ATTENDEE), and its account. */
+  private replyIdentity(stored: StoredEvent, ev: EventData): Sender {
+    const mine = this.allAddresses();
+    const address = stored.myAddress && isMine(stored.myAddress, mine) ? stored.myAddress : (myAttendee(ev, mine) ?? myAttendee(stored.master, mine))?.email;
+    if (!address) throw new AppError('BAD_REQUEST', `none of my addresses is invited to ${stored.uid}`);
+    const id = this.deps.identities().find((i) => isMine(address, [i.email, ...i.aliases]))!;
+    const listed = findAttendee(ev, address) ?? findAttendee(stored.master, address);
+    return { accountId: id.accountId, email: normalizeAddress(address), cn: listed?.cn ?? id.displayName ?? null };
+  }
+
+  private organizerIdentity(email: string): Sender {
+    const id = this.deps.identities().find((i) => isMine(email, [i.email, ...i.aliases]));
+    if (!id) throw new AppError('BAD_REQUEST', `${email || 'the organizer'} is not one of my addresses`);
+    return { accountId: id.accountId, email: normalizeAddress(email), cn: id.displayName ?? null };
+  }
+
+  /** The attendees a message about `ev` goes to: everyone listed but the organizer (and its SENT-BY). */
+  private recipients(ev: EventData): string[] {
+    const org = ev.organizer;
+    return ev.attendees
+      .map((a) => normalizeAddress(a.email))
+      .filter((a) => a && !(org && (sameAddress(a, org.email) || sameAddress(a, org.sentBy))));
+  }
+}
+
+/** A fresh, globally unique Message-ID on the sender's domain; the outbox keeps it for every attempt. */
+function messageIdFor(sender: string): string {
+  const domain = normalizeAddress(sender).split('@')[1] || 'convene.invalid';
+  return `<${randomUUID()}@${domain}>`;
+}
+
+function durationOf(e: EventData): number | null {
+  if (e.start?.utc && e.end?.utc) return Date.parse(e.end.utc) - Date.parse(e.start.utc);
+  return null;
+}
+
+function pendingComponent(item: PendingItem): EventData {
+  const read = readCalendarText(item.ics);
+  const comps = read.calendar.components;
+  const c = comps.find((x) => (x.recurrenceId ?? null) === item.recurrenceId) ?? comps[0];
+  if (!c) throw new AppError('ITIP_INVALID', `pending item ${item.id} holds no component`);
+  return c;
+}
+
+function rewrite(e: EventData): EventData {
+  return { ...e, ics: eventToComponentText(e) };
+}
+
+/** Whether an attendee would see a difference (anything but DTSTAMP). */
+function changedForAttendees(a: EventData, b: EventData): boolean {
+  const key = (e: EventData) =>
+    JSON.stringify([
+      e.summary,
+      e.description,
+      e.location,
+      e.start?.value,
+      e.start?.tzid,
+      e.end?.value,
+      e.rrule,
+      e.status,
+      e.sequence,
+      e.attendees.map((x) => [x.email, x.role, x.cn]).sort(),
+    ]);
+  return key(a) !== key(b);
+}
