@@ -35,7 +35,8 @@ export async function calendarCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('usage: convene calendar --store DIR');
   const store = await CalendarStore.open(requireStore(values.store), { readOnly: true });
   try {
-    const rows = store.all().map(calendarRow);
+    // An invitation held for a decision (pending items only, nothing applied) is not in the calendar yet.
+    const rows = store.all().filter((ev) => ev.master !== null || ev.overrides.length > 0).map(calendarRow);
     rows.sort((a, b) => (a.start ? isoToMs(a.start) : Infinity) - (b.start ? isoToMs(b.start) : Infinity) || a.uid.localeCompare(b.uid));
     io.out(json(rows));
   } finally {

@@ -41,7 +41,9 @@ export async function processOne(
 ): Promise<ProcessLine> {
   const key = contentKey(bytes);
   const seen = store.processedRecord(key);
-  if (seen) {
+  // A message held for a decision is decided again (the policy or the known contacts may have changed since); the
+  // decider itself reports a pending item it already holds as a duplicate.
+  if (seen && seen.action !== 'needs-decision') {
     return { file, action: 'duplicate', uid: seen.uid, reason: `already processed at ${seen.at} (${seen.action})` };
   }
   const now = ctx.now ?? new Date().toISOString();
@@ -107,6 +109,8 @@ export async function processCommand(args: string[], io: Io): Promise<number> {
   const dir = requireStore(values.store);
   const me = values.me ?? [];
   if (me.length === 0) throw new UsageError('--me ADDR is required (one per address of yours)');
+  const empty = me.find((m) => normalizeAddress(m) === '');
+  if (empty !== undefined) throw new UsageError(`--me: not an address: '${empty}'`);
   const policy = (values.policy ?? 'known') as ProcessingPolicy;
   if (!POLICIES.includes(policy)) throw new UsageError(`--policy must be always, known or never (got ${values.policy})`);
   if (positionals.length === 0) throw new UsageError('usage: convene process --store DIR --me ADDR [--policy P] [--known ADDR]... FILE...');

@@ -100,6 +100,7 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     }
   }
   const masterZone = master.start?.tzid ?? null;
+  const exdates = new Set(master.exdate);
   const seen = new Set<string>();
   const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
   const it = event.iterator();
@@ -117,7 +118,17 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     if (!isException && roughMs + durationMs + 2 * 86_400_000 < fromMs) continue;
     const recurrenceId = normRecurrenceId(t, masterZone);
     seen.add(recurrenceId);
-    const over = isException ? overrideById.get(recurrenceId) ?? null : null;
+    // EXDATEs as parsed (normalised instants): ical.js misses those written in another form than DTSTART (a UTC
+    // EXDATE against a Windows TZID it cannot resolve).
+    if (exdates.has(recurrenceId)) continue;
+    const stored = overrideById.get(recurrenceId) ?? null;
+    if (stored && !isException) {
+      // An override ical.js did not relate (its RECURRENCE-ID written in another form, e.g. UTC for a TZID series,
+      // as when a CANCEL or REPLY named the instance in UTC): apply it by its normalised instant.
+      if (!isCancelled(stored.status)) pushSingle(ev.uid, stored, recurrenceId, fromMs, toMs, out);
+      continue;
+    }
+    const over = isException ? stored : null;
     const status = (isException ? item.component.getFirstPropertyValue('status') : masterComp.getFirstPropertyValue('status')) as string | null;
     if (isCancelled(status)) continue;
     const zone = over?.start?.tzid ?? masterZone;

@@ -49,25 +49,10 @@ export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
   try {
     const bad = checkShape(msg);
     if (bad) return bad;
-    switch (msg.method) {
-      case 'REQUEST':
-        return decideRequest(msg, stored, ctx);
-      case 'PUBLISH':
-        return decidePublish(msg, stored, ctx);
-      case 'REPLY':
-        return decideReply(msg, stored, ctx);
-      case 'CANCEL':
-        return decideCancel(msg, stored, ctx);
-      case 'ADD':
-        return decideAdd(msg, stored, ctx);
-      case 'COUNTER':
-      case 'REFRESH':
-        return decideToOrganizer(msg, stored, ctx);
-      case 'DECLINECOUNTER':
-        return decideDeclineCounter(msg, stored, ctx);
-      default:
-        return assertNever(msg.method);
-    }
+    // A stored entry with no component only holds pending items (an invitation held by the policy, a forward): the
+    // event is not in the calendar, so the message is decided as for an unknown UID and the held items are kept.
+    if (stored && !stored.master && stored.overrides.length === 0) return withHeld(decideMethod(msg, undefined, ctx), stored);
+    return decideMethod(msg, stored, ctx);
   } catch (err) {
     // Bad input never throws out of the engine (a bug still shows, as a rejected decision with the message).
     return {
@@ -76,6 +61,44 @@ export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
       reason: `internal error while deciding: ${err instanceof Error ? err.message : String(err)}`,
       detail: 'internal-error',
     };
+  }
+}
+
+/** Merges the pending items of a held (component-less) entry into a decision made as if the UID were unknown. */
+function withHeld(d: Decision, held: StoredEvent): Decision {
+  if (!d.next) return d;
+  const fresh = d.next.pending;
+  if (d.action === 'needs-decision') {
+    const item = fresh[fresh.length - 1];
+    if (item && held.pending.some((p) => p.id === item.id)) {
+      return { action: 'duplicate', uid: d.uid, reason: `already waiting for a decision: ${d.reason}`, ...(d.detail ? { detail: d.detail } : {}) };
+    }
+  }
+  // Once the event is in the calendar (created, cancelled), the held invitation is no longer waiting.
+  const applied = d.next.master !== null || d.next.overrides.length > 0;
+  const kept = held.pending.filter((p) => !fresh.some((q) => q.id === p.id) && !(applied && (p.kind === 'new-invitation' || p.kind === 'forwarded')));
+  return { ...d, next: { ...d.next, pending: [...kept, ...fresh] } };
+}
+
+function decideMethod(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
+  switch (msg.method) {
+    case 'REQUEST':
+      return decideRequest(msg, stored, ctx);
+    case 'PUBLISH':
+      return decidePublish(msg, stored, ctx);
+    case 'REPLY':
+      return decideReply(msg, stored, ctx);
+    case 'CANCEL':
+      return decideCancel(msg, stored, ctx);
+    case 'ADD':
+      return decideAdd(msg, stored, ctx);
+    case 'COUNTER':
+    case 'REFRESH':
+      return decideToOrganizer(msg, stored, ctx);
+    case 'DECLINECOUNTER':
+      return decideDeclineCounter(msg, stored, ctx);
+    default:
+      return assertNever(msg.method);
   }
 }
 
@@ -264,7 +287,9 @@ function organizerGuard(msg: ItipMessage, stored: StoredEvent): Decision | null 
   if (have && claimed && !sameAddress(have.email, claimed.email)) {
     return reject(uid, `${msg.method} changes the organizer from ${have.email} to ${claimed.email}: not applied`, 'organizer-changed');
   }
-  if (!fromOrganizer(msg, have ?? claimed)) {
+  // RFC 5546 §3.2.2.5 / RFC 6047 §3: the organizer or its SENT-BY, as stored or as written on the (same) ORGANIZER of
+  // this message; a SENT-BY is no easier to forge than the From header it is compared with.
+  if (!fromOrganizer(msg, have ?? claimed) && !(claimed && fromOrganizer(msg, claimed))) {
     return reject(
       uid,
       `${msg.method} sent by ${senderAddresses(msg).join(' / ')}, who is not the organizer ${(have ?? claimed)?.email ?? '(none)'} or its SENT-BY`,
@@ -356,7 +381,9 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
       return meNow.partstat === 'NEEDS-ACTION' ? incoming : withAttendee(incoming, meNow.email, { partstat: 'NEEDS-ACTION' });
     }
     const mineBefore = myAttendee(before, ctx.me);
-    if (mineBefore && mineBefore.partstat !== meNow.partstat) {
+    // My stored answer stands against the organizer's older view of it; with no answer stored here (NEEDS-ACTION),
+    // the organizer's copy knows better (I answered from another device).
+    if (mineBefore && mineBefore.partstat !== meNow.partstat && String(mineBefore.partstat).toUpperCase() !== 'NEEDS-ACTION') {
       return withAttendee(incoming, meNow.email, { partstat: String(mineBefore.partstat) });
     }
     return incoming;
@@ -391,7 +418,7 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
 function applyOrganizerCopy(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
   const l = lead(msg);
   const uid = l.uid!;
-  if (!fromOrganizer(msg, stored ? storedOrganizer(stored) ?? l.organizer : l.organizer)) {
+  if (!fromOrganizer(msg, stored ? storedOrganizer(stored) ?? l.organizer : l.organizer) && !fromOrganizer(msg, l.organizer)) {
     return reject(uid, `${msg.method} claims I organize it, but was sent by ${senderAddresses(msg).join(' / ')}`, 'not-organizer');
   }
   if (stored) {

@@ -7,7 +7,7 @@
 import ICAL from 'ical.js';
 import type { Attendee, DateTimeValue, EventData, PendingItem, ReplyRecord, StoredEvent } from './types';
 import { isMine, normalizeAddress, sameAddress, toMailto } from './address';
-import { eventToComponentText, foldText } from './ics-write';
+import { eventToComponentText, foldText, isKnownZone, utcToWall, zonedDateTime } from './ics-write';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Comparing versions (RFC 5546 §2.1.5)
@@ -260,14 +260,25 @@ function dateTimeFromInstant(instant: string): DateTimeValue {
  * occurrence the store has no override for yet.
  */
 export function deriveOccurrence(master: EventData, recurrenceId: string): EventData {
-  const start = dateTimeFromInstant(recurrenceId);
+  // The occurrence keeps the master's zone (so it reads '09:00+02:00 Europe/Berlin', not '07:00Z').
+  const zone = master.start?.tzid && master.start.tzid !== 'UTC' && !master.start.allDay && isKnownZone(master.start.tzid) ? master.start.tzid : null;
+  const inZone = (instant: string): DateTimeValue => {
+    const v = dateTimeFromInstant(instant);
+    if (!zone || !v.utc) return v;
+    try {
+      return zonedDateTime(utcToWall(Date.parse(v.utc), zone), zone);
+    } catch {
+      return v;
+    }
+  };
+  const start = inZone(recurrenceId);
   let end: DateTimeValue | null = null;
   const ms0 = master.start?.utc ? Date.parse(master.start.utc) : NaN;
   const ms1 = master.end?.utc ? Date.parse(master.end.utc) : NaN;
   const rid = Date.parse(recurrenceId);
   if (!Number.isNaN(ms0) && !Number.isNaN(ms1) && !Number.isNaN(rid) && start.utc) {
     const e = new Date(rid + (ms1 - ms0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    end = dateTimeFromInstant(e);
+    end = inZone(e);
   }
   const occ: EventData = {
     ...master,

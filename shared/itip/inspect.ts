@@ -51,6 +51,19 @@ export interface InspectOutput {
   iAmOrganizer?: boolean;
 }
 
+/** The documented contract is 'IANA name or null': a custom TZID we could not map ('America-SanJose') is null. */
+function ianaOrNull(tzid: string | null | undefined): string | null {
+  if (!tzid) return null;
+  if (tzid === 'UTC') return tzid;
+  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tzid)) return null;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tzid });
+    return tzid;
+  } catch {
+    return null;
+  }
+}
+
 /** The described component: the master (no RECURRENCE-ID) when there is one, else the first. */
 export function primaryComponent(cal: CalendarObject | null | undefined): EventData | null {
   if (!cal) return null;
@@ -93,7 +106,7 @@ export function inspectResult(r: ReadResult, me: string[] = []): InspectOutput {
     start: ev?.start?.value ?? null,
     end: ev ? eventEnd(ev) : null,
     allDay: ev?.start?.allDay ?? false,
-    timezone: ev?.start && !ev.start.allDay && !ev.start.floating ? ev.start.tzid ?? null : null,
+    timezone: ev?.start && !ev.start.allDay && !ev.start.floating ? ianaOrNull(ev.start.tzid) : null,
     rrule: ev?.rrule ?? null,
     status: ev?.status ?? null,
     from: r.envelope?.from ?? null,

@@ -19,7 +19,7 @@
 
 import { normalizeAddress, sameAddress } from './address';
 import { findCalendarParts } from './detect';
-import { readMessage } from './message';
+import { readInput, readMessage } from './message';
 import { readMime, decodeCharset } from './mime';
 import type { MimeNode, Problem } from './types';
 import { validate } from './validate';
@@ -67,14 +67,31 @@ export function lintCalendarLines(text: string): Problem[] {
 /** readMessage + validate(outgoing) + the structural checks above. Never throws. */
 export async function lintMessage(raw: Uint8Array | string): Promise<Problem[]> {
   const out: Problem[] = [];
+  // One entry per code (the reader, the validator and the structure checks can each see the same fault), at the
+  // highest severity any of them gave it.
   const add = (p: Problem): void => {
-    const existing = out.find((q) => q.code === p.code && q.message === p.message);
+    const existing = out.find((q) => q.code === p.code);
     if (existing) {
       if (p.severity === 'error') existing.severity = 'error';
       return;
     }
     out.push(p);
   };
+
+  // A bare calendar file (about to be attached or sent as the body): the outgoing iTIP rules and the line rules; the
+  // mail-structure checks below only make sense for a message.
+  const bytes = typeof raw === 'string' ? encoder.encode(raw) : raw;
+  if (/^\uFEFF?\s*BEGIN:VCALENDAR/i.test(new TextDecoder().decode(bytes.subarray(0, 512)))) {
+    const r = await readInput(bytes);
+    for (const p of r.problems) add(p);
+    if (r.itip) for (const p of validate(r.itip, { direction: 'outgoing' })) add(p);
+    else if (!r.problems.some((p) => p.code === 'invalid-ics' || p.code === 'no-method')) {
+      add({ code: 'no-method', severity: 'error', message: 'the calendar is not an iTIP message (no METHOD)' });
+    }
+    for (const p of r.problems) if (p.code === 'no-method' || p.code === 'invalid-ics') add({ ...p, severity: 'error' });
+    for (const q of lintCalendarLines(decodeCharset(bytes, 'utf-8').text)) add(q);
+    return out;
+  }
 
   let read: Awaited<ReturnType<typeof readMessage>>;
   let mime: Awaited<ReturnType<typeof readMime>>;

@@ -10,6 +10,7 @@ import ICAL from 'ical.js';
 import { findIana, WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import type { Attendee, CalendarObject, ComponentKind, DateTimeValue, EventData, Organizer, Problem } from './types';
 import { normalizeAddress } from './address';
+import { decodeCharset, decodeTransfer } from './mime';
 
 const COMPONENT_KINDS: readonly ComponentKind[] = ['VEVENT', 'VTODO', 'VJOURNAL', 'VFREEBUSY'];
 
@@ -25,6 +26,7 @@ export function parseCalendar(text: string): CalendarObject {
   });
   if (typeof text !== 'string') return empty('calendar text is not a string');
   try {
+    text = undoStrayQuotedPrintable(text, problems);
     const repaired = repairLines(text, problems);
     if (repaired === null) return empty('no BEGIN:VCALENDAR (or BEGIN:VEVENT) found');
     const roots = parseRoots(repaired, problems);
@@ -38,6 +40,27 @@ export function parseCalendar(text: string): CalendarObject {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Line repair
+
+/**
+ * A calendar saved still quoted-printable encoded (KDE libkcal, corpus feature `stray-quoted-printable`): its
+ * parameters are written `NAME=3D...`, which would read as PARTSTAT "3DNEEDS-ACTION". Only when most parameters are
+ * written so is the text decoded (RFC 2045 §6.7), so a value that merely contains "=3D" is left alone.
+ */
+function undoStrayQuotedPrintable(text: string, problems: Problem[]): string {
+  const encoded = text.match(/;[A-Za-z0-9-]+=3D/g)?.length ?? 0;
+  if (encoded < 2) return text;
+  const plain = (text.match(/;[A-Za-z0-9-]+=(?!3D)/g) ?? []).length;
+  if (plain >= encoded) return text;
+  const bytes = decodeTransfer(bytesOfUtf8(text), 'quoted-printable');
+  problems.push({ code: 'malformed-ics', severity: 'warning', message: 'calendar text was still quoted-printable encoded; decoded' });
+  return decodeCharset(bytes, null).text;
+}
+
+function bytesOfUtf8(text: string): string {
+  let out = '';
+  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
+  return out;
+}
 
 const CONTENT_LINE = /^[A-Za-z0-9-]+[;:]/;
 const DATE_PROPS = new Set(['DTSTART', 'DTEND', 'DUE', 'RECURRENCE-ID', 'EXDATE', 'RDATE']);
