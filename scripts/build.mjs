@@ -27,7 +27,9 @@ async function buildCli() {
 async function buildApp() {
   const jobs = [];
   if (existsSync(join(root, 'electron/main.ts'))) {
-    jobs.push(build({ ...nodeCommon, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron'] }));
+    // Electron loads main as CommonJS; conf, electron-store and ical.js are ESM-only, so `require()` of them would
+    // hand back a module namespace instead of the default export. Bundle everything but electron itself.
+    jobs.push(build({ ...nodeCommon, packages: undefined, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron'] }));
   }
   if (existsSync(join(root, 'electron/preload.ts'))) {
     // A sandboxed preload cannot require project files: bundle everything into one CommonJS file.

@@ -257,7 +257,9 @@ export type AppEvent =
   | { type: 'calendar-changed' }
   | { type: 'status-changed'; status: AppStatus }
   | { type: 'outbox-changed' }
-  | { type: 'new-invitation'; uid: string; summary: string; from: string | null };
+  | { type: 'new-invitation'; uid: string; summary: string; from: string | null }
+  /** The shell opened a file (command line, file association, second instance): show this invitation. */
+  | { type: 'open-invitation'; uid: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // The interface
@@ -325,6 +327,13 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
 };
 
 export const EVENT_CHANNEL = 'core:event';
+
+/**
+ * The organizer address of meetings made while no account exists (offline use). Such meetings sit in the outbox
+ * until an account exists; personal events (no attendees) never leave the machine. `.invalid` (RFC 2606) can never
+ * be a real mailbox.
+ */
+export const LOCAL_IDENTITY = 'me@convene.invalid';
 
 export const API_METHODS = Object.keys(CHANNELS) as ApiMethod[];
 

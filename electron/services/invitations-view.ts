@@ -1,0 +1,268 @@
+// View models for the invitation list and the invitation view: stored state (StoredEvent + its thread) → the plain
+// data of shared/api.ts. Pure functions: the store, my addresses and the time come in as arguments, so the badge
+// rules are testable without a store.
+//
+// Badges (one per thread, the most urgent wins):
+//   cancelled       the event is cancelled (CANCEL applied, or STATUS:CANCELLED)
+//   outdated        the newest message about it was stale (older SEQUENCE/DTSTAMP than the stored copy)
+//   needs-decision  something waits for me: a counter-proposal, a party crasher, an invitation held by the policy
+//   organizer       my own meeting with nothing to decide (personal events show the same)
+//   updated         the organizer changed the meeting significantly and my answer was reset (RFC 5546 §2.1.4)
+//   needs-response  I have not answered
+//   accepted / tentative / declined   my answer
+import type { InvitationBadge, InvitationDetail, InvitationSummary, OccurrenceView, PendingView, ThreadMessageView } from '../../shared/api';
+import { isMine, normalizeAddress } from '../../shared/itip/address';
+import { expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
+import { findReply, myPartstat } from '../../shared/itip/event-state';
+import { parseCalendar } from '../../shared/itip/parse';
+import type { DateTimeValue, EventData, StoredEvent } from '../../shared/itip/types';
+
+export interface ThreadEntryLike {
+  key: string;
+  method: string | null;
+  from: string | null;
+  subject: string | null;
+  date: string | null;
+  action: string;
+  reason: string;
+}
+
+export interface ViewContext {
+  /** My addresses (all identities). */
+  me: readonly string[];
+  now: string;
+  /** The account an event belongs to (by my address), null for local events. */
+  accountFor(address: string | null): string | null;
+}
+
+const DAY = 86_400_000;
+
+/** The value the UI shows: the UTC instant for timed values, the date for all-day, the wall time for floating. */
+export function instantOf(v: DateTimeValue | null | undefined): string | null {
+  if (!v) return null;
+  return v.allDay ? v.value.slice(0, 10) : (v.utc ?? v.value);
+}
+
+const heldCache = new Map<string, EventData | null>();
+
+/** The component to show: the master, else the first override, else the invitation held in a pending item. */
+function mainComponent(ev: StoredEvent): EventData | null {
+  const c = ev.master ?? ev.overrides[0];
+  if (c) return c;
+  const held = ev.pending.find((p) => p.kind === 'new-invitation' || p.kind === 'forwarded') ?? ev.pending[0];
+  if (!held) return null;
+  if (!heldCache.has(held.ics)) {
+    if (heldCache.size > 500) heldCache.clear();
+    try {
+      const cal = parseCalendar(held.ics);
+      heldCache.set(held.ics, cal.components.find((x) => x.recurrenceId === null) ?? cal.components[0] ?? null);
+    } catch {
+      heldCache.set(held.ics, null);
+    }
+  }
+  return heldCache.get(held.ics) ?? null;
+}
+
+function isCancelled(ev: StoredEvent): boolean {
+  return ev.cancelled || (mainComponent(ev)?.status ?? '').toUpperCase() === 'CANCELLED';
+}
+
+function endOf(c: EventData): string | null {
+  if (c.end) return instantOf(c.end);
+  const s = instantOf(c.start);
+  if (!s || !c.start) return s;
+  if (c.duration) {
+    const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(c.duration);
+    if (m) {
+      const ms = ((+(m[1] ?? 0) * 7 + +(m[2] ?? 0)) * 86400 + +(m[3] ?? 0) * 3600 + +(m[4] ?? 0) * 60 + +(m[5] ?? 0)) * 1000;
+      const end = new Date(isoToMs(s) + ms).toISOString();
+      return c.start.allDay ? end.slice(0, 10) : end;
+    }
+  }
+  return c.start.allDay ? new Date(isoToMs(s) + DAY).toISOString().slice(0, 10) : s;
+}
+
+function lastRequest(thread: ThreadEntryLike[]): ThreadEntryLike | undefined {
+  return [...thread].reverse().find((t) => (t.method ?? '').toUpperCase() === 'REQUEST' || t.method === null);
+}
+
+export function badgeFor(ev: StoredEvent, thread: ThreadEntryLike[], me: readonly string[]): InvitationBadge {
+  if (isCancelled(ev)) return 'cancelled';
+  const last = thread[thread.length - 1];
+  if (last?.action === 'stale') return 'outdated';
+  if (ev.pending.length > 0) return 'needs-decision';
+  if (ev.role === 'organizer') return 'organizer';
+  if (ev.role === 'personal') {
+    // My own event, or one somebody published (an opened .ics): the latter is simply in my calendar.
+    const org = mainComponent(ev)?.organizer?.email ?? null;
+    return !org || isMine(org, me) ? 'organizer' : 'accepted';
+  }
+  const ps = (myPartstat(ev, me) ?? 'NEEDS-ACTION').toUpperCase();
+  if (ps === 'ACCEPTED') return 'accepted';
+  if (ps === 'TENTATIVE') return 'tentative';
+  if (ps === 'DECLINED') return 'declined';
+  const req = lastRequest(thread);
+  if (req?.action === 'updated') return 'updated';
+  return 'needs-response';
+}
+
+export function isStale(thread: ThreadEntryLike[]): boolean {
+  return thread[thread.length - 1]?.action === 'stale';
+}
+
+function lastActivity(ev: StoredEvent, thread: ThreadEntryLike[]): string {
+  let best = Date.parse(ev.updatedAt) || 0;
+  for (const t of thread) {
+    const ms = t.date ? Date.parse(t.date) : NaN;
+    if (Number.isFinite(ms) && ms > best) best = ms;
+  }
+  return new Date(best).toISOString();
+}
+
+export function summaryOf(ev: StoredEvent, thread: ThreadEntryLike[], ctx: ViewContext): InvitationSummary {
+  const c = mainComponent(ev);
+  return {
+    uid: ev.uid,
+    summary: c?.summary ?? '',
+    organizer: c?.organizer?.email ?? null,
+    start: instantOf(c?.start),
+    end: c ? endOf(c) : null,
+    allDay: c?.start?.allDay ?? false,
+    badge: badgeFor(ev, thread, ctx.me),
+    role: ev.role,
+    lastActivity: lastActivity(ev, thread),
+    messageCount: thread.length,
+    pendingCount: ev.pending.length,
+    accountId: ctx.accountFor(ev.myAddress ?? c?.organizer?.email ?? null),
+  };
+}
+
+/** Threads newest first (the newest message in each thread decides), then by UID for a stable order. */
+export function listView(events: StoredEvent[], threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
+  return events
+    .map((ev) => summaryOf(ev, threadOf(ev.uid), ctx))
+    .sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
+}
+
+export function toOccurrenceView(o: Occurrence): OccurrenceView {
+  return { uid: o.uid, recurrenceId: o.recurrenceId, start: o.start, end: o.end, summary: o.summary, status: o.status, allDay: o.allDay };
+}
+
+/** True when I declined this event (it does not block my time). */
+function declinedByMe(ev: StoredEvent, me: readonly string[]): boolean {
+  return (myPartstat(ev, me) ?? '').toUpperCase() === 'DECLINED';
+}
+
+/** The agenda in [from, to): cancelled and declined events are left out (they do not take my time). */
+export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[]): OccurrenceView[] {
+  return expandAgenda(
+    events.filter((e) => !declinedByMe(e, me)),
+    from,
+    to,
+  ).map(toOccurrenceView);
+}
+
+function overlap(a: Occurrence, b: Occurrence): boolean {
+  const as = isoToMs(a.start);
+  const ae = isoToMs(a.end) > as ? isoToMs(a.end) : as + (a.allDay ? DAY : 1);
+  const bs = isoToMs(b.start);
+  const be = isoToMs(b.end) > bs ? isoToMs(b.end) : bs + (b.allDay ? DAY : 1);
+  return as < be && bs < ae;
+}
+
+function pendingView(ev: StoredEvent): PendingView[] {
+  return ev.pending.map((p) => {
+    const v: PendingView = { id: p.id, kind: p.kind, from: p.from, recurrenceId: p.recurrenceId, summary: p.summary, receivedAt: p.receivedAt };
+    if (p.kind === 'counter' || p.kind === 'declinecounter' || p.kind === 'party-crasher' || p.kind === 'refresh') {
+      try {
+        const cal = parseCalendar(p.ics);
+        const comp = cal.components.find((c) => c.recurrenceId === p.recurrenceId) ?? cal.components[0];
+        if (comp) {
+          if (p.kind === 'counter') {
+            v.proposedStart = instantOf(comp.start);
+            v.proposedEnd = endOf(comp);
+          }
+          v.comment = comp.comment[0] ?? null;
+        }
+      } catch {
+        // A pending item whose text no longer parses is still listed; it just shows no proposal.
+      }
+    }
+    return v;
+  });
+}
+
+export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: StoredEvent[], ctx: ViewContext): InvitationDetail {
+  const c = mainComponent(ev);
+  const me = ctx.me;
+  const nowMs = Date.parse(ctx.now);
+  const start = instantOf(c?.start);
+  const end = c ? endOf(c) : null;
+  const tzid = c?.start?.tzid ?? null;
+
+  // Occurrences: a recurring meeting's upcoming instances (for per-occurrence answers and cancels).
+  let occurrences: OccurrenceView[] = [];
+  if (c?.rrule || ev.overrides.length > 0 || (c?.rdate.length ?? 0) > 0) {
+    // From now (or the series start, when it lies ahead) for a year.
+    const base = Math.max(nowMs, start ? isoToMs(start) : nowMs);
+    occurrences = expandAgenda([{ ...ev, cancelled: false }], new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
+      .slice(0, 30)
+      .map(toOccurrenceView);
+  }
+
+  // Conflicts: my other (not declined, not cancelled) events overlapping this one's next instances.
+  const mine = expandAgenda([{ ...ev, cancelled: false }], new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
+  const conflicts: OccurrenceView[] = [];
+  if (!isCancelled(ev) && mine.length > 0) {
+    const from = mine[0]!.start;
+    const last = mine[mine.length - 1]!;
+    const to = new Date(Math.max(isoToMs(last.end), isoToMs(last.start)) + DAY).toISOString();
+    const others = all.filter((o) => o.uid !== ev.uid && !isCancelled(o) && !declinedByMe(o, me));
+    const fromIso = new Date(isoToMs(from) - DAY).toISOString();
+    for (const o of expandAgenda(others, fromIso, to)) {
+      if (mine.some((m) => overlap(m, o))) conflicts.push(toOccurrenceView(o));
+      if (conflicts.length >= 10) break;
+    }
+  }
+
+  const attendees = (c?.attendees ?? []).map((a) => {
+    const rec = findReply(ev.replies, a.email, null);
+    return {
+      email: a.email,
+      cn: a.cn,
+      partstat: String(a.partstat || 'NEEDS-ACTION').toUpperCase(),
+      role: a.role,
+      comment: rec?.comment ?? null,
+      isMe: isMine(a.email, me) || (!!ev.myAddress && normalizeAddress(a.email) === normalizeAddress(ev.myAddress)),
+    };
+  });
+
+  const threadView: ThreadMessageView[] = thread.map((t) => ({ ...t }));
+
+  return {
+    uid: ev.uid,
+    summary: c?.summary ?? '',
+    description: c?.description ?? null,
+    location: c?.location ?? null,
+    start,
+    end,
+    allDay: c?.start?.allDay ?? false,
+    timezone: tzid && tzid !== 'UTC' ? tzid : null,
+    rrule: c?.rrule ?? null,
+    sequence: c?.sequence ?? 0,
+    status: c?.status ?? null,
+    cancelled: isCancelled(ev),
+    role: ev.role,
+    organizer: c?.organizer ? { email: c.organizer.email, cn: c.organizer.cn } : null,
+    attendees,
+    myAddress: ev.myAddress,
+    myPartstat: ev.myAddress ? (myPartstat(ev, [ev.myAddress, ...me]) ?? null) : (myPartstat(ev, me) ?? null),
+    badge: badgeFor(ev, thread, me),
+    stale: isStale(thread),
+    thread: threadView,
+    pending: pendingView(ev),
+    conflicts,
+    occurrences,
+    accountId: ctx.accountFor(ev.myAddress ?? c?.organizer?.email ?? null),
+  };
+}

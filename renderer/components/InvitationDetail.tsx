@@ -1,0 +1,429 @@
+import { useEffect, useState } from 'react';
+import { LOCAL_IDENTITY, type InvitationDetail, type Partstat, type PendingView } from '../../shared/api';
+import { api } from '../api-client';
+import { useApp } from '../context';
+import { errText, fmtDateTime, fmtRange, PARTSTAT_TEXT, toWall, zoneLabel } from '../format';
+import { Description } from './Description';
+import { Badge } from './Invitations';
+
+export function describeRrule(rrule: string | null): string {
+  if (!rrule) return '';
+  const p = Object.fromEntries(rrule.split(';').map((kv) => kv.split('=') as [string, string]));
+  const freq: Record<string, string> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
+  const unit = freq[p.FREQ ?? ''] ?? p.FREQ?.toLowerCase() ?? '';
+  const every = p.INTERVAL && p.INTERVAL !== '1' ? `every ${p.INTERVAL} ${unit}s` : `every ${unit}`;
+  const until = p.COUNT ? `, ${p.COUNT} times` : p.UNTIL ? `, until ${p.UNTIL.slice(0, 8).replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3')}` : '';
+  return `Repeats ${every}${p.BYDAY ? ` on ${p.BYDAY}` : ''}${until}`;
+}
+
+function PendingItemView({ item, uid, tz, onDone }: { item: PendingView; uid: string; tz: string; onDone: () => void }) {
+  const { toast } = useApp();
+  const [busy, setBusy] = useState(false);
+  const act = async (action: 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss') => {
+    setBusy(true);
+    const r = await api.resolvePending({ uid, pendingId: item.id, action });
+    setBusy(false);
+    if (!r.ok) return toast(errText(r), 'error');
+    toast(r.value.queued.length ? 'Done; the answer is in the outbox.' : 'Done.');
+    onDone();
+  };
+  const label: Record<PendingView['kind'], string> = {
+    counter: 'proposes a new time',
+    'party-crasher': 'answered but is not on the guest list',
+    refresh: 'asks for the latest version',
+    declinecounter: 'declined your proposal',
+    forwarded: 'was forwarded this invitation',
+    'new-invitation': 'invited you; your settings hold invitations from people you have not mailed with',
+  };
+  return (
+    <li className="pending" data-kind={item.kind}>
+      <div>
+        <strong>{item.from}</strong> {label[item.kind]}
+        {item.recurrenceId ? ` (occurrence ${fmtDateTime(item.recurrenceId, tz)})` : ''}
+      </div>
+      {item.kind === 'counter' && item.proposedStart && (
+        <div>
+          Proposed: <strong>{fmtRange(item.proposedStart, item.proposedEnd ?? null, tz, false)}</strong>
+        </div>
+      )}
+      {item.comment && <div className="comment">“{item.comment}”</div>}
+      <div className="row">
+        {item.kind === 'counter' && (
+          <>
+            <button type="button" className="primary" disabled={busy} onClick={() => void act('accept')}>
+              Accept proposal
+            </button>
+            <button type="button" disabled={busy} onClick={() => void act('decline')}>
+              Decline proposal
+            </button>
+          </>
+        )}
+        {item.kind === 'party-crasher' && (
+          <>
+            <button type="button" className="primary" disabled={busy} onClick={() => void act('add')}>
+              Add to meeting
+            </button>
+            <button type="button" disabled={busy} onClick={() => void act('ignore')}>
+              Ignore
+            </button>
+          </>
+        )}
+        {item.kind === 'refresh' && (
+          <>
+            <button type="button" className="primary" disabled={busy} onClick={() => void act('send')}>
+              Send latest version
+            </button>
+            <button type="button" disabled={busy} onClick={() => void act('ignore')}>
+              Ignore
+            </button>
+          </>
+        )}
+        {(item.kind === 'new-invitation' || item.kind === 'forwarded') && (
+          <>
+            <button type="button" className="primary" disabled={busy} onClick={() => void act('accept')}>
+              Add to calendar
+            </button>
+            <button type="button" disabled={busy} onClick={() => void act('ignore')}>
+              Ignore
+            </button>
+          </>
+        )}
+        {!['counter', 'party-crasher', 'refresh', 'new-invitation', 'forwarded'].includes(item.kind) && (
+          <button type="button" disabled={busy} onClick={() => void act('dismiss')}>
+            Dismiss
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export function InvitationDetailView({ uid }: { uid: string }) {
+  const { tz, tick, toast, go, accounts } = useApp();
+  const [d, setD] = useState<InvitationDetail | null>(null);
+  const [error, setError] = useState('');
+  const [reload, setReload] = useState(0);
+  const [comment, setComment] = useState('');
+  const [occurrence, setOccurrence] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [proposing, setProposing] = useState(false);
+  const [prop, setProp] = useState({ start: '', end: '', comment: '' });
+  const [cancelOcc, setCancelOcc] = useState('');
+  const [cancelComment, setCancelComment] = useState('');
+
+  useEffect(() => {
+    let live = true;
+    void api.getInvitation({ uid }).then((r) => {
+      if (!live) return;
+      if (r.ok) {
+        setD(r.value);
+        setError('');
+      } else setError(errText(r));
+    });
+    return () => {
+      live = false;
+    };
+  }, [uid, tick, reload]);
+
+  useEffect(() => {
+    setComment('');
+    setOccurrence('');
+    setProposing(false);
+  }, [uid]);
+
+  if (error) return <p className="error">{error}</p>;
+  if (!d) return <p className="muted">Loading…</p>;
+
+  const refresh = () => setReload((x) => x + 1);
+  // A personal event is mine to edit only when I made it (no organizer, or one of my addresses); a published event
+  // from someone else is read-only.
+  const myAddresses = [LOCAL_IDENTITY, ...accounts.flatMap((a) => [a.email, ...a.aliases])].map((x) => x.toLowerCase());
+  const canOrganize = d.role === 'organizer' || (d.role === 'personal' && (!d.organizer || myAddresses.includes(d.organizer.email.toLowerCase())));
+  const orgTz = d.timezone && d.timezone !== tz && !d.allDay ? d.timezone : null;
+  const held = d.pending.some((p) => p.kind === 'new-invitation' || p.kind === 'forwarded');
+  const canAnswer = d.role === 'attendee' && !d.stale && !d.cancelled && !held;
+
+  const respond = async (partstat: Partstat) => {
+    setBusy(true);
+    const r = await api.respond({ uid, partstat, comment: comment.trim() || undefined, recurrenceId: occurrence || null });
+    setBusy(false);
+    if (!r.ok) return toast(errText(r), 'error');
+    toast(`Answer sent: ${PARTSTAT_TEXT[partstat]}${r.value.queued.length ? ' (in the outbox)' : ''}`);
+    setComment('');
+    refresh();
+  };
+
+  const startProposal = () => {
+    const occ = d.occurrences.find((o) => o.recurrenceId === occurrence);
+    const s = occ?.start ?? d.start;
+    const e = occ?.end ?? d.end;
+    setProp({ start: s ? toWall(s, tz) : '', end: e ? toWall(e, tz) : '', comment: '' });
+    setProposing(true);
+  };
+
+  const sendProposal = async () => {
+    setBusy(true);
+    const r = await api.proposeNewTime({ uid, recurrenceId: occurrence || null, start: prop.start, end: prop.end, timezone: tz, comment: prop.comment.trim() || undefined });
+    setBusy(false);
+    if (!r.ok) return toast(errText(r), 'error');
+    toast('Proposal sent to the organizer.');
+    setProposing(false);
+    refresh();
+  };
+
+  const remove = async () => {
+    const r = await api.removeFromCalendar({ uid });
+    if (!r.ok) return toast(errText(r), 'error');
+    toast('Removed from your calendar.');
+    go({ name: 'invitations' });
+  };
+
+  const cancel = async () => {
+    if (!window.confirm(cancelOcc ? 'Cancel this occurrence and tell the attendees?' : 'Cancel the whole meeting and tell the attendees?')) return;
+    setBusy(true);
+    const r = await api.cancelMeeting({ uid, recurrenceId: cancelOcc || null, comment: cancelComment.trim() || undefined });
+    setBusy(false);
+    if (!r.ok) return toast(errText(r), 'error');
+    toast(d.attendees.length ? 'Cancellation sent.' : 'Event cancelled.');
+    setCancelComment('');
+    refresh();
+  };
+
+  const counts = d.attendees.reduce<Record<string, number>>((m, a) => ((m[a.partstat] = (m[a.partstat] ?? 0) + 1), m), {});
+
+  return (
+    <article className="detail" data-testid="invitation-detail" data-uid={d.uid}>
+      <header className="detail-head">
+        <h2 data-testid="detail-summary">{d.summary || '(no title)'}</h2>
+        <Badge badge={d.badge} />
+      </header>
+
+      {d.stale && (
+        <p className="banner warn" role="note" data-testid="stale-banner">
+          This message is outdated: your calendar already holds a newer version of this meeting. There is nothing to answer.
+        </p>
+      )}
+      {d.cancelled && (
+        <div className="banner cancel" role="note" data-testid="cancelled-banner">
+          <span>{d.role === 'attendee' ? 'This meeting was cancelled by the organizer.' : 'This meeting is cancelled.'}</span>
+          {d.role === 'attendee' && (
+            <button type="button" onClick={() => void remove()}>
+              Remove from calendar
+            </button>
+          )}
+        </div>
+      )}
+
+      <dl className="facts">
+        <dt>When</dt>
+        <dd data-testid="detail-when">
+          {fmtRange(d.start, d.end, tz, d.allDay)} {!d.allDay && <span className="muted">({zoneLabel(tz, d.start)})</span>}
+          {orgTz && (
+            <div className="muted small" data-testid="organizer-time">
+              Organizer's time: {fmtRange(d.start, d.end, orgTz, false)} ({orgTz})
+            </div>
+          )}
+          {d.rrule && <div className="small">{describeRrule(d.rrule)}</div>}
+        </dd>
+        <dt>Where</dt>
+        <dd>{d.location || <span className="muted">No location</span>}</dd>
+        <dt>Organizer</dt>
+        <dd>{d.organizer ? `${d.organizer.cn ? `${d.organizer.cn} <${d.organizer.email}>` : d.organizer.email}` : <span className="muted">none (personal event)</span>}</dd>
+        {d.myPartstat && d.role === 'attendee' && (
+          <>
+            <dt>Your answer</dt>
+            <dd data-testid="my-partstat">{PARTSTAT_TEXT[d.myPartstat] ?? d.myPartstat}</dd>
+          </>
+        )}
+      </dl>
+
+      <h3>Description</h3>
+      <Description text={d.description} />
+
+      {d.conflicts.length > 0 && (
+        <section className="conflicts" aria-label="Conflicts">
+          <h3>Conflicts with your calendar</h3>
+          <ul>
+            {d.conflicts.map((c) => (
+              <li key={`${c.uid}/${c.recurrenceId ?? ''}/${c.start}`}>
+                {c.summary || '(no title)'} — {fmtRange(c.start, c.end, tz, c.allDay)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {canAnswer && (
+        <section className="answer" aria-label="Your answer">
+          <h3>Answer</h3>
+          {d.occurrences.length > 1 && (
+            <label>
+              Answer for
+              <select value={occurrence} onChange={(e) => setOccurrence(e.target.value)}>
+                <option value="">The whole series</option>
+                {d.occurrences.map((o) => (
+                  <option key={o.recurrenceId ?? o.start} value={o.recurrenceId ?? o.start}>
+                    Only {fmtRange(o.start, o.end, tz, o.allDay)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label>
+            Comment (optional)
+            <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
+          </label>
+          <div className="row">
+            <button type="button" className="primary" disabled={busy} onClick={() => void respond('ACCEPTED')}>
+              Accept
+            </button>
+            <button type="button" disabled={busy} onClick={() => void respond('TENTATIVE')}>
+              Tentative
+            </button>
+            <button type="button" disabled={busy} onClick={() => void respond('DECLINED')}>
+              Decline
+            </button>
+            <button type="button" disabled={busy} onClick={startProposal}>
+              Propose new time
+            </button>
+          </div>
+          {proposing && (
+            <form
+              className="propose"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void sendProposal();
+              }}
+            >
+              <label>
+                Proposed start ({tz})
+                <input type="datetime-local" required value={prop.start} onChange={(e) => setProp({ ...prop, start: e.target.value })} />
+              </label>
+              <label>
+                Proposed end ({tz})
+                <input type="datetime-local" required value={prop.end} onChange={(e) => setProp({ ...prop, end: e.target.value })} />
+              </label>
+              <label>
+                Message to the organizer
+                <input type="text" value={prop.comment} onChange={(e) => setProp({ ...prop, comment: e.target.value })} />
+              </label>
+              <div className="row">
+                <button type="submit" className="primary" disabled={busy}>
+                  Send proposal
+                </button>
+                <button type="button" onClick={() => setProposing(false)}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          )}
+        </section>
+      )}
+
+      {d.attendees.length > 0 && (
+        <section aria-label={d.role === 'organizer' ? 'Response board' : 'Attendees'}>
+          <h3>{d.role === 'organizer' ? 'Response board' : 'Attendees'}</h3>
+          {d.role === 'organizer' && (
+            <p className="muted small" data-testid="board-counts">
+              {Object.entries(counts)
+                .map(([k, n]) => `${n} ${(PARTSTAT_TEXT[k] ?? k).toLowerCase()}`)
+                .join(' · ')}
+            </p>
+          )}
+          <table className="board" data-testid="attendees">
+            <thead>
+              <tr>
+                <th scope="col">Attendee</th>
+                <th scope="col">Status</th>
+                <th scope="col">Comment</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.attendees.map((a) => (
+                <tr key={a.email} data-email={a.email}>
+                  <td>
+                    {a.cn ? `${a.cn} <${a.email}>` : a.email}
+                    {a.isMe ? ' (you)' : ''}
+                  </td>
+                  <td>
+                    <span className={`ps ps-${a.partstat.toLowerCase()}`}>{PARTSTAT_TEXT[a.partstat] ?? a.partstat}</span>
+                  </td>
+                  <td>{a.comment ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+
+      {d.pending.length > 0 && (
+        <section aria-label="To decide">
+          <h3>To decide</h3>
+          <ul className="pending-list">
+            {d.pending.map((p) => (
+              <PendingItemView key={p.id} item={p} uid={uid} tz={tz} onDone={refresh} />
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {canOrganize && !d.cancelled && (
+        <section className="organize" aria-label="Organize">
+          <h3>{d.role === 'organizer' ? 'Organize' : 'Event'}</h3>
+          <div className="row">
+            <button type="button" onClick={() => go({ name: 'editor', uid })}>
+              Edit {d.role === 'organizer' ? 'meeting' : 'event'}
+            </button>
+          </div>
+          <div className="row wrap">
+            {d.occurrences.length > 1 && (
+              <label>
+                Cancel
+                <select value={cancelOcc} onChange={(e) => setCancelOcc(e.target.value)}>
+                  <option value="">the whole {d.rrule ? 'series' : 'meeting'}</option>
+                  {d.occurrences.map((o) => (
+                    <option key={o.recurrenceId ?? o.start} value={o.recurrenceId ?? o.start}>
+                      only {fmtRange(o.start, o.end, tz, o.allDay)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {d.attendees.length > 0 && (
+              <label>
+                Message with the cancellation
+                <input type="text" value={cancelComment} onChange={(e) => setCancelComment(e.target.value)} />
+              </label>
+            )}
+            <button type="button" className="danger" disabled={busy} onClick={() => void cancel()}>
+              {d.attendees.length ? 'Cancel meeting' : 'Cancel event'}
+            </button>
+          </div>
+        </section>
+      )}
+      {(canOrganize || d.role === 'personal') && d.cancelled && (
+        <div className="row">
+          <button type="button" onClick={() => void remove()}>
+            Remove from calendar
+          </button>
+        </div>
+      )}
+
+      {d.thread.length > 0 && (
+        <section aria-label="Messages in this thread">
+          <h3>Messages</h3>
+          <ol className="thread" data-testid="thread">
+            {[...d.thread].reverse().map((m) => (
+              <li key={m.key}>
+                <span className="method">{m.method ?? 'file'}</span> {m.from ?? ''} <span className="muted small">{m.date ? fmtDateTime(m.date, tz) : ''}</span>
+                <div className="muted small">
+                  {m.action}: {m.reason}
+                </div>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,128 @@
+import { useEffect, useState } from 'react';
+import type { AppStatus, OutboxItemView } from '../../shared/api';
+import { api } from '../api-client';
+import { useApp } from '../context';
+import { errText, fmtDateTime } from '../format';
+
+export function StatusView({ status }: { status: AppStatus | null }) {
+  const { tick, tz, toast, go } = useApp();
+  const [outbox, setOutbox] = useState<OutboxItemView[]>([]);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    void api.listOutbox().then((r) => (r.ok ? setOutbox(r.value) : toast(errText(r), 'error')));
+  }, [tick, reload, toast]);
+
+  const retry = async (id: string) => {
+    const r = await api.retryOutbox({ id });
+    if (!r.ok) return toast(errText(r), 'error');
+    setReload((x) => x + 1);
+  };
+
+  const sync = async () => {
+    const r = await api.syncNow();
+    toast(r.ok ? 'Synchronising…' : errText(r), r.ok ? 'info' : 'error');
+  };
+
+  return (
+    <section aria-labelledby="st-h" className="status">
+      <h1 id="st-h">Status</h1>
+      <h2>Accounts</h2>
+      {status && status.accounts.length === 0 && (
+        <p className="muted">
+          No account: Convene works offline (local calendar, opened files; invitations wait in the outbox).{' '}
+          <button type="button" className="link" onClick={() => go({ name: 'account' })}>
+            Add an account
+          </button>
+        </p>
+      )}
+      <table className="grid" data-testid="account-status">
+        <thead>
+          <tr>
+            <th scope="col">Account</th>
+            <th scope="col">State</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Last sync</th>
+            <th scope="col">Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {status?.accounts.map((a) => (
+            <tr key={a.accountId}>
+              <td>{a.email}</td>
+              <td>
+                <span className={a.online ? 'dot on' : 'dot off'} aria-hidden="true" /> {a.online ? 'online' : 'offline'} ({a.state})
+              </td>
+              <td>
+                {a.progress ? (
+                  <>
+                    <progress max={a.progress.total || 1} value={a.progress.done} aria-label={`Sync progress ${a.email}`} /> {a.progress.done}/{a.progress.total}
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td>{a.lastSync ? fmtDateTime(a.lastSync, tz) : 'never'}</td>
+              <td>{a.lastError ? `${a.lastError.message} (${a.lastError.code})` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <button type="button" onClick={() => void sync()} disabled={!status || status.accounts.length === 0}>
+          Sync now
+        </button>
+      </div>
+
+      <h2>Outbox</h2>
+      <p className="muted small">
+        {status ? `${status.outbox.queued} queued, ${status.outbox.failed} failed.` : ''} Messages are saved before they are sent and retried until the server accepts them.
+      </p>
+      <table className="grid" data-testid="outbox">
+        <thead>
+          <tr>
+            <th scope="col">Message</th>
+            <th scope="col">To</th>
+            <th scope="col">State</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {outbox.length === 0 && (
+            <tr>
+              <td colSpan={6} className="muted">
+                The outbox is empty.
+              </td>
+            </tr>
+          )}
+          {outbox.map((m) => (
+            <tr key={m.id} data-state={m.state}>
+              <td>
+                <span className="method">{m.method}</span> {m.subject}
+              </td>
+              <td>{m.to.join(', ')}</td>
+              <td>
+                <span className={`state state-${m.state}`}>{m.state}</span>
+                {m.lastError && <div className="error small">{m.lastError}</div>}
+                {m.state === 'queued' && m.nextAttemptAt && <div className="muted small">next try {fmtDateTime(m.nextAttemptAt, tz)}</div>}
+              </td>
+              <td>{m.attempts}</td>
+              <td>{fmtDateTime(m.createdAt, tz)}</td>
+              <td>
+                {(m.state === 'failed' || m.state === 'queued') && (
+                  <button type="button" onClick={() => void retry(m.id)}>
+                    Retry
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+// UI test helpers: the browser shell as a real process (dist/web/server.mjs, exactly what `npm run serve` runs),
+// Debian's Chromium through playwright-core, and screenshots into test-artifacts/ui/.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
+export const DOCS_SHOTS = join(ROOT, 'docs', 'screenshots');
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds when the built shell is missing or older than its sources (npm test has built already: then a no-op). */
+export function ensureBuilt(): void {
+  const outs = [join(ROOT, 'dist/web/server.mjs'), join(ROOT, 'dist/renderer/index.html')];
+  const built = outs.every((o) => existsSync(o)) ? Math.min(...outs.map((o) => statSync(o).mtimeMs)) : 0;
+  const src = Math.max(newest(join(ROOT, 'renderer')), newest(join(ROOT, 'electron')), newest(join(ROOT, 'shared')));
+  if (built > src) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+export interface Shell {
+  url: string;
+  proc: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startShell(dataDir: string, extra: string[] = []): Promise<Shell> {
+  const proc = spawn(process.execPath, [join(ROOT, 'dist/web/server.mjs'), '--port', '0', '--data-dir', dataDir, ...extra], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TZ: 'UTC' },
+  });
+  let out = '';
+  proc.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the web shell printed no URL:\n${out}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /running in your browser at (http:\/\/127\.0\.0\.1:\d+\/\S+\/)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`the web shell exited with ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    proc,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Page errors and CSP violations fail the test: collect them. */
+export function watchPage(page: Page, name: string, cspBlocked: string[] = []): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // Chromium reports an inline handler it refused under the CSP even while parsing inert markup (DOMPurify's
+    // DOMParser document): that is the policy working, recorded separately.
+    if (/violates the following Content Security Policy/.test(m.text())) cspBlocked.push(m.text());
+    else if (!/WebSocket|ERR_CONNECTION_REFUSED/.test(m.text())) problems.push(`${name}: console error: ${m.text()}`);
+  });
+  page.on('dialog', (d) => void d.accept());
+  return problems;
+}
+
+export async function shot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Toasts come and go with timing; keep them out of the pictures.
+  // (Set through the CSSOM: the page's CSP rightly refuses an injected <style> element.)
+  await page.evaluate(() => document.querySelector<HTMLElement>('.toasts')?.style.setProperty('display', 'none')).catch(() => {});
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  if (opts.docs) {
+    mkdirSync(DOCS_SHOTS, { recursive: true });
+    await page.screenshot({ path: join(DOCS_SHOTS, `${name}.png`) });
+  }
+  await page.evaluate(() => document.querySelector<HTMLElement>('.toasts')?.style.removeProperty('display')).catch(() => {});
+}
