@@ -1,0 +1,317 @@
+// The sync use case: one AccountSync per account, and the processing of what they detect. Each detected message
+// goes through the engine (processRead) with the account's identities, the policy and the known contacts; messages
+// older than the time frame are listed in their thread but not applied. The outcome, the processed key and the
+// thread entry are stored in ONE commit; only then does AccountSync set the server keyword (and move the mail).
+//
+// Events: 'invitations-changed', 'status-changed' (AccountStatus[]), 'new-invitation' ({uid, summary, from}),
+// 'processed' ({key, accountId, mailbox, imapUid, action, uid, reason}; for tests and logs), 'progress'.
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { AccountInput, AccountStatus, ConnectionCheck, ServerSettings } from '../../shared/api';
+import { AppError } from '../../shared/errors';
+import { normalizeAddress } from '../../shared/itip/address';
+import { processRead } from '../../shared/itip/process';
+import type { Decision, DecideContext, StoredEvent } from '../../shared/itip/types';
+import type { CalendarStore, StoreChange } from '../store/calendar-store';
+import type { SecretBox } from '../store/credentials';
+import type { SettingsStore } from '../store/settings-store';
+import { AccountSync, type AccountSyncOptions, type SyncItem, type SyncProcessor } from '../mail/imap/account-sync';
+import { connectImap, mapImapError, type ImapConnectParams } from '../mail/imap/connection';
+import { PROCESSED_KEYWORD } from '../mail/imap/keywords';
+import { SyncStateStore } from '../mail/imap/sync-state';
+
+export interface SyncServiceDeps {
+  calendar: CalendarStore;
+  settings: SettingsStore;
+  /** Kept for callers that build the service before the settings store; passwords are read via settings. */
+  secrets?: SecretBox;
+  dataDir: string;
+  now?: () => Date;
+  /** Tuning and capability switches passed to every AccountSync (tests, the benchmark). */
+  sync?: Pick<AccountSyncOptions, 'batchSize' | 'pollMs' | 'backoff' | 'disable'>;
+  /** Extra TLS options for IMAP (a private CA in tests). */
+  tls?: ImapConnectParams['tls'];
+}
+
+export interface ProcessedEvent {
+  key: string;
+  accountId: string;
+  mailbox: string;
+  imapUid: number;
+  action: Decision['action'];
+  uid: string | null;
+  reason: string;
+  method: string | null;
+}
+
+/** Decisions after which the mail is done with (and may be moved to the processed folder). */
+const FINAL_ACTIONS = new Set(['created', 'updated', 'cancelled', 'reply-applied', 'stale', 'duplicate']);
+
+export class SyncService extends EventEmitter {
+  private readonly syncs = new Map<string, AccountSync>();
+  private readonly state: SyncStateStore;
+  private readonly contactsFile: string;
+  private contacts = new Set<string>();
+  private contactsDirty: NodeJS.Timeout | null = null;
+  private readonly now: () => Date;
+  private running = false;
+
+  constructor(private readonly deps: SyncServiceDeps) {
+    super();
+    this.now = deps.now ?? (() => new Date());
+    mkdirSync(deps.dataDir, { recursive: true });
+    this.state = new SyncStateStore(join(deps.dataDir, 'sync-state'));
+    this.contactsFile = join(deps.dataDir, 'contacts.json');
+    if (existsSync(this.contactsFile)) {
+      try {
+        this.contacts = new Set(JSON.parse(readFileSync(this.contactsFile, 'utf8')) as string[]);
+      } catch {
+        this.contacts = new Set();
+      }
+    }
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------------------------
+
+  start(): void {
+    this.running = true;
+    this.accountsChanged();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all([...this.syncs.values()].map((s) => s.stop()));
+    this.syncs.clear();
+    this.flushContacts();
+  }
+
+  /** Call after accounts were added, edited or removed: restarts the affected account loops. */
+  accountsChanged(): void {
+    if (!this.running) return;
+    const accounts = this.deps.settings.listAccounts();
+    const ids = new Set(accounts.map((a) => a.id));
+    for (const [id, s] of this.syncs) {
+      if (!ids.has(id)) {
+        void s.stop();
+        this.syncs.delete(id);
+      }
+    }
+    for (const a of accounts) {
+      const prev = this.syncs.get(a.id);
+      if (prev) void prev.stop();
+      const s = new AccountSync({
+        accountId: a.id,
+        email: a.email,
+        connect: () => this.connect(a.id),
+        state: this.state,
+        processor: this.processorFor(a.id),
+        ...(this.deps.sync ?? {}),
+      });
+      s.on('status', () => this.emit('status-changed', this.status()));
+      s.on('progress', (p) => this.emit('progress', p));
+      this.syncs.set(a.id, s);
+      s.start();
+    }
+    this.emit('status-changed', this.status());
+  }
+
+  /** Syncs every account now; resolves when each completed a pass (rejects with the first account's error). */
+  async syncNow(): Promise<void> {
+    const results = await Promise.allSettled([...this.syncs.values()].map((s) => s.syncNow()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  status(): AccountStatus[] {
+    return [...this.syncs.values()].map((s) => s.status());
+  }
+
+  /** The AccountSync of one account (tests and the benchmark read its byte counters). */
+  accountSync(accountId: string): AccountSync | undefined {
+    return this.syncs.get(accountId);
+  }
+
+  private async connect(accountId: string) {
+    const a = this.deps.settings.storedAccount(accountId);
+    if (!a) throw new AppError('NOT_FOUND', `No account with id ${accountId}`);
+    const cred = this.deps.settings.credentials(accountId, 'imap');
+    return connectImap({
+      host: a.imap.host,
+      port: a.imap.port,
+      security: a.imap.security,
+      user: cred.user,
+      ...(cred.kind === 'password' ? { password: cred.password } : { accessToken: cred.accessToken }),
+      ...(this.deps.tls ? { tls: this.deps.tls } : {}),
+    });
+  }
+
+  // --- contacts --------------------------------------------------------------------------------------------------
+
+  /** Addresses from my mail history plus organizers of stored events, lower-case. */
+  knownContacts(): string[] {
+    const out = new Set(this.contacts);
+    for (const ev of this.deps.calendar.all()) {
+      const org = ev.master?.organizer?.email ?? ev.overrides[0]?.organizer?.email;
+      if (org) out.add(normalizeAddress(org));
+    }
+    return [...out];
+  }
+
+  addressBook(prefix: string): string[] {
+    const p = prefix.trim().toLowerCase();
+    const mine = new Set(this.deps.settings.allIdentities());
+    return this.knownContacts()
+      .filter((a) => !mine.has(a) && (p === '' || a.startsWith(p) || a.split('@')[0]!.split(/[._-]/).some((w) => w.startsWith(p))))
+      .sort()
+      .slice(0, 20);
+  }
+
+  private addContacts(list: string[]): void {
+    let changed = false;
+    const mine = new Set(this.deps.settings.allIdentities());
+    for (const raw of list) {
+      const a = normalizeAddress(raw);
+      if (!a || !a.includes('@') || mine.has(a) || this.contacts.has(a)) continue;
+      this.contacts.add(a);
+      changed = true;
+    }
+    if (changed && !this.contactsDirty) this.contactsDirty = setTimeout(() => this.flushContacts(), 1000);
+  }
+
+  private flushContacts(): void {
+    if (this.contactsDirty) clearTimeout(this.contactsDirty);
+    this.contactsDirty = null;
+    const tmp = `${this.contactsFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify([...this.contacts].sort()));
+    renameSync(tmp, this.contactsFile);
+  }
+
+  // --- processing ------------------------------------------------------------------------------------------------
+
+  private processorFor(accountId: string): SyncProcessor {
+    return {
+      isProcessed: (key) => this.deps.calendar.processedRecord(key) !== undefined,
+      processBatch: (items) => this.processBatch(accountId, items),
+      addContacts: (list) => this.addContacts(list),
+      processedFolder: () => this.deps.settings.getSettings().processedFolder,
+    };
+  }
+
+  /** Decides each item against the store (and the items before it in the batch), then commits once. */
+  async processBatch(accountId: string, items: SyncItem[]): Promise<{ move: number[] }> {
+    const settings = this.deps.settings.getSettings();
+    const now = this.now();
+    const ctx: DecideContext = {
+      me: this.deps.settings.identities(accountId),
+      policy: settings.policy,
+      knownContacts: this.knownContacts(),
+      now: now.toISOString(),
+    };
+    const cutoff = now.getTime() - settings.timeFrameDays * 86_400_000;
+    const pending = new Map<string, StoredEvent>();
+    const changes: StoreChange[] = [];
+    const done: ProcessedEvent[] = [];
+    const created: { uid: string; summary: string; from: string | null }[] = [];
+    const move: number[] = [];
+    let touched = false;
+
+    for (const item of items) {
+      const { itip, problems } = item.read;
+      const eventUid = itip?.calendar.components.find((c) => c.uid)?.uid ?? null;
+      const stored = eventUid ? (pending.get(eventUid) ?? this.deps.calendar.get(eventUid)) : undefined;
+      const date = item.envelope.date ? Date.parse(item.envelope.date) : NaN;
+      let decision: Decision;
+      if (item.keyworded) {
+        decision = { action: 'duplicate', uid: eventUid, reason: `already processed by another Convene (keyword ${PROCESSED_KEYWORD})` };
+      } else if (itip && settings.timeFrameDays > 0 && Number.isFinite(date) && date < cutoff) {
+        decision = { action: 'needs-decision', uid: eventUid, reason: 'older than the time frame', detail: 'time-frame' };
+      } else {
+        try {
+          decision = processRead(itip, problems, stored, ctx);
+        } catch (err) {
+          // A bug in the engine must not stop the sync of the mailbox: record it loudly, apply nothing.
+          console.error('convene: processing failed for', item.key, err);
+          decision = { action: 'rejected', uid: eventUid, reason: `internal error: ${(err as Error).message}` };
+        }
+      }
+      const uid = decision.uid ?? eventUid;
+      if (decision.next) {
+        pending.set(decision.next.uid, decision.next);
+        changes.push({ type: 'put', event: decision.next });
+        touched = true;
+        if (decision.action === 'created' && item.role === 'inbox') {
+          const m = decision.next.master ?? decision.next.overrides[0] ?? null;
+          created.push({ uid: decision.next.uid, summary: m?.summary ?? '(no title)', from: item.envelope.from });
+        }
+      }
+      changes.push({
+        type: 'processed',
+        key: item.key,
+        record: { action: decision.action, uid, reason: decision.reason, at: now.toISOString(), account: accountId, mailbox: item.mailbox, imapUid: item.uid, messageId: item.envelope.messageId },
+      });
+      if (uid) {
+        touched = true;
+        changes.push({
+          type: 'thread',
+          uid,
+          entry: { key: item.key, method: itip?.method ?? null, from: item.envelope.from, subject: item.envelope.subject, date: item.envelope.date, action: decision.action, reason: decision.reason },
+        });
+      }
+      if (FINAL_ACTIONS.has(decision.action)) move.push(item.uid);
+      done.push({ key: item.key, accountId, mailbox: item.mailbox, imapUid: item.uid, action: decision.action, uid, reason: decision.reason, method: itip?.method ?? null });
+    }
+
+    if (changes.length) await this.deps.calendar.commit(changes);
+    for (const d of done) this.emit('processed', d);
+    if (touched) this.emit('invitations-changed');
+    for (const c of created) this.emit('new-invitation', c);
+    return { move };
+  }
+
+  // --- connection test -------------------------------------------------------------------------------------------
+
+  async testConnection(input: AccountInput & { password?: string }): Promise<ConnectionCheck> {
+    let password = input.password;
+    if (!password && input.id) password = this.deps.settings.password(input.id) ?? undefined;
+    const user = (s: ServerSettings) => s.user || input.email;
+    const check: ConnectionCheck = { imap: { ok: true }, smtp: { ok: true } };
+    try {
+      const c = await connectImap({ host: input.imap.host, port: input.imap.port, security: input.imap.security, user: user(input.imap), password: password ?? '', timeoutMs: 10_000, ...(this.deps.tls ? { tls: this.deps.tls } : {}) });
+      await c.logout().catch(() => c.close());
+    } catch (err) {
+      const e = mapImapError(err, { host: input.imap.host, port: input.imap.port, user: user(input.imap) });
+      check.imap = { ok: false, code: e.code, message: e.message };
+    }
+    try {
+      const t = nodemailer.createTransport({
+        host: input.smtp.host,
+        port: input.smtp.port,
+        secure: input.smtp.security === 'tls',
+        requireTLS: input.smtp.security === 'starttls',
+        ignoreTLS: input.smtp.security === 'none',
+        auth: { user: user(input.smtp), pass: password ?? '' },
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+      });
+      await t.verify();
+      t.close();
+    } catch (err) {
+      const e = mapSmtpError(err, input.smtp);
+      check.smtp = { ok: false, code: e.code, message: e.message };
+    }
+    return check;
+  }
+}
+
+function mapSmtpError(err: unknown, s: ServerSettings): AppError {
+  const e = (err ?? {}) as { code?: string; responseCode?: number; message?: string };
+  const at = `${s.host}:${s.port}`;
+  const msg = e.message ?? String(err);
+  if (e.code === 'EAUTH' || e.responseCode === 535) return new AppError('SMTP_AUTH', `The SMTP server ${at} rejected the login: check the user name and password`);
+  if (e.code === 'EDNS' || /ENOTFOUND|EAI_AGAIN/.test(msg)) return new AppError('SMTP_DNS', `The SMTP server name ${s.host} could not be found (DNS)`);
+  if (e.code === 'ETLS' || /ssl|tls|certificate|wrong version/i.test(msg)) return new AppError('SMTP_TLS', `A secure (TLS) connection to the SMTP server ${at} failed: ${msg}`);
+  if (e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT' || /ECONNREFUSED|timeout/i.test(msg)) return new AppError('SMTP_UNAVAILABLE', `The SMTP server ${at} is not reachable: ${msg}`, true);
+  return new AppError('SMTP_UNAVAILABLE', `SMTP check for ${at} failed: ${msg}`, true);
+}
