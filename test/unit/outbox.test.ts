@@ -221,7 +221,11 @@ describe('Outbox', () => {
     const a = await ob.enqueue(message('A', 'A1'), null);
     await ob.enqueue(message('A', 'A2'), null);
     ob.start();
-    await waitFor(() => (ob.get(a.id)!.attempts >= 3 ? true : false), { what: 'three refused attempts', timeoutMs: 10_000 });
+    // The attempt counter grows when an attempt starts: wait until the third one has also failed.
+    await waitFor(() => {
+      const x = ob.get(a.id)!;
+      return x.attempts >= 3 && x.state === 'queued' && x.lastError !== null;
+    }, { what: 'three refused attempts', timeoutMs: 10_000 });
     const v = ob.get(a.id)!;
     expect(v.state).toBe('queued');
     expect(v.lastError).toMatch(/unreachable|ECONNREFUSED/i);
