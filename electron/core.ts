@@ -11,8 +11,9 @@
 //
 // Offline use: with no account the app still works. Meetings organized then use the local identity
 // LOCAL_IDENTITY (me@convene.invalid, shared/api.ts); with attendees they are queued in the outbox and wait there
-// (the send fails as retryable 'no account' until an account exists); without attendees they are personal events
-// and never sent. Opened .ics/.eml files are processed with the 'always' policy (the user chose to open them).
+// (the outbox never hands a message From the local identity to SMTP: 'waiting for an account'); without attendees
+// they are personal events and never sent. When the first account is added, MeetingsService.adoptIdentity rebuilds
+// those queued messages for the account (same outbox ids and order) and re-addresses the stored meetings. Opened .ics/.eml files are processed with the 'always' policy (the user chose to open them).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -145,6 +146,25 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const meetings = new MeetingsService({ calendar, outbox, identities, now });
 
+  /**
+   * Offline work becomes the account's: queued messages From the local identity are rebuilt for `account` (the
+   * outbox never sends them as they are) and the stored meetings re-addressed. Runs when an account is added and at
+   * startup (finishing a run a crash interrupted); a no-op when nothing refers to the local identity.
+   */
+  const adoptLocalIdentity = async (account: AccountView | undefined): Promise<void> => {
+    if (!account) return;
+    const involvesLocal = (e: ReturnType<typeof calendar.all>[number]) =>
+      e.myAddress?.toLowerCase() === LOCAL_IDENTITY || e.master?.organizer?.email.toLowerCase() === LOCAL_IDENTITY;
+    if (!outbox.waitingForAccount().length && !calendar.all().some(involvesLocal)) return;
+    const r = await meetings.adoptIdentity({ accountId: account.id, email: account.email, aliases: account.aliases, ...(account.displayName ? { displayName: account.displayName } : {}) });
+    if (r.left.length) console.warn('[core] outbox items left waiting for an account:', r.left);
+  };
+  try {
+    await adoptLocalIdentity(settings.listAccounts()[0]);
+  } catch (err) {
+    console.error('[core] re-addressing offline work failed:', err);
+  }
+
   const viewCtx = (): ViewContext => ({
     me: me(),
     now: now().toISOString(),
@@ -237,10 +257,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     listAccounts: () => guard((): AccountView[] => settings.listAccounts()),
     saveAccount: (input: AccountInput) =>
-      guard(() => {
+      guard(async () => {
+        const isFirst = !input.id && settings.listAccounts().length === 0;
         const view = settings.saveAccount(input);
         sender.invalidate(view.id);
         sync.accountsChanged();
+        // The first account: what was organized or answered offline (as me@convene.invalid) becomes its own.
+        if (isFirst) {
+          try {
+            await adoptLocalIdentity(view);
+          } catch (err) {
+            console.error('[core] re-addressing offline work failed:', err);
+          }
+        }
         outbox.kick();
         return view;
       }),

@@ -13,7 +13,7 @@
 import type { InvitationBadge, InvitationDetail, InvitationSummary, OccurrenceView, PendingView, ThreadMessageView } from '../../shared/api';
 import { isMine, normalizeAddress } from '../../shared/itip/address';
 import { expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
-import { findReply, myPartstat } from '../../shared/itip/event-state';
+import { findReply, myAttendee, myPartstat } from '../../shared/itip/event-state';
 import { parseCalendar } from '../../shared/itip/parse';
 import type { DateTimeValue, EventData, StoredEvent } from '../../shared/itip/types';
 
@@ -153,13 +153,59 @@ function declinedByMe(ev: StoredEvent, me: readonly string[]): boolean {
   return (myPartstat(ev, me) ?? '').toUpperCase() === 'DECLINED';
 }
 
-/** The agenda in [from, to): cancelled and declined events are left out (they do not take my time). */
+/** My addresses for one event: the account identities plus the address the invitation came to. */
+function mineFor(ev: StoredEvent, me: readonly string[]): readonly string[] {
+  return ev.myAddress && !isMine(ev.myAddress, me) ? [...me, ev.myAddress] : me;
+}
+
+/**
+ * My answer for one occurrence (RFC 5546 §3.2.3: a REPLY with RECURRENCE-ID answers that instance only, and it wins
+ * over the series answer): my PARTSTAT in that occurrence's override when I am listed there (respond() writes it,
+ * and an organizer's later change of the occurrence resets it); else my reply record for that occurrence, if it is
+ * not older than the occurrence's revision; else my answer to the series.
+ */
+export function occurrencePartstat(ev: StoredEvent, recurrenceId: string | null, me: readonly string[]): string | null {
+  const mine = mineFor(ev, me);
+  if (recurrenceId !== null) {
+    const override = ev.overrides.find((o) => o.recurrenceId === recurrenceId);
+    const listed = myAttendee(override, mine)?.partstat;
+    if (listed) return String(listed).toUpperCase();
+    const revision = override?.sequence ?? ev.master?.sequence ?? 0;
+    const rec = ev.replies.find((r) => r.recurrenceId === recurrenceId && isMine(r.email, mine) && r.sequence >= revision);
+    if (rec) return rec.partstat.toUpperCase();
+  }
+  const series = myPartstat(ev, mine);
+  return series ? String(series).toUpperCase() : null;
+}
+
+/** Whether some occurrence of a series I declined has an answer of its own that is not a decline. */
+function someOccurrenceKept(ev: StoredEvent, me: readonly string[]): boolean {
+  const mine = mineFor(ev, me);
+  const rids = new Set<string>([
+    ...ev.overrides.map((o) => o.recurrenceId).filter((r): r is string => !!r),
+    ...ev.replies.filter((r) => r.recurrenceId !== null && isMine(r.email, mine)).map((r) => r.recurrenceId!),
+  ]);
+  return [...rids].some((rid) => occurrencePartstat(ev, rid, me) !== 'DECLINED');
+}
+
+/**
+ * Expands events into occurrences, leaving out those I declined: the whole series (my master PARTSTAT) or one
+ * occurrence (its override or reply record). The expansion itself is shared/itip/agenda.ts's, as the command line
+ * uses it; only this view layer knows whose calendar it is.
+ */
+function expandMine(events: StoredEvent[], from: string, to: string, me: readonly string[]): Occurrence[] {
+  // A declined series without any occurrence answered otherwise is not expanded at all.
+  const candidates = events.filter((e) => !declinedByMe(e, mineFor(e, me)) || someOccurrenceKept(e, me));
+  const byUid = new Map(candidates.map((e) => [e.uid, e]));
+  return expandAgenda(candidates, from, to).filter((o) => {
+    const ev = byUid.get(o.uid);
+    return !ev || occurrencePartstat(ev, o.recurrenceId, me) !== 'DECLINED';
+  });
+}
+
+/** The agenda in [from, to): cancelled and declined events and occurrences are left out (they take none of my time). */
 export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[]): OccurrenceView[] {
-  return expandAgenda(
-    events.filter((e) => !declinedByMe(e, me)),
-    from,
-    to,
-  ).map(toOccurrenceView);
+  return expandMine(events, from, to, me).map(toOccurrenceView);
 }
 
 function overlap(a: Occurrence, b: Occurrence): boolean {
@@ -217,9 +263,9 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
     const from = mine[0]!.start;
     const last = mine[mine.length - 1]!;
     const to = new Date(Math.max(isoToMs(last.end), isoToMs(last.start)) + DAY).toISOString();
-    const others = all.filter((o) => o.uid !== ev.uid && !isCancelled(o) && !declinedByMe(o, me));
+    const others = all.filter((o) => o.uid !== ev.uid && !isCancelled(o));
     const fromIso = new Date(isoToMs(from) - DAY).toISOString();
-    for (const o of expandAgenda(others, fromIso, to)) {
+    for (const o of expandMine(others, fromIso, to, me)) {
       if (mine.some((m) => overlap(m, o))) conflicts.push(toOccurrenceView(o));
       if (conflicts.length >= 10) break;
     }

@@ -11,13 +11,14 @@
 // included) through the account that owns that address; organizing uses the account whose address or alias equals
 // the draft's organizer.
 import { randomUUID } from 'node:crypto';
-import type {
-  CancelRequest,
-  ProposeRequest,
-  QueuedOutcome,
-  RespondRequest,
-  ResolvePendingRequest,
-  SaveMeetingOutcome,
+import {
+  LOCAL_IDENTITY,
+  type CancelRequest,
+  type ProposeRequest,
+  type QueuedOutcome,
+  type RespondRequest,
+  type ResolvePendingRequest,
+  type SaveMeetingOutcome,
 } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import { isMine, normalizeAddress, sameAddress } from '../../shared/itip/address';
@@ -43,10 +44,10 @@ import {
 import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
 import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
 import { readCalendarText, readMessage } from '../../shared/itip/message';
-import type { EventData, PendingItem, StoredEvent } from '../../shared/itip/types';
+import type { EventData, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
-import type { Outbox } from '../mail/smtp/outbox';
+import type { Outbox, WaitingItem } from '../mail/smtp/outbox';
 
 export interface ServiceIdentity {
   accountId: string | null;
@@ -67,6 +68,15 @@ interface Sender {
   /** The exact address used (an alias when the invitation went to an alias). */
   email: string;
   cn: string | null;
+}
+
+export interface AdoptOutcome {
+  /** Outbox items rebuilt for the account (same ids: they keep their place in the order). */
+  readdressed: string[];
+  /** Items that could not be rebuilt; they keep waiting (with the reason in the log). */
+  left: { id: string; reason: string }[];
+  /** Stored events whose ORGANIZER or my address was the local identity. */
+  events: string[];
 }
 
 export class MeetingsService {
@@ -423,6 +433,91 @@ export class MeetingsService {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Offline identity → the first account
+
+  /**
+   * The user's first account arrived: what was organized or answered offline as LOCAL_IDENTITY becomes theirs.
+   * Every queued message From the local identity is read back from the outbox, its calendar data re-addressed
+   * (ORGANIZER, or my ATTENDEE in a reply), rebuilt by the same engine builder with the same DTSTAMP and SEQUENCE
+   * (nobody has seen it, so it is still the same revision), validated again, and put in place of the old item
+   * (same id, same order). Then the stored events follow in one commit: organizer copies get the account as
+   * ORGANIZER, attendee copies get myAddress (and my ATTENDEE / reply records). Outbox first, calendar second, as
+   * everywhere here; both halves are idempotent, so core simply runs this again after a crash (at startup).
+   */
+  adoptIdentity(identity: ServiceIdentity): Promise<AdoptOutcome> {
+    return this.serial(async () => {
+      const email = normalizeAddress(identity.email);
+      if (!email || sameAddress(email, LOCAL_IDENTITY)) throw new AppError('BAD_REQUEST', 'adopting needs a real account address');
+      const cn = identity.displayName?.trim() || null;
+      const out: AdoptOutcome = { readdressed: [], left: [], events: [] };
+
+      const rebuilt: { item: WaitingItem; msg: OutgoingMessage }[] = [];
+      for (const item of this.deps.outbox.waitingForAccount()) {
+        try {
+          const msg = await this.rebuildFor(item, email, cn);
+          await this.check(msg);
+          if (sameAddress(msg.from, LOCAL_IDENTITY)) throw new Error('the rebuilt message is still from the local identity');
+          rebuilt.push({ item, msg });
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          console.warn(`[meetings] cannot re-address outbox item ${item.id} (${item.method} ${item.uid}): ${reason}`);
+          out.left.push({ id: item.id, reason });
+        }
+      }
+      for (const { item, msg } of rebuilt) {
+        await this.deps.outbox.replaceWaiting(item.id, msg, identity.accountId);
+        out.readdressed.push(item.id);
+      }
+
+      const puts: StoredEvent[] = [];
+      for (const ev of this.deps.calendar.all()) {
+        const next = readdressEvent(ev, email, cn);
+        if (next) puts.push({ ...next, updatedAt: this.nowIso() });
+      }
+      if (puts.length) await this.deps.calendar.commit(puts.map((event) => ({ type: 'put' as const, event })));
+      out.events = puts.map((e) => e.uid);
+      return out;
+    });
+  }
+
+  /** One queued message, rebuilt by its builder for `email` from its own bytes. */
+  private async rebuildFor(item: WaitingItem, email: string, cn: string | null): Promise<OutgoingMessage> {
+    const read = await readMessage(await this.deps.outbox.raw(item.id));
+    const itip = read.itip;
+    if (!itip) throw new Error(`the queued bytes are not readable as iTIP (${read.problems.map((p) => p.code).join(', ')})`);
+    const comps = itip.calendar.components.map((c) => swapIdentity(c, email, cn));
+    const first = comps[0];
+    if (!first) throw new Error('the queued message holds no component');
+    const common = {
+      // Same revision: nobody has received it yet, so DTSTAMP (and SEQUENCE, kept in the data) stay.
+      now: first.dtstamp ?? this.nowIso(),
+      messageId: messageIdFor(email),
+      vtimezones: itip.calendar.vtimezones,
+    };
+    const rid = first.recurrenceId ?? null;
+    const comment = first.comment[0];
+    switch (itip.method) {
+      case 'REQUEST':
+        return buildRequest({ ...common, events: comps, to: item.to, ...(item.cc.length ? { cc: item.cc } : {}), update: /^Updated invitation/i.test(item.subject) });
+      case 'CANCEL':
+        return buildCancel({ ...common, event: first, overrides: comps, recurrenceId: rid, to: item.to, ...(comment ? { comment } : {}) });
+      case 'DECLINECOUNTER':
+        return buildDeclineCounter({ ...common, event: first, to: item.to[0] ?? '', recurrenceId: rid, ...(comment ? { comment } : {}) });
+      case 'REPLY': {
+        const mine = findAttendee(first, email);
+        if (!mine) throw new Error('the queued REPLY does not carry my ATTENDEE');
+        return buildReply({ ...common, event: first, me: email, ...(cn ? { cn } : {}), partstat: mine.partstat as PartStat, recurrenceId: rid, ...(comment ? { comment } : {}) });
+      }
+      case 'COUNTER': {
+        if (!first.start) throw new Error('the queued COUNTER has no DTSTART');
+        return buildCounter({ ...common, event: first, me: email, ...(cn ? { cn } : {}), proposed: { start: first.start, end: first.end }, recurrenceId: rid, ...(comment ? { comment } : {}) });
+      }
+      default:
+        throw new Error(`no rebuild for METHOD:${itip.method}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Internals
 
   private async saveMeetingNow(draft: MeetingDraft, base: StoredEvent | null): Promise<SaveMeetingOutcome> {
@@ -559,6 +654,35 @@ function pendingComponent(item: PendingItem): EventData {
   const c = comps.find((x) => (x.recurrenceId ?? null) === item.recurrenceId) ?? comps[0];
   if (!c) throw new AppError('ITIP_INVALID', `pending item ${item.id} holds no component`);
   return c;
+}
+
+/** The component with the local identity (ORGANIZER, ATTENDEE) replaced by `email`; null when it has none. */
+function swapIdentity(e: EventData, email: string, cn: string | null): EventData {
+  const org = e.organizer && sameAddress(e.organizer.email, LOCAL_IDENTITY) ? { ...e.organizer, email, cn: cn ?? e.organizer.cn } : e.organizer;
+  const attendees = e.attendees.map((a) => (sameAddress(a.email, LOCAL_IDENTITY) ? { ...a, email, cn: a.cn ?? cn } : a));
+  return { ...e, organizer: org, attendees };
+}
+
+function mentionsLocal(e: EventData | null): boolean {
+  return !!e && (sameAddress(e.organizer?.email, LOCAL_IDENTITY) || e.attendees.some((a) => sameAddress(a.email, LOCAL_IDENTITY)));
+}
+
+/**
+ * A stored event re-addressed from the local identity to the account, or null when it does not involve it. Only
+ * my own entries change: the ORGANIZER of a meeting I organized offline, my ATTENDEE and reply records in an
+ * invitation I opened offline, and myAddress.
+ */
+function readdressEvent(ev: StoredEvent, email: string, cn: string | null): StoredEvent | null {
+  const comps = [ev.master, ...ev.overrides];
+  if (!sameAddress(ev.myAddress, LOCAL_IDENTITY) && !comps.some((c) => mentionsLocal(c))) return null;
+  const swap = (c: EventData): EventData => (mentionsLocal(c) ? rewrite(swapIdentity(c, email, cn)) : c);
+  return {
+    ...ev,
+    master: ev.master ? swap(ev.master) : null,
+    overrides: ev.overrides.map(swap),
+    replies: ev.replies.map((r) => (sameAddress(r.email, LOCAL_IDENTITY) ? { ...r, email } : r)),
+    myAddress: !ev.myAddress || sameAddress(ev.myAddress, LOCAL_IDENTITY) ? email : ev.myAddress,
+  };
 }
 
 function rewrite(e: EventData): EventData {

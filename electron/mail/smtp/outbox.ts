@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { OutboxItemView } from '../../../shared/api';
+import { LOCAL_IDENTITY, type OutboxItemView } from '../../../shared/api';
 import { AppError } from '../../../shared/errors';
 import { listOutboxFiles, readJsonFile, readRawFile, removeFiles, writeFileDurable } from './outbox-file';
 import { mapSmtpError, type SendItem, type SendResult } from './transport';
@@ -107,6 +107,27 @@ export interface OutboxItemDetail extends OutboxItemView {
   sentBy: 'smtp' | 'sent-folder' | null;
   rejected: string[];
   filed: 'pending' | 'done' | null;
+}
+
+/** What an item from the local identity shows while no account can send it (core re-addresses it, then it goes). */
+export const WAITING_FOR_ACCOUNT = 'waiting for an account';
+
+/** A queued message of the offline identity (no account yet): never handed to SMTP, whatever the transport says. */
+function waitsForAccount(r: OutboxRecord): boolean {
+  return r.envelope.from === LOCAL_IDENTITY && (r.state === 'queued' || r.state === 'sending');
+}
+
+/** A queued item of the local identity, as MeetingsService needs it to rebuild the message for an account. */
+export interface WaitingItem {
+  id: string;
+  seq: number;
+  uid: string;
+  method: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  messageId: string;
 }
 
 /** 'Alice <Alice@X.test>' → 'alice@x.test'. */
@@ -202,6 +223,10 @@ export class Outbox extends EventEmitter {
       fileNextAt: null,
       fileError: null,
     };
+    if (waitsForAccount(rec)) {
+      rec.lastError = WAITING_FOR_ACCOUNT;
+      rec.lastErrorCode = 'SMTP_UNAVAILABLE';
+    }
     await writeFileDurable(this.emlPath(id), msg.raw);
     await writeFileDurable(this.jsonPath(id), JSON.stringify(rec));
     this.items.set(id, rec);
@@ -230,6 +255,54 @@ export class Outbox extends EventEmitter {
   get(id: string): OutboxItemView | undefined {
     const r = this.items.get(id);
     return r ? toView(r) : undefined;
+  }
+
+  /** Queued messages from the local identity (LOCAL_IDENTITY), oldest first: they wait for an account. */
+  waitingForAccount(): WaitingItem[] {
+    return this.sorted()
+      .filter(waitsForAccount)
+      .map((r) => ({ id: r.id, seq: r.seq, uid: r.uid, method: r.method, from: r.from, to: [...r.to], cc: [...r.cc], subject: r.subject, messageId: r.messageId }));
+  }
+
+  /** The stored bytes of a message. */
+  raw(id: string): Promise<Uint8Array> {
+    if (!this.items.has(id)) throw new AppError('NOT_FOUND', `no outbox message ${id}`);
+    return readRawFile(this.emlPath(id));
+  }
+
+  /**
+   * Replaces a message still waiting for an account with the same message rebuilt for the account: the item keeps
+   * its id and sequence number (so its place in the order), gets the new bytes, From, envelope and Message-ID, and
+   * becomes due at once. Bytes first, then the state (both atomic): a crash between leaves the old state, which
+   * still waits, and the caller's re-addressing runs again from these (already rebuilt) bytes.
+   */
+  async replaceWaiting(id: string, msg: OutboxMessage, accountId: string | null): Promise<OutboxItemView> {
+    const r = this.items.get(id);
+    if (!r) throw new AppError('NOT_FOUND', `no outbox message ${id}`);
+    if (!waitsForAccount(r) || r.state !== 'queued') throw new AppError('BAD_REQUEST', `outbox message ${id} is not waiting for an account`);
+    if (msg.uid !== r.uid) throw new AppError('BAD_REQUEST', `the replacement of ${id} is for another meeting (${msg.uid})`);
+    const envelopeTo = [...new Set([...msg.to, ...msg.cc].map(bareAddress).filter((a) => a.length > 0))];
+    if (envelopeTo.length === 0) throw new AppError('BAD_REQUEST', `message ${msg.messageId} has no recipients`);
+    const next: OutboxRecord = {
+      ...r,
+      accountId,
+      method: msg.method,
+      subject: msg.subject,
+      from: msg.from,
+      to: [...msg.to],
+      cc: [...msg.cc],
+      envelope: { from: bareAddress(msg.from), to: envelopeTo },
+      messageId: msg.messageId,
+      lastError: null,
+      lastErrorCode: null,
+      nextAttemptAt: this.clock().toISOString(),
+    };
+    await writeFileDurable(this.emlPath(id), msg.raw);
+    await this.persist(next);
+    this.items.set(id, next);
+    this.changed();
+    if (this.started) this.schedulePump();
+    return toView(next);
   }
 
   /** Sends a failed (or waiting) message again as soon as possible. */
@@ -328,7 +401,9 @@ export class Outbox extends EventEmitter {
 
   private isIdle(): boolean {
     if (this.busy) return false;
-    for (const r of this.items.values()) if (r.state === 'queued' || r.state === 'sending') return false;
+    // Messages of the local identity cannot leave until re-addressed (nor can later ones of their meeting).
+    const held = new Set(this.sorted().filter(waitsForAccount).map((r) => r.uid));
+    for (const r of this.items.values()) if ((r.state === 'queued' || r.state === 'sending') && !held.has(r.uid)) return false;
     return true;
   }
 
@@ -386,6 +461,8 @@ export class Outbox extends EventEmitter {
       if (r.state !== 'queued' && r.state !== 'sending') continue;
       if (held.has(r.uid)) continue;
       held.add(r.uid);
+      // Never sent From me@convene.invalid: it waits (holding back its meeting) until core re-addresses it.
+      if (waitsForAccount(r)) continue;
       if (r.state === 'queued' && (r.nextAttemptAt === null || Date.parse(r.nextAttemptAt) <= nowMs)) return r;
     }
     return null;
@@ -405,7 +482,7 @@ export class Outbox extends EventEmitter {
     if (!this.started) return;
     let earliest = Infinity;
     for (const r of this.items.values()) {
-      if (r.state === 'queued' && r.nextAttemptAt) earliest = Math.min(earliest, Date.parse(r.nextAttemptAt));
+      if (r.state === 'queued' && r.nextAttemptAt && !waitsForAccount(r)) earliest = Math.min(earliest, Date.parse(r.nextAttemptAt));
       if (r.filed === 'pending' && r.fileNextAt) earliest = Math.min(earliest, Date.parse(r.fileNextAt));
     }
     if (earliest === Infinity) return;
@@ -446,6 +523,15 @@ export class Outbox extends EventEmitter {
         this.emit('sent', toView(r));
         return;
       }
+    }
+
+    if (waitsForAccount(r)) {
+      // Defensive: pickNext never returns these. The local identity is not a mailbox; SMTP is never tried.
+      r.state = 'queued';
+      r.lastError = WAITING_FOR_ACCOUNT;
+      r.lastErrorCode = 'SMTP_UNAVAILABLE';
+      await this.persist(r);
+      return;
     }
 
     // Write 'sending' (and the attempt id) before the first byte goes to the server.
@@ -594,6 +680,11 @@ export class Outbox extends EventEmitter {
         r.nextAttemptAt = this.clock().toISOString();
         r.lastError = 'interrupted while sending; checked against the Sent folder before sending again';
         r.lastErrorCode = null;
+        await this.persist(r);
+      }
+      if (waitsForAccount(r) && r.lastError !== WAITING_FOR_ACCOUNT) {
+        r.lastError = WAITING_FOR_ACCOUNT;
+        r.lastErrorCode = 'SMTP_UNAVAILABLE';
         await this.persist(r);
       }
       this.items.set(r.id, r);
