@@ -2,7 +2,7 @@
 // (attendee, Berlin), each with their own shell process, data directory and browser context, against the real
 // Dovecot and SMTP servers of this run. Invite → accept with a comment → reschedule → re-answer → counter-proposal
 // accepted → re-answer → cancel → remove. Each step asserts what each person sees; screenshots of the main screens
-// go to test-artifacts/ui/ (and docs/screenshots/ for the README).
+// go to test-artifacts/ui/ (and, with CONVENE_UPDATE_SCREENSHOTS=1, docs/screenshots/ for the README).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

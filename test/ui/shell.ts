@@ -97,7 +97,9 @@ export async function shot(page: Page, name: string, opts: { docs?: boolean } = 
   // (Set through the CSSOM: the page's CSP rightly refuses an injected <style> element.)
   await page.evaluate(() => document.querySelector<HTMLElement>('.toasts')?.style.setProperty('display', 'none')).catch(() => {});
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-  if (opts.docs) {
+  // The README's pictures change only on purpose (CONVENE_UPDATE_SCREENSHOTS=1 npm test), so a test run leaves the
+  // work tree clean.
+  if (opts.docs && process.env.CONVENE_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(DOCS_SHOTS, { recursive: true });
     await page.screenshot({ path: join(DOCS_SHOTS, `${name}.png`) });
   }
