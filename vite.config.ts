@@ -4,7 +4,7 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { CSP_META } from './electron/window-options';
+import { CSP_META } from './electron/window-options.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
