@@ -3,9 +3,11 @@
 // mutation, plus the SEQUENCE/DTSTAMP ordering RFC 5546 §2.1.5 requires. Pure: time and identities come in `ctx`.
 //
 // Choices (see also the rule comments below):
-//  - Authority: with an envelope, updates and CANCELs must come from the ORGANIZER or its SENT-BY *as stored* (a
-//    SENT-BY written into the incoming message is not trusted for an existing event: anyone could add one). Without
-//    an envelope (a bare .ics file the user opened) the sender check is skipped.
+//  - Authority: with an envelope, updates and CANCELs must come from the ORGANIZER or its SENT-BY, as stored or as
+//    written on the same ORGANIZER in the incoming message (RFC 5546 §3.2.2.5 names the SENT-BY of the message; an
+//    assistant who was not named in the first invitation may send the update). The ORGANIZER itself may not change
+//    (see below), so a stranger who names themself SENT-BY still speaks for the stored organizer in the open: the
+//    thread shows who sent it. Without an envelope (a bare .ics file the user opened) the sender check is skipped.
 //  - A REQUEST/PUBLISH/CANCEL that changes the ORGANIZER of a stored event is rejected as forged (RFC 5546 §3.2.2.4
 //    allows a new organizer, but nothing in the message proves the old one agreed; the user can import it by hand).
 //  - REPLY for an unknown UID: rejected ('unknown-uid'): nothing to update, and the organizer's copy is ours, so an
