@@ -28,6 +28,7 @@ import {
   buildDeclineCounter,
   buildReply,
   buildRequest,
+  type CancelOptions,
   type OutgoingMessage,
 } from '../../shared/itip/build';
 import {
@@ -195,9 +196,7 @@ export class MeetingsService {
         now: this.nowIso(),
         messageId: messageIdFor(sender.email),
       });
-      await this.check(msg);
-      const view = await this.deps.outbox.enqueue(msg, sender.accountId);
-      return { queued: [view.id] };
+      return { queued: await this.enqueueAll([msg], sender.accountId) };
     });
   }
 
@@ -230,20 +229,14 @@ export class MeetingsService {
     const organizer = m.organizer ?? { email: stored.myAddress ?? this.primary().email, cn: null, sentBy: null };
     const allDay = m.start.allDay;
     const tz = m.start.tzid ?? 'UTC';
-    const wall = (v: EventData['start']): string => {
-      if (!v) return '';
-      if (v.allDay) return v.value.slice(0, 10);
-      if (v.utc) return (tz === 'UTC' ? v.utc.slice(0, 16) : utcToWall(Date.parse(v.utc), tz).slice(0, 16));
-      return v.value.slice(0, 16);
-    };
     const endValue = m.end ?? m.start;
     return {
       uid,
       summary: m.summary ?? '',
       ...(m.description ? { description: m.description } : {}),
       ...(m.location ? { location: m.location } : {}),
-      start: wall(m.start),
-      end: wall(endValue),
+      start: wallTime(m.start, tz),
+      end: wallTime(endValue, tz),
       timezone: tz,
       allDay,
       attendees: m.attendees
@@ -269,19 +262,7 @@ export class MeetingsService {
         // RFC 5546 §3.2.5 / §2.1.4: a cancellation is a new revision (STATUS changes).
         const cancelled = withRevisionAndStatus(master, { status: 'CANCELLED', sequence: master.sequence + 1, dtstamp: now });
         const next: StoredEvent = { ...stored, master: cancelled, cancelled: true, updatedAt: now };
-        const queued: string[] = [];
-        if (stored.role === 'organizer' && this.recipients(master).length > 0) {
-          const sender = this.organizerIdentity(master.organizer?.email ?? '');
-          const msg = await buildCancel({
-            event: cancelled,
-            overrides: stored.overrides,
-            ...(comment ? { comment } : {}),
-            now,
-            messageId: messageIdFor(sender.email),
-          });
-          await this.check(msg);
-          queued.push((await this.deps.outbox.enqueue(msg, sender.accountId)).id);
-        }
+        const queued = await this.queueCancel(stored, master, { event: cancelled, overrides: stored.overrides, ...(comment ? { comment } : {}) }, now);
         await this.deps.calendar.put(next);
         return { queued };
       }
@@ -292,20 +273,7 @@ export class MeetingsService {
       const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
       const next: StoredEvent = { ...stored, overrides, updatedAt: now };
-      const queued: string[] = [];
-      if (stored.role === 'organizer' && this.recipients(cancelledOcc).length > 0) {
-        const sender = this.organizerIdentity(master.organizer?.email ?? '');
-        const msg = await buildCancel({
-          event: master,
-          overrides,
-          recurrenceId: rid,
-          ...(comment ? { comment } : {}),
-          now,
-          messageId: messageIdFor(sender.email),
-        });
-        await this.check(msg);
-        queued.push((await this.deps.outbox.enqueue(msg, sender.accountId)).id);
-      }
+      const queued = await this.queueCancel(stored, cancelledOcc, { event: master, overrides, recurrenceId: rid, ...(comment ? { comment } : {}) }, now);
       await this.deps.calendar.put(next);
       return { queued };
     });
@@ -350,20 +318,17 @@ export class MeetingsService {
           });
           const next: StoredEvent = { ...dropped, overrides: upsertOverride(stored.overrides, moved) };
           const msg = await buildRequest({ events: [master, ...next.overrides], now, messageId: messageIdFor(sender.email), update: true });
-          await this.check(msg);
-          const id = (await this.deps.outbox.enqueue(msg, sender.accountId)).id;
+          const queued = await this.enqueueAll([msg], sender.accountId);
           await this.deps.calendar.put(next);
-          return { queued: [id] };
+          return { queued };
         }
         const draft = this.getMeetingDraft(stored.uid);
         const tz = draft.timezone;
-        const wall = (v: EventData['start']): string =>
-          !v ? '' : v.allDay ? v.value.slice(0, 10) : v.utc ? (tz === 'UTC' ? v.utc.slice(0, 16) : utcToWall(Date.parse(v.utc), tz).slice(0, 16)) : v.value.slice(0, 16);
-        const start = wall(proposed.start);
-        let end = wall(proposed.end);
+        const start = wallTime(proposed.start, tz);
+        let end = wallTime(proposed.end, tz);
         if (!end) {
           const len = durationOf(master);
-          end = len !== null && proposed.start.utc ? wall({ ...proposed.start, utc: new Date(Date.parse(proposed.start.utc) + len).toISOString().slice(0, 19) + 'Z' }) : start;
+          end = len !== null && proposed.start.utc ? wallTime({ ...proposed.start, utc: new Date(Date.parse(proposed.start.utc) + len).toISOString().slice(0, 19) + 'Z' }, tz) : start;
         }
         const out = await this.saveMeetingNow({ ...draft, start, end, allDay: proposed.start.allDay }, dropped);
         return { queued: out.queued };
@@ -378,10 +343,9 @@ export class MeetingsService {
           now,
           messageId: messageIdFor(sender.email),
         });
-        await this.check(msg);
-        const id = (await this.deps.outbox.enqueue(msg, sender.accountId)).id;
+        const queued = await this.enqueueAll([msg], sender.accountId);
         await this.deps.calendar.put(dropped);
-        return { queued: [id] };
+        return { queued };
       }
 
       if (item.kind === 'party-crasher' && req.action === 'add') {
@@ -422,10 +386,9 @@ export class MeetingsService {
           now,
           messageId: messageIdFor(sender.email),
         });
-        await this.check(msg);
-        const id = (await this.deps.outbox.enqueue(msg, sender.accountId)).id;
+        const queued = await this.enqueueAll([msg], sender.accountId);
         await this.deps.calendar.put({ ...dropped, master: withRevisionAndStatus(master, { dtstamp: now }) });
-        return { queued: [id] };
+        return { queued };
       }
 
       throw new AppError('BAD_REQUEST', `cannot ${req.action} a ${item.kind} item`);
@@ -568,6 +531,17 @@ export class MeetingsService {
     return { uid, sequence: next.sequence, queued };
   }
 
+  /**
+   * The CANCEL for `opts`, validated and queued from my organizer account, when I organize the meeting and someone
+   * listed on `audience` is left to tell; else nothing is sent.
+   */
+  private async queueCancel(stored: StoredEvent, audience: EventData, opts: Omit<CancelOptions, 'now' | 'messageId'>, now: string): Promise<string[]> {
+    if (stored.role !== 'organizer' || this.recipients(audience).length === 0) return [];
+    const sender = this.organizerIdentity(opts.event.organizer?.email ?? '');
+    const msg = await buildCancel({ ...opts, now, messageId: messageIdFor(sender.email) });
+    return this.enqueueAll([msg], sender.accountId);
+  }
+
   /** Validates every message first, then enqueues them in order (one meeting's messages leave in this order). */
   private async enqueueAll(msgs: OutgoingMessage[], accountId: string | null): Promise<string[]> {
     for (const m of msgs) await this.check(m);
@@ -635,6 +609,14 @@ export class MeetingsService {
       .map((a) => normalizeAddress(a.email))
       .filter((a) => a && !(org && (sameAddress(a, org.email) || sameAddress(a, org.sentBy))));
   }
+}
+
+/** A DateTimeValue as the meeting editor writes it in `tz`: 'YYYY-MM-DD' all day, else 'YYYY-MM-DDTHH:MM'. */
+function wallTime(v: EventData['start'], tz: string): string {
+  if (!v) return '';
+  if (v.allDay) return v.value.slice(0, 10);
+  if (v.utc) return tz === 'UTC' ? v.utc.slice(0, 16) : utcToWall(Date.parse(v.utc), tz).slice(0, 16);
+  return v.value.slice(0, 16);
 }
 
 /** A fresh, globally unique Message-ID on the sender's domain; the outbox keeps it for every attempt. */

@@ -45,16 +45,8 @@ export type AccountAuth =
   | { kind: 'password'; secret: string | null }
   | { kind: 'oauth2'; provider: string; secret: string | null; accessToken?: string; expiresAt?: string };
 
-/** What is persisted per account. */
-export interface StoredAccount {
-  id: string;
-  name: string;
-  email: string;
-  displayName: string | null;
-  aliases: string[];
-  imap: ServerSettings;
-  smtp: ServerSettings;
-  providerSavesSent: boolean;
+/** What is persisted per account: the API's view of it, with how it logs in in place of `hasPassword`. */
+export interface StoredAccount extends Omit<AccountView, 'hasPassword'> {
   auth: AccountAuth;
 }
 

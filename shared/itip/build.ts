@@ -25,8 +25,9 @@
 
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { AppError } from '../errors';
-import { normalizeAddress, sameAddress } from './address';
+import { normalizeAddress } from './address';
 import { calendarText, isKnownZone, toUtcIso, utcToWall, zonedDateTime, dateValue } from './ics-write';
+import { findAttendee, newAttendee, occurrenceAt } from './event-state';
 import { draftTimes } from './meeting';
 import type { Attendee, DateTimeValue, EventData, ItipMethod, Organizer, PartStat } from './types';
 
@@ -95,22 +96,10 @@ function dedupe(addresses: readonly string[]): string[] {
   return out;
 }
 
-function newAttendee(email: string, partstat: PartStat | string = 'NEEDS-ACTION'): Attendee {
-  return {
-    email: normalizeAddress(email),
-    cn: null,
-    partstat,
-    role: 'REQ-PARTICIPANT',
-    rsvp: false,
-    cutype: 'INDIVIDUAL',
-    delegatedTo: [],
-    delegatedFrom: [],
-    sentBy: null,
-  };
-}
-
-function attendeeFor(e: EventData, email: string): Attendee | undefined {
-  return e.attendees.find((a) => sameAddress(a.email, email));
+/** `addresses` deduplicated, less the organizer and its SENT-BY delegate: the organizer does not mail itself. */
+function othersThan(organizer: Organizer, addresses: readonly string[]): string[] {
+  const me = [organizer.email, organizer.sentBy ?? ''];
+  return dedupe(addresses).filter((a) => !me.includes(a));
 }
 
 function durationMs(e: EventData): number | null {
@@ -149,18 +138,7 @@ export function occurrenceOf(master: EventData, recurrenceId: string, overrides:
         ? valueAt(new Date(Date.parse(`${start.value}Z`) + len).toISOString().slice(0, 19), master.start)
         : valueAt(toUtcIso(Date.parse(start.utc ?? start.value) + len), master.start);
   }
-  return {
-    ...master,
-    recurrenceId,
-    thisAndFuture: false,
-    start,
-    end,
-    duration: end ? null : master.duration,
-    rrule: null,
-    rdate: [],
-    exdate: [],
-    ics: '',
-  };
+  return occurrenceAt(master, recurrenceId, start, end);
 }
 
 function withStamp(e: EventData, now: string): EventData {
@@ -381,8 +359,7 @@ export async function buildRequest(opts: RequestOptions): Promise<OutgoingMessag
     throw new AppError('ITIP_INVALID', 'a meeting with no attendees is a personal event; export it with PUBLISH');
   }
   const events = given.map((e) => ({ ...withStamp(e, opts.now), uid, organizer }));
-  const me = [organizer.email, organizer.sentBy ?? ''];
-  const to = dedupe(opts.to ?? events.flatMap((e) => e.attendees.map((a) => a.email))).filter((a) => !me.includes(a));
+  const to = othersThan(organizer, opts.to ?? events.flatMap((e) => e.attendees.map((a) => a.email)));
   if (!to.length) throw new AppError('ITIP_INVALID', 'the invitation has no recipient other than the organizer');
   const master = events[0]!;
   const update = opts.update ?? master.sequence > 0;
@@ -432,12 +409,11 @@ export async function buildCancel(opts: CancelOptions): Promise<OutgoingMessage>
   const uid = uidOf(base);
   const organizer = organizerOf(base, opts.organizer);
   const target = opts.recurrenceId ? occurrenceOf(base, opts.recurrenceId, opts.overrides) : base;
-  const me = [organizer.email, organizer.sentBy ?? ''];
-  const to = dedupe(opts.to ?? target.attendees.map((a) => a.email)).filter((a) => !me.includes(a));
+  const to = othersThan(organizer, opts.to ?? target.attendees.map((a) => a.email));
   // §3.2.5: ATTENDEE lists the attendees the cancellation is for (all of them, or those being removed).
   // RSVP is dropped: nothing is asked of them any more.
   const attendees = to.map((addr) => ({
-    ...(attendeeFor(target, addr) ?? attendeeFor(base, addr) ?? newAttendee(addr)),
+    ...(findAttendee(target, addr) ?? findAttendee(base, addr) ?? newAttendee(addr)),
     rsvp: false,
   }));
   const event: EventData = {
@@ -477,6 +453,30 @@ export async function buildCancel(opts: CancelOptions): Promise<OutgoingMessage>
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Answering an invitation (REPLY, COUNTER) and a counter-proposal (DECLINECOUNTER)
+
+/** The component a message answers: `stored` itself, or the occurrence `recurrenceId` names when `stored` is not it. */
+function answeredComponent(stored: EventData, recurrenceId?: string | null, overrides?: readonly EventData[]): EventData {
+  return recurrenceId && stored.recurrenceId !== recurrenceId ? occurrenceOf(stored, recurrenceId, overrides) : stored;
+}
+
+/** What an attendee's REPLY or COUNTER starts from: the event's UID and organizer, my address and my ATTENDEE. */
+function attendeeSide(
+  opts: { event: EventData; overrides?: EventData[]; me: string; recurrenceId?: string | null },
+  verb: string,
+): { uid: string; organizer: Organizer; me: string; target: EventData; mine: Attendee | undefined } {
+  const stored = opts.event;
+  const uid = uidOf(stored);
+  const organizer = organizerOf(stored);
+  const me = normalizeAddress(opts.me);
+  if (!me) throw new AppError('BAD_REQUEST', `no address to ${verb} as`);
+  const target = answeredComponent(stored, opts.recurrenceId, opts.overrides);
+  // An override may not list me (yet); then my entry in the component I was given stands.
+  const mine = findAttendee(target, me) ?? findAttendee(stored, me);
+  return { uid, organizer, me, target, mine };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // REPLY
 
 export interface ReplyOptions extends CommonOptions {
@@ -507,16 +507,7 @@ const REPLY_SUBJECT: Record<string, string> = {
  * and Google match and display replies with them.
  */
 export async function buildReply(opts: ReplyOptions): Promise<OutgoingMessage> {
-  const stored = opts.event;
-  const uid = uidOf(stored);
-  const organizer = organizerOf(stored);
-  const me = normalizeAddress(opts.me);
-  if (!me) throw new AppError('BAD_REQUEST', 'no address to reply as');
-  const target =
-    opts.recurrenceId && stored.recurrenceId !== opts.recurrenceId
-      ? occurrenceOf(stored, opts.recurrenceId, opts.overrides)
-      : stored;
-  const mine = attendeeFor(target, me) ?? attendeeFor(stored, me);
+  const { uid, organizer, me, target, mine } = attendeeSide(opts, 'reply');
   const attendee: Attendee = {
     ...(mine ?? newAttendee(me)),
     email: me,
@@ -593,17 +584,8 @@ export interface CounterOptions extends CommonOptions {
 
 /** RFC 5546 §3.2.7: METHOD:COUNTER, an attendee proposes new times to the organizer; SEQUENCE unchanged. */
 export async function buildCounter(opts: CounterOptions): Promise<OutgoingMessage> {
-  const stored = opts.event;
-  const uid = uidOf(stored);
-  const organizer = organizerOf(stored);
-  const me = normalizeAddress(opts.me);
-  if (!me) throw new AppError('BAD_REQUEST', 'no address to counter as');
-  const target =
-    opts.recurrenceId && stored.recurrenceId !== opts.recurrenceId
-      ? occurrenceOf(stored, opts.recurrenceId, opts.overrides)
-      : stored;
+  const { uid, organizer, me, target, mine } = attendeeSide(opts, 'counter');
   const { start, end } = proposedValues(opts.proposed);
-  const mine = attendeeFor(target, me) ?? attendeeFor(stored, me);
   const event: EventData = {
     ...withStamp(target, opts.now),
     uid,
@@ -660,13 +642,12 @@ export async function buildDeclineCounter(opts: DeclineCounterOptions): Promise<
   const organizer = organizerOf(stored, opts.organizer);
   const proposer = normalizeAddress(opts.to);
   if (!proposer) throw new AppError('BAD_REQUEST', 'no proposer to answer');
-  const target =
-    opts.recurrenceId && stored.recurrenceId !== opts.recurrenceId ? occurrenceOf(stored, opts.recurrenceId) : stored;
+  const target = answeredComponent(stored, opts.recurrenceId);
   const event: EventData = {
     ...withStamp(target, opts.now),
     uid,
     organizer,
-    attendees: [{ ...(attendeeFor(target, proposer) ?? attendeeFor(stored, proposer) ?? newAttendee(proposer)), rsvp: false }],
+    attendees: [{ ...(findAttendee(target, proposer) ?? findAttendee(stored, proposer) ?? newAttendee(proposer)), rsvp: false }],
     comment: opts.comment ? [opts.comment] : [],
     description: null,
     status: null,
@@ -809,8 +790,7 @@ export async function buildAdd(opts: AddOptions): Promise<OutgoingMessage> {
     rdate: [],
     exdate: [],
   }));
-  const me = [organizer.email, organizer.sentBy ?? ''];
-  const to = dedupe(opts.to ?? master.attendees.map((a) => a.email)).filter((a) => !me.includes(a));
+  const to = othersThan(organizer, opts.to ?? master.attendees.map((a) => a.email));
   if (!to.length) throw new AppError('ITIP_INVALID', 'nobody to send the new occurrences to');
   const first = events[0]!;
   const { text, html } = bodies({

@@ -74,6 +74,21 @@ export function findAttendee(ev: EventData | null | undefined, address: string |
   return ev.attendees.find((a) => sameAddress(a.email, address));
 }
 
+/** A new ATTENDEE entry with RFC 5545's defaults (REQ-PARTICIPANT, INDIVIDUAL, NEEDS-ACTION) and no RSVP asked. */
+export function newAttendee(email: string): Attendee {
+  return {
+    email: normalizeAddress(email),
+    cn: null,
+    partstat: 'NEEDS-ACTION',
+    role: 'REQ-PARTICIPANT',
+    rsvp: false,
+    cutype: 'INDIVIDUAL',
+    delegatedTo: [],
+    delegatedFrom: [],
+    sentBy: null,
+  };
+}
+
 /** My ATTENDEE entry in `ev` (the first of my addresses that is listed). */
 export function myAttendee(ev: EventData | null | undefined, me: readonly string[]): Attendee | undefined {
   return ev?.attendees.find((a) => isMine(a.email, me));
@@ -160,17 +175,7 @@ export interface AttendeeChange {
 export function withAttendee(ev: EventData, email: string, change: AttendeeChange): EventData {
   const addr = normalizeAddress(email);
   const existing = findAttendee(ev, addr);
-  const base: Attendee = existing ?? {
-    email: addr,
-    cn: null,
-    partstat: 'NEEDS-ACTION',
-    role: 'REQ-PARTICIPANT',
-    rsvp: false,
-    cutype: 'INDIVIDUAL',
-    delegatedTo: [],
-    delegatedFrom: [],
-    sentBy: null,
-  };
+  const base: Attendee = existing ?? newAttendee(addr);
   const next: Attendee = {
     ...base,
     partstat: change.partstat ?? base.partstat,
@@ -280,7 +285,18 @@ export function deriveOccurrence(master: EventData, recurrenceId: string): Event
     const e = new Date(rid + (ms1 - ms0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
     end = inZone(e);
   }
-  const occ: EventData = {
+  const occ = occurrenceAt(master, recurrenceId, start, end);
+  occ.ics = eventToComponentText(occ);
+  return occ;
+}
+
+/**
+ * `master` moved to one occurrence that starts at `start`: RECURRENCE-ID set, no recurrence rule (RFC 5545
+ * §3.8.4.4), DURATION kept only when there is no DTEND. The component text is left empty: callers place the times
+ * their own way (the store keeps the master's zone, build.ts its exact length) and write the text when they need it.
+ */
+export function occurrenceAt(master: EventData, recurrenceId: string, start: DateTimeValue, end: DateTimeValue | null): EventData {
+  return {
     ...master,
     recurrenceId,
     thisAndFuture: false,
@@ -292,8 +308,6 @@ export function deriveOccurrence(master: EventData, recurrenceId: string): Event
     exdate: [],
     ics: '',
   };
-  occ.ics = eventToComponentText(occ);
-  return occ;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -71,6 +71,21 @@ function draft(attendees: string[], start: string, end: string, location = 'Room
   };
 }
 
+/**
+ * alice's app in `dir` while its sender is not running: saving a meeting only enqueues, into the same outbox
+ * directory the child process (runChild) then sends from.
+ */
+async function enqueueOnly(dir: string): Promise<{ calendar: CalendarStore; enqueuer: Outbox; meetings: MeetingsService }> {
+  const calendar = await CalendarStore.open(join(dir, 'calendar'));
+  const enqueuer = await Outbox.open(join(dir, 'outbox'), { sendRaw: async () => { throw new Error('never called'); } });
+  const meetings = new MeetingsService({
+    calendar,
+    outbox: enqueuer,
+    identities: () => [{ accountId: alice.accountId, email: alice.user.email, aliases: [] }],
+  });
+  return { calendar, enqueuer, meetings };
+}
+
 /** Each of bob's and carol's iTIP messages for `uid`, oldest first: method, SEQUENCE and Message-ID. */
 async function received(user: TestUser, uid: string): Promise<{ method: string; sequence: number; messageId: string | null }[]> {
   return (await itipIn(servers, user))
@@ -141,13 +156,7 @@ describe('offline', () => {
   it('SIGKILL mid-send and restart: each attendee receives each message exactly once, in order', async () => {
     // alice's app enqueues while its sender is not running (same outbox directory the child process will use).
     const dir = join(work, 'kill');
-    const calendar = await CalendarStore.open(join(dir, 'calendar'));
-    const enqueuer = await Outbox.open(join(dir, 'outbox'), { sendRaw: async () => { throw new Error('never called'); } });
-    const meetings = new MeetingsService({
-      calendar,
-      outbox: enqueuer,
-      identities: () => [{ accountId: alice.accountId, email: alice.user.email, aliases: [] }],
-    });
+    const { calendar, enqueuer, meetings } = await enqueueOnly(dir);
     const created = await meetings.saveMeeting(draft([bob.email, carol.email], '2026-12-04T10:00', '2026-12-04T11:00'));
     const uid = created.uid;
     await meetings.saveMeeting({ ...meetings.getMeetingDraft(uid), start: '2026-12-04T15:00', end: '2026-12-04T16:00' });
@@ -198,13 +207,7 @@ describe('offline', () => {
 
   it('the window after the server accepted: resent with the same Message-ID, and the receiver’s engine sees a duplicate', async () => {
     const dir = join(work, 'window');
-    const calendar = await CalendarStore.open(join(dir, 'calendar'));
-    const enqueuer = await Outbox.open(join(dir, 'outbox'), { sendRaw: async () => { throw new Error('never called'); } });
-    const meetings = new MeetingsService({
-      calendar,
-      outbox: enqueuer,
-      identities: () => [{ accountId: alice.accountId, email: alice.user.email, aliases: [] }],
-    });
+    const { calendar, enqueuer, meetings } = await enqueueOnly(dir);
     const created = await meetings.saveMeeting(draft([bob.email], '2026-12-05T10:00', '2026-12-05T11:00'));
     const uid = created.uid;
     const [item] = enqueuer.details();

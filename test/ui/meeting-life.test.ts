@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
-import { ensureBuilt, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
 
 const WAIT = { timeout: 60_000, interval: 200 };
 const SUMMARY = 'Quarterly planning';
@@ -80,17 +80,7 @@ async function checkFailures(page: Page, user: TestUser): Promise<void> {
 
 async function addAccount(page: Page, user: TestUser, displayName: string, screenshot?: string): Promise<void> {
   await expect.poll(() => page.getByRole('heading', { name: 'Welcome to Convene' }).count(), WAIT).toBe(1);
-  await page.getByLabel('E-mail address').fill(user.email);
-  await page.getByLabel('Your name').fill(displayName);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByLabel('IMAP host').fill(servers.imap.host);
-  await page.getByLabel('IMAP port').fill(String(servers.imap.port));
-  await page.getByLabel('IMAP security').selectOption('none');
-  await page.getByLabel('IMAP user').fill(user.name);
-  await page.getByLabel('SMTP host').fill(servers.smtp.host);
-  await page.getByLabel('SMTP port').fill(String(servers.smtp.port));
-  await page.getByLabel('SMTP security').selectOption('none');
-  await page.getByLabel('SMTP user').fill(user.email);
+  await fillAccountForm(page, servers, user, displayName);
   if (screenshot) await checkFailures(page, user);
   await page.getByRole('button', { name: 'Test connection' }).click();
   const check = page.getByTestId('connection-check');

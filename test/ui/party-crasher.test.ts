@@ -13,7 +13,7 @@ import { buildReply } from '../../shared/itip/build';
 import { readMessage } from '../../shared/itip/message';
 import { itipIn, mailbox } from '../integration/meeting-party';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
-import { ensureBuilt, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
 
 const WAIT = { timeout: 60_000, interval: 200 };
 const SUMMARY = 'Launch retro';
@@ -39,17 +39,7 @@ const row = (email: string) => page.getByTestId('attendees').locator(`tr[data-em
 
 async function addAccount(user: TestUser, displayName: string): Promise<void> {
   await expect.poll(() => page.getByRole('heading', { name: 'Welcome to Convene' }).count(), WAIT).toBe(1);
-  await page.getByLabel('E-mail address').fill(user.email);
-  await page.getByLabel('Your name').fill(displayName);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByLabel('IMAP host').fill(servers.imap.host);
-  await page.getByLabel('IMAP port').fill(String(servers.imap.port));
-  await page.getByLabel('IMAP security').selectOption('none');
-  await page.getByLabel('IMAP user').fill(user.name);
-  await page.getByLabel('SMTP host').fill(servers.smtp.host);
-  await page.getByLabel('SMTP port').fill(String(servers.smtp.port));
-  await page.getByLabel('SMTP security').selectOption('none');
-  await page.getByLabel('SMTP user').fill(user.email);
+  await fillAccountForm(page, servers, user, displayName);
   await page.getByRole('button', { name: 'Save account' }).click();
   await expect.poll(() => page.getByRole('heading', { name: 'Invitations' }).count(), WAIT).toBe(1);
   await expect.poll(() => page.getByTestId('connection-state').textContent(), WAIT).toContain('Online');

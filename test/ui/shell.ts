@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { MailServers, TestUser } from '../servers/mail-servers';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
@@ -74,6 +75,24 @@ export async function startShell(dataDir: string, extra: string[] = []): Promise
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * Fills the account form (first run or Settings) for `user` on this run's servers: plain IMAP and SMTP (the test
+ * servers offer no TLS), IMAP logging in by user name, SMTP by address. Saving or testing is the caller's step.
+ */
+export async function fillAccountForm(page: Page, servers: MailServers, user: TestUser, displayName: string): Promise<void> {
+  await page.getByLabel('E-mail address').fill(user.email);
+  await page.getByLabel('Your name').fill(displayName);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('IMAP host').fill(servers.imap.host);
+  await page.getByLabel('IMAP port').fill(String(servers.imap.port));
+  await page.getByLabel('IMAP security').selectOption('none');
+  await page.getByLabel('IMAP user').fill(user.name);
+  await page.getByLabel('SMTP host').fill(servers.smtp.host);
+  await page.getByLabel('SMTP port').fill(String(servers.smtp.port));
+  await page.getByLabel('SMTP security').selectOption('none');
+  await page.getByLabel('SMTP user').fill(user.email);
 }
 
 /** Page errors and CSP violations fail the test: collect them. */

@@ -136,6 +136,23 @@ export function bareAddress(s: string): string {
   return (m?.[1] ?? s).trim().replace(/^mailto:/i, '').toLowerCase();
 }
 
+/**
+ * What a record keeps of a message's headers, and its RFC 5321 envelope: the sending identity (organizer or replying
+ * attendee) as the From header says, to every To and Cc address once. Throws when nobody would receive it.
+ */
+function addressing(msg: OutboxMessage): Pick<OutboxRecord, 'subject' | 'from' | 'to' | 'cc' | 'envelope' | 'messageId'> {
+  const envelopeTo = [...new Set([...msg.to, ...msg.cc].map(bareAddress).filter((a) => a.length > 0))];
+  if (envelopeTo.length === 0) throw new AppError('BAD_REQUEST', `message ${msg.messageId} has no recipients`);
+  return {
+    subject: msg.subject,
+    from: msg.from,
+    to: [...msg.to],
+    cc: [...msg.cc],
+    envelope: { from: bareAddress(msg.from), to: envelopeTo },
+    messageId: msg.messageId,
+  };
+}
+
 export class Outbox extends EventEmitter {
   readonly dir: string;
   private readonly deps: OutboxDeps;
@@ -185,8 +202,7 @@ export class Outbox extends EventEmitter {
    * may the caller treat the message as "will be sent".
    */
   async enqueue(msg: OutboxMessage, accountId: string | null): Promise<OutboxItemView> {
-    const envelopeTo = [...new Set([...msg.to, ...msg.cc].map(bareAddress).filter((a) => a.length > 0))];
-    if (envelopeTo.length === 0) throw new AppError('BAD_REQUEST', `message ${msg.messageId} has no recipients`);
+    const headers = addressing(msg);
     if (!msg.messageId) throw new AppError('BAD_REQUEST', 'an outgoing message needs a Message-ID');
     const seq = ++this.seq;
     const id = `${String(seq).padStart(10, '0')}-${randomBytes(4).toString('hex')}`;
@@ -198,13 +214,7 @@ export class Outbox extends EventEmitter {
       accountId,
       method: msg.method,
       uid: msg.uid,
-      subject: msg.subject,
-      from: msg.from,
-      to: [...msg.to],
-      cc: [...msg.cc],
-      // RFC 5321 envelope: the sending identity (organizer or replying attendee), as the From header says.
-      envelope: { from: bareAddress(msg.from), to: envelopeTo },
-      messageId: msg.messageId,
+      ...headers,
       state: 'queued',
       attempts: 0,
       lastError: null,
@@ -281,18 +291,12 @@ export class Outbox extends EventEmitter {
     if (!r) throw new AppError('NOT_FOUND', `no outbox message ${id}`);
     if (!waitsForAccount(r) || r.state !== 'queued') throw new AppError('BAD_REQUEST', `outbox message ${id} is not waiting for an account`);
     if (msg.uid !== r.uid) throw new AppError('BAD_REQUEST', `the replacement of ${id} is for another meeting (${msg.uid})`);
-    const envelopeTo = [...new Set([...msg.to, ...msg.cc].map(bareAddress).filter((a) => a.length > 0))];
-    if (envelopeTo.length === 0) throw new AppError('BAD_REQUEST', `message ${msg.messageId} has no recipients`);
+    const headers = addressing(msg);
     const next: OutboxRecord = {
       ...r,
       accountId,
       method: msg.method,
-      subject: msg.subject,
-      from: msg.from,
-      to: [...msg.to],
-      cc: [...msg.cc],
-      envelope: { from: bareAddress(msg.from), to: envelopeTo },
-      messageId: msg.messageId,
+      ...headers,
       lastError: null,
       lastErrorCode: null,
       nextAttemptAt: this.clock().toISOString(),
