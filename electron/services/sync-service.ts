@@ -193,14 +193,17 @@ export class SyncService extends EventEmitter {
   private processorFor(accountId: string): SyncProcessor {
     return {
       isProcessed: (key) => this.deps.calendar.processedRecord(key) !== undefined,
+      isFinal: (key) => FINAL_ACTIONS.has(String(this.deps.calendar.processedRecord(key)?.action ?? '')),
       processBatch: (items) => this.processBatch(accountId, items),
+      flagsChanged: (changes) => this.flagsChanged(accountId, changes),
+      markDeleted: (keys) => this.markDeleted(keys),
       addContacts: (list) => this.addContacts(list),
       processedFolder: () => this.deps.settings.getSettings().processedFolder,
     };
   }
 
   /** Decides each item against the store (and the items before it in the batch), then commits once. */
-  async processBatch(accountId: string, items: SyncItem[]): Promise<{ move: number[] }> {
+  async processBatch(accountId: string, items: SyncItem[]): Promise<{ move: number[]; keyword: number[] }> {
     const settings = this.deps.settings.getSettings();
     const now = this.now();
     const ctx: DecideContext = {
@@ -267,7 +270,53 @@ export class SyncService extends EventEmitter {
     for (const d of done) this.emit('processed', d);
     if (touched) this.emit('invitations-changed');
     for (const c of created) this.emit('new-invitation', c);
-    return { move };
+    // The keyword means "applied (or nothing to apply)": the final outcomes, the same set that may be moved. A pending
+    // decision (needs-decision, a rejected message) stays unkeyworded, so another device decides it for itself and,
+    // once it applies it there, its keyword reaches this device through flagsChanged.
+    return { move, keyword: move };
+  }
+
+  /**
+   * CONDSTORE told us these processed messages' flags changed elsewhere. The processed keyword on a message we left
+   * pending means another Convene applied it: record that (as a duplicate, so nothing is applied here twice) and
+   * update its thread entry. Other flag changes (\Seen, \Flagged) mean nothing to the calendar.
+   */
+  async flagsChanged(accountId: string, changes: { key: string; uid: number; flags: Set<string> }[]): Promise<void> {
+    const now = this.now().toISOString();
+    const out: StoreChange[] = [];
+    const done: ProcessedEvent[] = [];
+    for (const c of changes) {
+      const rec = this.deps.calendar.processedRecord(c.key);
+      if (!rec || FINAL_ACTIONS.has(String(rec.action))) continue;
+      if (![...c.flags].some((f) => f.toLowerCase() === PROCESSED_KEYWORD.toLowerCase())) continue;
+      const reason = `applied by another Convene (keyword ${PROCESSED_KEYWORD} set elsewhere)`;
+      out.push({ type: 'processed', key: c.key, record: { ...rec, action: 'duplicate', reason, at: now } });
+      if (rec.uid) {
+        const entry = this.deps.calendar.thread(rec.uid).find((t) => t.key === c.key);
+        if (entry) out.push({ type: 'thread', uid: rec.uid, entry: { ...entry, action: 'duplicate', reason } });
+      }
+      done.push({ key: c.key, accountId, mailbox: rec.mailbox ?? '', imapUid: c.uid, action: 'duplicate', uid: rec.uid, reason, method: null });
+    }
+    if (!out.length) return;
+    await this.deps.calendar.commit(out);
+    for (const d of done) this.emit('processed', d);
+    this.emit('invitations-changed');
+  }
+
+  /** Processed messages gone from the server: their thread entries are marked deleted; the calendar is unchanged. */
+  async markDeleted(keys: string[]): Promise<void> {
+    const now = this.now().toISOString();
+    const out: StoreChange[] = [];
+    for (const key of keys) {
+      const rec = this.deps.calendar.processedRecord(key);
+      if (!rec?.uid) continue;
+      const entry = this.deps.calendar.thread(rec.uid).find((t) => t.key === key);
+      if (entry && !entry.deleted) out.push({ type: 'thread', uid: rec.uid, entry: { ...entry, deleted: now } });
+    }
+    if (!out.length) return;
+    await this.deps.calendar.commit(out);
+    this.emit('deleted', keys);
+    this.emit('invitations-changed');
   }
 
   // --- connection test -------------------------------------------------------------------------------------------

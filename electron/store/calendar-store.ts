@@ -44,6 +44,9 @@ export interface ThreadEntry {
   date: string | null;
   action: DecisionAction | string;
   reason: string;
+  /** ISO instant the sync found the mail gone from the server (expunged, or its mailbox recreated). The calendar
+   * is not changed by a deleted mail: the entry stays, marked. */
+  deleted?: string;
 }
 
 export type StoreChange =

@@ -55,12 +55,27 @@ function toItip(calendar: CalendarObject, part: CalendarPartRef | null, envelope
   return { method: calendar.method as ItipMethod, calendar, methodParam: part?.methodParam ?? null, envelope, part };
 }
 
-export async function readMessage(raw: Uint8Array | string): Promise<ReadResult> {
-  const mail = readMimeSync(raw);
-  const parts = findCalendarParts(mail.tree);
+/** One calendar part's content, transfer-decoded (base64 / quoted-printable undone) but not charset-decoded. */
+export interface CalendarPartBytes {
+  part: CalendarPartRef;
+  bytes: Uint8Array;
+}
+
+/** What a message's calendar parts amount to: the calendars kept after de-duplication, the invitation, problems. */
+export interface CalendarPartsRead {
+  calendars: { part: CalendarPartRef; calendar: CalendarObject }[];
+  itip: ItipMessage | null;
+  problems: Problem[];
+}
+
+/**
+ * The calendar parts of one message → what readMessage() reports for them. The one place for the charset rule, the
+ * de-duplication and the 'no method param' rule, whether the parts came from a whole raw message (readMessage) or
+ * were fetched on their own over IMAP (BODY.PEEK[path], electron/mail/imap/calendar-parts.ts).
+ */
+export function readCalendarParts(parts: CalendarPartBytes[], envelope: MailEnvelope | null): CalendarPartsRead {
   const read: { part: CalendarPartRef; calendar: CalendarObject; problems: Problem[] }[] = [];
-  for (const part of parts) {
-    const bytes = mail.bodyOf(part.path) ?? new Uint8Array(0);
+  for (const { part, bytes } of parts) {
     const decoded = decodeCharset(bytes, part.charset);
     const calendar = parseCalendar(decoded.text.replace(/^\uFEFF/, ''));
     const problems: Problem[] = [];
@@ -80,7 +95,7 @@ export async function readMessage(raw: Uint8Array | string): Promise<ReadResult>
   const ordered = [...chosen.filter((c) => !c.part.forwarded), ...chosen.filter((c) => c.part.forwarded)];
   let itip: ItipMessage | null = null;
   for (const c of ordered) {
-    itip = toItip(c.calendar, c.part, mail.envelope, problems);
+    itip = toItip(c.calendar, c.part, envelope, problems);
     if (itip && itip.methodParam === null && itip.method !== 'REPLY') {
       // RFC 6047 §2.4 requires the method parameter on an iMIP part. A .ics merely attached without it (Thunderbird
       // "send event as attachment", ical4j newsletters) is an event file, not an invitation. REPLY is tolerated:
@@ -90,13 +105,23 @@ export async function readMessage(raw: Uint8Array | string): Promise<ReadResult>
     }
     if (itip) break;
   }
+  return { calendars: chosen.map((c) => ({ part: c.part, calendar: c.calendar })), itip, problems: uniqueProblems(problems) };
+}
+
+export async function readMessage(raw: Uint8Array | string): Promise<ReadResult> {
+  const mail = readMimeSync(raw);
+  const parts = findCalendarParts(mail.tree);
+  const r = readCalendarParts(
+    parts.map((part) => ({ part, bytes: mail.bodyOf(part.path) ?? new Uint8Array(0) })),
+    mail.envelope,
+  );
   return {
     kind: 'message',
     envelope: mail.envelope,
     parts,
-    calendars: chosen.map((c) => ({ part: c.part, calendar: c.calendar })),
-    itip,
-    problems: uniqueProblems(problems),
+    calendars: r.calendars,
+    itip: r.itip,
+    problems: r.problems,
     text: mail.text,
     html: mail.html,
   };

@@ -251,6 +251,96 @@ describe('sync', () => {
     expect(moved && moved.messages).toBe(1);
   });
 
+  it('a keyword set by another client is seen by the next sync (CONDSTORE CHANGEDSINCE) and recorded, not applied', async () => {
+    const ivy = await servers.addUser('ivy');
+    const uid = `kw-${Date.now()}@example.test`;
+    await servers.deliver(await buildMail({ from: 'stranger@example.org', to: [ivy.email], subject: 'pending', ics: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: 'stranger@example.org', attendees: [ivy.email] }) } }), [ivy.email]);
+    const f = await fixture(ivy); // policy 'known': a stranger's invitation waits for a decision
+    await f.service.syncNow();
+    expect(f.processed.map((p) => p.action)).toEqual(['needs-decision']);
+    const key = f.processed[0]!.key;
+    const pending = JSON.stringify(f.calendar.get(uid) ?? null);
+    const c = await imapAs(ivy);
+    await c.mailboxOpen('INBOX');
+    const [msg] = await c.fetchAll('1:*', { uid: true, flags: true });
+    // A pending decision is not "applied": no keyword from us.
+    expect([...(msg!.flags ?? [])]).not.toContain(PROCESSED_KEYWORD);
+    // Another device applies it and sets the keyword.
+    await c.messageFlagsAdd(String(msg!.uid), [PROCESSED_KEYWORD], { uid: true });
+    await c.logout();
+    f.processed.length = 0;
+    const before = f.service.accountSync(f.accountId)!.traffic().received;
+    await f.service.syncNow();
+    console.log(`flag sync: ${f.service.accountSync(f.accountId)!.traffic().received - before} bytes received`);
+    expect(f.processed.map((p) => [p.key, p.action])).toEqual([[key, 'duplicate']]);
+    expect(f.calendar.processedRecord(key)?.action).toBe('duplicate');
+    expect(f.calendar.thread(uid).map((e) => e.action)).toEqual(['duplicate']);
+    expect(JSON.stringify(f.calendar.get(uid) ?? null)).toBe(pending);
+    // And once only.
+    f.processed.length = 0;
+    await f.service.syncNow();
+    expect(f.processed).toEqual([]);
+  });
+
+  it('an expunged invitation mail is marked deleted in its thread; the event stays', async () => {
+    const jack = await servers.addUser('jack');
+    const uid = `gone-${Date.now()}@example.test`;
+    await servers.deliver(await buildMail({ from: alice.email, to: [jack.email], subject: 'to be deleted', ics: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: alice.email, attendees: [jack.email] }) } }), [jack.email]);
+    await servers.deliver(await buildMail({ from: alice.email, to: [jack.email], subject: 'plain' }), [jack.email]);
+    const f = await fixture(jack, { settings: { policy: 'always' } });
+    await f.service.syncNow();
+    expect(f.calendar.get(uid)).toBeDefined();
+    expect(f.calendar.thread(uid)[0]!.deleted).toBeUndefined();
+    const c = await imapAs(jack);
+    await c.mailboxOpen('INBOX');
+    const inv = (await c.fetchAll('1:*', { uid: true, envelope: true })).find((m) => m.envelope?.subject === 'to be deleted')!;
+    await c.messageDelete(String(inv.uid), { uid: true });
+    await c.logout();
+    await f.service.syncNow();
+    const t = f.calendar.thread(uid);
+    expect(t).toHaveLength(1);
+    expect(t[0]!.deleted).toBeTruthy();
+    expect(f.calendar.get(uid)?.cancelled).toBe(false);
+  });
+
+  it('a UIDVALIDITY change (mailbox recreated, mail re-delivered) resyncs without applying anything twice', async () => {
+    const kate = await servers.addUser('kate');
+    const uid = `uv-${Date.now()}@example.test`;
+    const raw = await buildMail({ from: alice.email, to: [kate.email], subject: 'uidvalidity', ics: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: alice.email, attendees: [kate.email] }) } });
+    await servers.deliver(raw, [kate.email]);
+    const f = await fixture(kate, { settings: { policy: 'always' } });
+    await f.service.syncNow();
+    expect(f.processed.map((p) => p.action)).toEqual(['created']);
+    const oldKey = f.processed[0]!.key;
+    const event = JSON.stringify(f.calendar.get(uid));
+    await f.close();
+    open.splice(open.indexOf(f), 1);
+    const c = await imapAs(kate);
+    const uv0 = String(((await c.status('INBOX', { uidValidity: true })) || { uidValidity: 'none' }).uidValidity);
+    await c.logout();
+    await servers.doveadm(['mailbox', 'delete', '-u', kate.name, 'INBOX']);
+    await servers.doveadm(['mailbox', 'create', '-u', kate.name, 'INBOX']).catch(() => ''); // Dovecot may recreate INBOX itself
+    await servers.deliver(raw, [kate.email]);
+    const c2 = await imapAs(kate);
+    const uv1 = String(((await c2.status('INBOX', { uidValidity: true })) || { uidValidity: 'none' }).uidValidity);
+    await c2.logout();
+    expect(uv1).not.toBe(uv0);
+    const again = await fixture(kate, { dir: f.dir, settings: { policy: 'always' } });
+    await again.service.syncNow();
+    // The same invitation under a new key: the engine sees a duplicate, the event is unchanged.
+    expect(again.processed.map((p) => p.key)).not.toContain(oldKey);
+    expect(again.processed.map((p) => p.action)).toEqual(['duplicate']);
+    expect(JSON.stringify(again.calendar.get(uid))).toBe(event);
+    const t = again.calendar.thread(uid);
+    expect(t.map((e) => [e.key === oldKey, e.action, Boolean(e.deleted)])).toEqual([
+      [true, 'created', true],
+      [false, 'duplicate', false],
+    ]);
+    again.processed.length = 0;
+    await again.service.syncNow();
+    expect(again.processed).toEqual([]);
+  });
+
   it('wrong password, unreachable port and TLS to a plaintext port give distinct readable errors', async () => {
     const codeOf = async (p: Parameters<typeof connectImap>[0]) => {
       try {
@@ -333,5 +423,27 @@ describe('sync on a server without IDLE, CONDSTORE, QRESYNC or MOVE', () => {
     f.processed.length = 0;
     await f.service.syncNow();
     expect(f.processed).toEqual([]);
+  });
+
+  it('notices an expunged invitation mail by comparing UIDs (no CONDSTORE)', async () => {
+    const quinn = await plain.addUser('quinn');
+    const uid = `plain-gone-${Date.now()}@example.test`;
+    await plain.deliver(await buildMail({ from: alice.email, to: [quinn.email], subject: 'to be deleted', ics: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: alice.email, attendees: [quinn.email] }) } }), [quinn.email]);
+    await plain.deliver(await buildMail({ from: alice.email, to: [quinn.email], subject: 'plain' }), [quinn.email]);
+    const f = await makeSync(plain, quinn, { settings: { policy: 'always' } });
+    open.push(f);
+    await f.service.syncNow();
+    expect(f.calendar.get(uid)).toBeDefined();
+    const cl = new ImapFlow({ host: plain.imap.host, port: plain.imap.port, secure: false, auth: { user: quinn.name, pass: quinn.password }, logger: false });
+    await cl.connect();
+    await cl.mailboxOpen('INBOX');
+    const inv = (await cl.fetchAll('1:*', { uid: true, envelope: true })).find((m) => m.envelope?.subject === 'to be deleted')!;
+    await cl.messageDelete(String(inv.uid), { uid: true });
+    // New mail in the same pass: the count compare must still see the expunge.
+    await plain.deliver(await buildMail({ from: alice.email, to: [quinn.email], subject: 'another plain' }), [quinn.email]);
+    await cl.logout();
+    await f.service.syncNow();
+    expect(f.calendar.thread(uid)[0]!.deleted).toBeTruthy();
+    expect(f.calendar.get(uid)).toBeDefined();
   });
 });

@@ -38,8 +38,17 @@ export interface SyncItem {
 
 export interface SyncProcessor {
   isProcessed(key: string): boolean;
-  /** Decides and stores every item (one atomic commit); resolves once durable. Returns the UIDs to move. */
-  processBatch(items: SyncItem[]): Promise<{ move: number[] }>;
+  /** Processed with a final outcome (applied, or nothing to apply): the message may carry the processed keyword. */
+  isFinal(key: string): boolean;
+  /**
+   * Decides and stores every item (one atomic commit); resolves once durable. Returns the UIDs to move and the UIDs
+   * to keyword (final outcomes only: the keyword tells other devices "applied", which a pending decision is not).
+   */
+  processBatch(items: SyncItem[]): Promise<{ move: number[]; keyword: number[] }>;
+  /** Flags of processed messages changed on the server (CONDSTORE CHANGEDSINCE): record keywords set elsewhere. */
+  flagsChanged(changes: { key: string; uid: number; flags: Set<string> }[]): Promise<void>;
+  /** These processed messages are gone from the server (expunged, or their mailbox's UIDVALIDITY changed). */
+  markDeleted(keys: string[]): Promise<void>;
   /** Addresses from my mail history (recipients of my sent mail, senders I answered). */
   addContacts(addresses: string[]): void;
   /** The folder processed invitation mails go to, or null. */
@@ -76,6 +85,10 @@ export interface MailboxSyncReport {
   messages: number;
   detected: number;
   processed: number;
+  /** Processed messages whose flags changed elsewhere (CONDSTORE). */
+  flagChanges: number;
+  /** Processed messages found expunged. */
+  deleted: number;
 }
 
 export class AccountSync extends EventEmitter {
@@ -91,6 +104,8 @@ export class AccountSync extends EventEmitter {
   private readonly backoff: { initialMs: number; maxMs: number };
   /** Bytes counted over the life of this sync (client.stats() is per connection). */
   readonly bytes = { received: 0, sent: 0 };
+  /** Milliseconds spent per step over the life of this sync (the benchmark prints them). */
+  readonly timings = { structure: 0, parts: 0, process: 0, keyword: 0, other: 0 };
 
   constructor(private readonly opts: AccountSyncOptions) {
     super();
@@ -246,7 +261,7 @@ export class AccountSync extends EventEmitter {
     const { accountId } = this.opts;
     const condstore = !this.opts.disable?.condstore && (client.enabled.has('CONDSTORE') || client.enabled.has('QRESYNC') || client.capabilities.has('CONDSTORE'));
     const saved = this.opts.state.get(accountId, folder.path);
-    const report: MailboxSyncReport = { mailbox: folder.path, plan: 'unchanged', messages: 0, detected: 0, processed: 0 };
+    const report: MailboxSyncReport = { mailbox: folder.path, plan: 'unchanged', messages: 0, detected: 0, processed: 0, flagChanges: 0, deleted: 0 };
 
     // The cheap check first: one STATUS (no SELECT) tells whether anything changed. It is also used for the selected
     // mailbox, whose cached UIDNEXT / HIGHESTMODSEQ are only refreshed by SELECT.
@@ -270,10 +285,18 @@ export class AccountSync extends EventEmitter {
     if (plan.kind === 'unchanged') return report;
 
     const uidValidity = String(mb.uidValidity);
-    const state: MailboxSyncState =
-      plan.kind === 'initial' && plan.fromUid === 1
-        ? { uidValidity, highestModseq: null, lastUid: 0, uidNext: 0, initialDone: false, exists: 0, lastSync: null }
-        : { ...saved! };
+    const fresh = plan.kind === 'initial' && plan.fromUid === 1;
+    if (fresh && saved && saved.uidValidity !== uidValidity && saved.tracked?.length) {
+      // RFC 3501 §2.3.1.1: a new UIDVALIDITY means the old UIDs name nothing any more. The messages may come back
+      // under new UIDs (a recreated mailbox): they get new processed keys, and the engine sees their content again
+      // (duplicate / stale), while the old thread entries are marked deleted.
+      await this.opts.processor.markDeleted(saved.tracked.map((u) => this.key(folder.path, saved.uidValidity, u)));
+    }
+    const state: MailboxSyncState = fresh
+      ? { uidValidity, highestModseq: null, lastUid: 0, uidNext: 0, initialDone: false, exists: 0, lastSync: null, tracked: [] }
+      : { ...saved!, tracked: [...(saved!.tracked ?? [])] };
+    const tracked = new Set(state.tracked);
+    let movedAway = 0;
     const canKeyword = canStoreKeyword(mb);
     const uidNext = cur.uidNext || 0;
     const total = cur.exists;
@@ -288,25 +311,37 @@ export class AccountSync extends EventEmitter {
     const remaining = Math.max(1, total - done);
     const width = uidNext > 0 ? Math.max(this.batchSize, Math.ceil((this.batchSize * span) / remaining)) : Number.MAX_SAFE_INTEGER;
     let lo = fromUid;
-    for (;;) {
+    // Only flags changed or messages went away (UIDNEXT unchanged): no window to read. 'N:*' would still return the
+    // highest message (RFC 3501 §6.4.8), a BODYSTRUCTURE for nothing.
+    const newMail = isInitial || uidNext === 0 || fromUid < uidNext;
+    while (newMail) {
       const hi = lo + width - 1;
       const last = uidNext === 0 || hi >= uidNext - 1;
       const range = last ? `${lo}:*` : `${lo}:${hi}`;
+      let t = performance.now();
       const pass = await structurePass(client, range, { minUid: lo });
+      const lap = (k: keyof AccountSync['timings']) => {
+        const n = performance.now();
+        this.timings[k] += n - t;
+        t = n;
+      };
+      lap('structure');
       report.messages += pass.count;
       report.detected += pass.hits.length;
       const hits = pass.hits;
       const toProcess = hits.filter((h) => !this.opts.processor.isProcessed(this.key(folder.path, uidValidity, h.uid)));
       // Processed here before (a window re-read after a crash between the commit and the STORE): set the keyword
-      // again; +FLAGS is idempotent, and this only happens in windows read a second time.
-      const keywordOnly = hits.filter((h) => this.opts.processor.isProcessed(this.key(folder.path, uidValidity, h.uid))).map((h) => h.uid);
+      // again on final outcomes; +FLAGS is idempotent, and this only happens in windows read a second time.
+      const keywordOnly = hits.filter((h) => this.opts.processor.isFinal(this.key(folder.path, uidValidity, h.uid))).map((h) => h.uid);
 
       await this.collectContacts(client, folder, range, pass);
+      lap('other');
 
       let moveUids: number[] = [];
       const toKeyword = [...keywordOnly];
       if (toProcess.length) {
         const fetched = await fetchCalendarParts(client, toProcess);
+        lap('parts');
         const items: SyncItem[] = fetched.map((m) => ({
           key: this.key(folder.path, uidValidity, m.uid),
           accountId,
@@ -319,15 +354,21 @@ export class AccountSync extends EventEmitter {
           read: readFetchedMessage(m.parts, m.envelope),
         }));
         const res = await this.opts.processor.processBatch(items);
+        lap('process');
         report.processed += items.length;
         moveUids = res.move;
-        toKeyword.push(...items.filter((i) => !i.keyworded).map((i) => i.uid));
+        const keywordable = new Set(res.keyword);
+        toKeyword.push(...items.filter((i) => !i.keyworded && keywordable.has(i.uid)).map((i) => i.uid));
       }
+      for (const h of hits) tracked.add(h.uid);
       if (canKeyword && toKeyword.length) await markProcessedOnServer(client, toKeyword);
+      lap('keyword');
       const dest = this.opts.processor.processedFolder();
       if (dest && moveUids.length && dest !== folder.path && folder.role === 'inbox') {
         await ensureFolder(client, dest);
         await moveMessages(client, moveUids, dest, { forceCopy: this.opts.disable?.move });
+        // Moved by us, not deleted: no longer this mailbox's business (and not an expunge to report).
+        for (const u of moveUids) if (tracked.delete(u)) movedAway++;
       }
 
       // Every UID up to `hi` (or, for the open-ended last window, below the UIDNEXT read before it) has been seen.
@@ -339,6 +380,7 @@ export class AccountSync extends EventEmitter {
       }
       if (last) break;
       // Not the last window: save the position so a drop resumes here.
+      state.tracked = [...tracked];
       this.opts.state.set(accountId, folder.path, state);
       lo = hi + 1;
     }
@@ -346,13 +388,61 @@ export class AccountSync extends EventEmitter {
     // HIGHESTMODSEQ after our own STOREs (they raise it): one STATUS, so the next no-change check is exact. UIDNEXT is
     // recorded as lastUid + 1, never the server's newer value: mail that landed after the last FETCH must show up
     // as a change next time.
+    // Flag changes made elsewhere (RFC 7162 §3.1.4 CHANGEDSINCE), before the STATUS below so their modseqs are covered.
+    if (plan.kind === 'condstore' && tracked.size) report.flagChanges = await this.syncFlags(client, folder, uidValidity, tracked, plan.changedSince);
     let modseq: string | null = null;
     const st = await client.status(folder.path, { messages: true, ...(condstore ? { highestModseq: true } : {}) });
     if (condstore && st && st.highestModseq !== undefined) modseq = String(st.highestModseq);
+    const exists = st && st.messages !== undefined ? st.messages : total;
+    // Expunges. With CONDSTORE an expunge raises HIGHESTMODSEQ, so every 'condstore' plan checks; without it, the
+    // message count tells: fewer than the saved count + the new messages - our own moves means some were expunged.
+    if (!isInitial && tracked.size) {
+      const expected = (saved?.exists ?? 0) + report.messages - movedAway;
+      if (plan.kind === 'condstore' || exists !== expected) report.deleted = await this.findExpunged(client, folder, uidValidity, tracked);
+    }
     state.uidNext = state.lastUid + 1;
-    state.exists = st && st.messages !== undefined ? st.messages : total;
+    state.exists = exists;
+    state.tracked = [...tracked];
     this.opts.state.set(accountId, folder.path, { ...state, highestModseq: modseq, initialDone: true, lastSync: new Date().toISOString() });
     return report;
+  }
+
+  /**
+   * UID FETCH <tracked> (UID FLAGS) (CHANGEDSINCE modseq): only the processed messages whose flags changed.
+   *
+   * imapflow adds CHANGEDSINCE only when its `enabled` set has CONDSTORE, and it sends ENABLE only at login (we turn
+   * that off, see connection.ts) because RFC 5161 allows ENABLE in the authenticated state only. The server side is
+   * already enabled: our STATUS (HIGHESTMODSEQ) is a CONDSTORE-enabling command (RFC 7162 §3.1), and CHANGEDSINCE is
+   * one too. So CONDSTORE is marked enabled for this one FETCH and unmarked after it: left marked, imapflow would add
+   * MODSEQ to every later FETCH of the session, including the next initial pass (about 20% of its parsing time).
+   */
+  private async syncFlags(client: ImapFlow, folder: SyncFolder, uidValidity: string, tracked: Set<number>, changedSince: bigint): Promise<number> {
+    const marked = !client.enabled.has('CONDSTORE');
+    if (marked) client.enabled.add('CONDSTORE');
+    const changes: { key: string; uid: number; flags: Set<string> }[] = [];
+    try {
+      for await (const msg of client.fetch(compressUids([...tracked]), { uid: true, flags: true }, { uid: true, changedSince })) {
+        if (!tracked.has(msg.uid)) continue;
+        changes.push({ key: this.key(folder.path, uidValidity, msg.uid), uid: msg.uid, flags: msg.flags ?? new Set<string>() });
+      }
+    } finally {
+      if (marked) client.enabled.delete('CONDSTORE');
+    }
+    if (changes.length) await this.opts.processor.flagsChanged(changes);
+    return changes.length;
+  }
+
+  /** UID SEARCH UID <tracked>: the tracked UIDs the server no longer has were expunged (RFC 3501 §6.4.4). */
+  private async findExpunged(client: ImapFlow, folder: SyncFolder, uidValidity: string, tracked: Set<number>): Promise<number> {
+    if (!client.mailbox || client.mailbox.path !== folder.path) await client.mailboxOpen(folder.path);
+    const present = await client.search({ uid: compressUids([...tracked]) }, { uid: true });
+    if (!present) return 0;
+    const have = new Set(present);
+    const gone = [...tracked].filter((u) => !have.has(u));
+    if (!gone.length) return 0;
+    await this.opts.processor.markDeleted(gone.map((u) => this.key(folder.path, uidValidity, u)));
+    for (const u of gone) tracked.delete(u);
+    return gone.length;
   }
 
   /** Mail history for the 'known' policy, from data that costs little: recipients in Sent, senders I answered. */

@@ -6,8 +6,13 @@
 // Plans (RFC 7162 CONDSTORE/QRESYNC, RFC 3501 UIDs):
 //  - UIDVALIDITY changed: the UIDs mean other messages now → start over (processed keys include UIDVALIDITY).
 //  - CONDSTORE and HIGHESTMODSEQ unchanged and UIDNEXT unchanged: nothing happened → no command at all.
-//  - CONDSTORE: FETCH 1:* (UID FLAGS BODYSTRUCTURE) (CHANGEDSINCE modseq) returns new and changed messages only.
-//  - no CONDSTORE: UID FETCH lastUid+1:* for new messages; a UID SEARCH ALL compare tells expunges apart.
+//  - CONDSTORE, HIGHESTMODSEQ moved: new mail by UID range (lastUid+1:*), then UID FETCH <tracked> (FLAGS)
+//    (CHANGEDSINCE modseq) for flag/keyword changes made elsewhere, and a UID SEARCH compare of the tracked UIDs
+//    for expunges (RFC 7162 §3.2.10: an expunge raises HIGHESTMODSEQ).
+//  - no CONDSTORE: UID FETCH lastUid+1:* for new messages; when MESSAGES is below what the saved count plus the new
+//    messages (minus our own moves) predicts, something was expunged: a UID SEARCH compare of the tracked UIDs.
+// "Tracked" = the UIDs of this mailbox's messages with calendar parts (2% of a typical mailbox): the only messages
+// whose flags or expunges mean anything here, so the compare costs a few hundred bytes, not one UID per message.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailboxObject } from 'imapflow';
@@ -25,6 +30,8 @@ export interface MailboxSyncState {
   /** Message count at the last completed sync (for the full-compare fallback). */
   exists: number;
   lastSync: string | null;
+  /** UIDs of messages with calendar parts (processed), for flag sync and expunge detection; absent in old files. */
+  tracked?: number[];
 }
 
 export type SyncPlan =
