@@ -28,6 +28,7 @@ export function App() {
   const [offline, setOffline] = useState(() => localStorage.getItem('convene.offline') === '1');
   const fileInput = useRef<HTMLInputElement>(null);
   const mainRef = useRef<HTMLElement>(null);
+  const firstRunRef = useRef(false);
 
   const toast = useCallback((text: string, kind: 'info' | 'error' = 'info') => {
     const id = Date.now() + Math.random();
@@ -59,7 +60,7 @@ export function App() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey) return;
+      if (!e.altKey || firstRunRef.current) return;
       const n = NAV.find((x) => x.key === e.key);
       if (n) {
         e.preventDefault();
@@ -81,6 +82,7 @@ export function App() {
   };
 
   const firstRun = accounts !== null && accounts.length === 0 && !offline;
+  firstRunRef.current = firstRun;
 
   let screen;
   if (accounts === null) screen = <p className="muted">Loading…</p>;
@@ -125,13 +127,14 @@ export function App() {
               type="button"
               className={view.name === n.name ? 'nav active' : 'nav'}
               aria-current={view.name === n.name ? 'page' : undefined}
-              title={`Alt+${n.key}`}
+              title={firstRun ? 'Add an account or choose offline use first' : `Alt+${n.key}`}
+              disabled={firstRun}
               onClick={() => go({ name: n.name } as View)}
             >
               {n.label}
             </button>
           ))}
-          <button type="button" className="nav" onClick={() => fileInput.current?.click()}>
+          <button type="button" className="nav" disabled={firstRun} onClick={() => fileInput.current?.click()}>
             Open .ics / .eml…
           </button>
           <input

@@ -67,6 +67,12 @@ export function zoneLabel(tz: string, at: string | null): string {
   }
 }
 
+/** The zone for a reader: 'Europe/Berlin, GMT+1' (the IANA name and its offset or abbreviation at that time). */
+export function zoneName(tz: string, at: string | null): string {
+  const short = zoneLabel(tz, at);
+  return short === tz ? tz : `${tz}, ${short}`;
+}
+
 /** An instant as local wall time 'YYYY-MM-DDTHH:mm' in `tz` (for datetime-local inputs). */
 export function toWall(instant: string | number | Date, tz: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { AccountInput, ConnectionCheck, Security } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
@@ -79,6 +79,34 @@ function SecuritySelect({ label, value, onChange }: { label: string; value: Secu
   );
 }
 
+type SetField = <K extends keyof Form>(k: K, v: Form[K]) => void;
+
+/** One server's host, port, security and user (the IMAP and SMTP blocks differ only in their field names). */
+function ServerFields({ legend, which, userHint, f, set, children }: { legend: string; which: 'IMAP' | 'SMTP'; userHint: string; f: Form; set: SetField; children?: ReactNode }) {
+  const k = which === 'IMAP' ? ({ host: 'imapHost', port: 'imapPort', security: 'imapSecurity', user: 'imapUser' } as const) : ({ host: 'smtpHost', port: 'smtpPort', security: 'smtpSecurity', user: 'smtpUser' } as const);
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      <div className="row wrap">
+        <label>
+          {which} host
+          <input type="text" required value={f[k.host]} onChange={(e) => set(k.host, e.target.value)} />
+        </label>
+        <label>
+          {which} port
+          <input type="number" required min={1} max={65535} value={f[k.port]} onChange={(e) => set(k.port, Number(e.target.value))} />
+        </label>
+        <SecuritySelect label={`${which} security`} value={f[k.security]} onChange={(v) => set(k.security, v)} />
+        <label>
+          {which} user ({userHint})
+          <input type="text" value={f[k.user]} onChange={(e) => set(k.user, e.target.value)} />
+        </label>
+      </div>
+      {children}
+    </fieldset>
+  );
+}
+
 export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { firstRun: boolean; accountId: string | null; onDone: () => void; onOffline: () => void }) {
   const { accounts, toast } = useApp();
   const [f, setF] = useState<Form>(EMPTY);
@@ -107,7 +135,7 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
     });
   }, [accountId, accounts]);
 
-  const set = <K extends keyof Form>(k: K, v: Form[K]) => setF((x) => ({ ...x, [k]: v }));
+  const set: SetField = (k, v) => setF((x) => ({ ...x, [k]: v }));
 
   const applyPreset = (key: string) => {
     const p = PRESETS[key]!;
@@ -201,45 +229,12 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
           </label>
         </div>
         {preset?.note && <p className="muted small">{preset.note}</p>}
-        <fieldset>
-          <legend>Incoming mail (IMAP)</legend>
-          <div className="row wrap">
-            <label>
-              IMAP host
-              <input type="text" required value={f.imapHost} onChange={(e) => set('imapHost', e.target.value)} />
-            </label>
-            <label>
-              IMAP port
-              <input type="number" required min={1} max={65535} value={f.imapPort} onChange={(e) => set('imapPort', Number(e.target.value))} />
-            </label>
-            <SecuritySelect label="IMAP security" value={f.imapSecurity} onChange={(v) => set('imapSecurity', v)} />
-            <label>
-              IMAP user (empty: the address)
-              <input type="text" value={f.imapUser} onChange={(e) => set('imapUser', e.target.value)} />
-            </label>
-          </div>
-        </fieldset>
-        <fieldset>
-          <legend>Outgoing mail (SMTP)</legend>
-          <div className="row wrap">
-            <label>
-              SMTP host
-              <input type="text" required value={f.smtpHost} onChange={(e) => set('smtpHost', e.target.value)} />
-            </label>
-            <label>
-              SMTP port
-              <input type="number" required min={1} max={65535} value={f.smtpPort} onChange={(e) => set('smtpPort', Number(e.target.value))} />
-            </label>
-            <SecuritySelect label="SMTP security" value={f.smtpSecurity} onChange={(v) => set('smtpSecurity', v)} />
-            <label>
-              SMTP user (empty: as IMAP)
-              <input type="text" value={f.smtpUser} onChange={(e) => set('smtpUser', e.target.value)} />
-            </label>
-          </div>
+        <ServerFields legend="Incoming mail (IMAP)" which="IMAP" userHint="empty: the address" f={f} set={set} />
+        <ServerFields legend="Outgoing mail (SMTP)" which="SMTP" userHint="empty: as IMAP" f={f} set={set}>
           <label className="inline">
             <input type="checkbox" checked={f.savesSent} onChange={(e) => set('savesSent', e.target.checked)} /> The provider files sent mail itself (do not copy to Sent)
           </label>
-        </fieldset>
+        </ServerFields>
         {error && (
           <p className="error" role="alert">
             {error}
@@ -247,8 +242,14 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
         )}
         {check && (
           <ul className="check" data-testid="connection-check" aria-live="polite">
-            <li className={check.imap.ok ? 'ok' : 'error'}>{check.imap.ok ? 'IMAP: connected and logged in.' : explainFailure(check.imap.code, check.imap.message, 'IMAP')}</li>
-            <li className={check.smtp.ok ? 'ok' : 'error'}>{check.smtp.ok ? 'SMTP: connected and logged in.' : explainFailure(check.smtp.code, check.smtp.message, 'SMTP')}</li>
+            {(['IMAP', 'SMTP'] as const).map((which) => {
+              const c = which === 'IMAP' ? check.imap : check.smtp;
+              return (
+                <li key={which} className={c.ok ? 'ok' : 'error'}>
+                  {c.ok ? `${which}: connected and logged in.` : explainFailure(c.code, c.message, which)}
+                </li>
+              );
+            })}
           </ul>
         )}
         <div className="row">

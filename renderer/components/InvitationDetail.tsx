@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { LOCAL_IDENTITY, type InvitationDetail, type Partstat, type PendingView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
-import { errText, fmtDateTime, fmtRange, PARTSTAT_TEXT, toWall, zoneLabel } from '../format';
+import { errText, fmtDateTime, fmtRange, PARTSTAT_TEXT, toWall, zoneName } from '../format';
+import { DataTable } from './DataTable';
 import { Description } from './Description';
 import { Badge } from './Invitations';
 
@@ -16,10 +17,36 @@ export function describeRrule(rrule: string | null): string {
   return `Repeats ${every}${p.BYDAY ? ` on ${p.BYDAY}` : ''}${until}`;
 }
 
+type PendingAction = 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
+
+/** The buttons of each kind of item to decide, the first one the main choice (other kinds can only be dismissed). */
+const PENDING_ACTIONS: Partial<Record<PendingView['kind'], [string, PendingAction][]>> = {
+  counter: [
+    ['Accept proposal', 'accept'],
+    ['Decline proposal', 'decline'],
+  ],
+  'party-crasher': [
+    ['Add to meeting', 'add'],
+    ['Ignore', 'ignore'],
+  ],
+  refresh: [
+    ['Send latest version', 'send'],
+    ['Ignore', 'ignore'],
+  ],
+  'new-invitation': [
+    ['Add to calendar', 'accept'],
+    ['Ignore', 'ignore'],
+  ],
+  forwarded: [
+    ['Add to calendar', 'accept'],
+    ['Ignore', 'ignore'],
+  ],
+};
+
 function PendingItemView({ item, uid, tz, onDone }: { item: PendingView; uid: string; tz: string; onDone: () => void }) {
   const { toast } = useApp();
   const [busy, setBusy] = useState(false);
-  const act = async (action: 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss') => {
+  const act = async (action: PendingAction) => {
     setBusy(true);
     const r = await api.resolvePending({ uid, pendingId: item.id, action });
     setBusy(false);
@@ -48,53 +75,31 @@ function PendingItemView({ item, uid, tz, onDone }: { item: PendingView; uid: st
       )}
       {item.comment && <div className="comment">“{item.comment}”</div>}
       <div className="row">
-        {item.kind === 'counter' && (
-          <>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act('accept')}>
-              Accept proposal
-            </button>
-            <button type="button" disabled={busy} onClick={() => void act('decline')}>
-              Decline proposal
-            </button>
-          </>
-        )}
-        {item.kind === 'party-crasher' && (
-          <>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act('add')}>
-              Add to meeting
-            </button>
-            <button type="button" disabled={busy} onClick={() => void act('ignore')}>
-              Ignore
-            </button>
-          </>
-        )}
-        {item.kind === 'refresh' && (
-          <>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act('send')}>
-              Send latest version
-            </button>
-            <button type="button" disabled={busy} onClick={() => void act('ignore')}>
-              Ignore
-            </button>
-          </>
-        )}
-        {(item.kind === 'new-invitation' || item.kind === 'forwarded') && (
-          <>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act('accept')}>
-              Add to calendar
-            </button>
-            <button type="button" disabled={busy} onClick={() => void act('ignore')}>
-              Ignore
-            </button>
-          </>
-        )}
-        {!['counter', 'party-crasher', 'refresh', 'new-invitation', 'forwarded'].includes(item.kind) && (
-          <button type="button" disabled={busy} onClick={() => void act('dismiss')}>
-            Dismiss
+        {(PENDING_ACTIONS[item.kind] ?? [['Dismiss', 'dismiss']]).map(([text, action], i) => (
+          <button key={action} type="button" className={i === 0 && action !== 'dismiss' ? 'primary' : undefined} disabled={busy} onClick={() => void act(action)}>
+            {text}
           </button>
-        )}
+        ))}
       </div>
     </li>
+  );
+}
+
+/** The whole series or one occurrence of it (shown only when there is more than one). */
+function OccurrenceSelect({ label, whole, occurrences, tz, value, onChange }: { label: string; whole: string; occurrences: InvitationDetail['occurrences']; tz: string; value: string; onChange: (v: string) => void }) {
+  if (occurrences.length < 2) return null;
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{whole}</option>
+        {occurrences.map((o) => (
+          <option key={o.recurrenceId ?? o.start} value={o.recurrenceId ?? o.start}>
+            Only {fmtRange(o.start, o.end, tz, o.allDay)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -217,10 +222,10 @@ export function InvitationDetailView({ uid }: { uid: string }) {
       <dl className="facts">
         <dt>When</dt>
         <dd data-testid="detail-when">
-          {fmtRange(d.start, d.end, tz, d.allDay)} {!d.allDay && <span className="muted">({zoneLabel(tz, d.start)})</span>}
+          {fmtRange(d.start, d.end, tz, d.allDay)} {!d.allDay && <span className="muted">({zoneName(tz, d.start)})</span>}
           {orgTz && (
             <div className="muted small" data-testid="organizer-time">
-              Organizer's time: {fmtRange(d.start, d.end, orgTz, false)} ({orgTz})
+              Organizer's time: {fmtRange(d.start, d.end, orgTz, false)} ({zoneName(orgTz, d.start)})
             </div>
           )}
           {d.rrule && <div className="small">{describeRrule(d.rrule)}</div>}
@@ -256,19 +261,7 @@ export function InvitationDetailView({ uid }: { uid: string }) {
       {canAnswer && (
         <section className="answer" aria-label="Your answer">
           <h3>Answer</h3>
-          {d.occurrences.length > 1 && (
-            <label>
-              Answer for
-              <select value={occurrence} onChange={(e) => setOccurrence(e.target.value)}>
-                <option value="">The whole series</option>
-                {d.occurrences.map((o) => (
-                  <option key={o.recurrenceId ?? o.start} value={o.recurrenceId ?? o.start}>
-                    Only {fmtRange(o.start, o.end, tz, o.allDay)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          <OccurrenceSelect label="Answer for" whole="The whole series" occurrences={d.occurrences} tz={tz} value={occurrence} onChange={setOccurrence} />
           <label>
             Comment (optional)
             <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
@@ -295,9 +288,12 @@ export function InvitationDetailView({ uid }: { uid: string }) {
                 void sendProposal();
               }}
             >
+              <p className="muted small" data-testid="proposal-for">
+                New time for {occurrence ? `the occurrence of ${fmtRange(d.occurrences.find((o) => (o.recurrenceId ?? o.start) === occurrence)?.start ?? occurrence, null, tz, d.allDay)}` : d.rrule ? 'the whole series' : 'the meeting'}, in {zoneName(tz, d.start)}.
+              </p>
               <label>
                 Proposed start ({tz})
-                <input type="datetime-local" required value={prop.start} onChange={(e) => setProp({ ...prop, start: e.target.value })} />
+                <input type="datetime-local" required autoFocus value={prop.start} onChange={(e) => setProp({ ...prop, start: e.target.value })} />
               </label>
               <label>
                 Proposed end ({tz})
@@ -330,29 +326,20 @@ export function InvitationDetailView({ uid }: { uid: string }) {
                 .join(' · ')}
             </p>
           )}
-          <table className="board" data-testid="attendees">
-            <thead>
-              <tr>
-                <th scope="col">Attendee</th>
-                <th scope="col">Status</th>
-                <th scope="col">Comment</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.attendees.map((a) => (
-                <tr key={a.email} data-email={a.email}>
-                  <td>
-                    {a.cn ? `${a.cn} <${a.email}>` : a.email}
-                    {a.isMe ? ' (you)' : ''}
-                  </td>
-                  <td>
-                    <span className={`ps ps-${a.partstat.toLowerCase()}`}>{PARTSTAT_TEXT[a.partstat] ?? a.partstat}</span>
-                  </td>
-                  <td>{a.comment ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable className="board" testId="attendees" label={d.role === 'organizer' ? 'Response board' : 'Attendees'} columns={['Attendee', 'Status', 'Comment']}>
+          {d.attendees.map((a) => (
+            <tr key={a.email} data-email={a.email}>
+              <td>
+                {a.cn ? `${a.cn} <${a.email}>` : a.email}
+                {a.isMe ? ' (you)' : ''}
+              </td>
+              <td>
+                <span className={`ps ps-${a.partstat.toLowerCase()}`}>{PARTSTAT_TEXT[a.partstat] ?? a.partstat}</span>
+              </td>
+              <td>{a.comment ?? ''}</td>
+            </tr>
+          ))}
+          </DataTable>
         </section>
       )}
 
@@ -376,19 +363,7 @@ export function InvitationDetailView({ uid }: { uid: string }) {
             </button>
           </div>
           <div className="row wrap">
-            {d.occurrences.length > 1 && (
-              <label>
-                Cancel
-                <select value={cancelOcc} onChange={(e) => setCancelOcc(e.target.value)}>
-                  <option value="">the whole {d.rrule ? 'series' : 'meeting'}</option>
-                  {d.occurrences.map((o) => (
-                    <option key={o.recurrenceId ?? o.start} value={o.recurrenceId ?? o.start}>
-                      only {fmtRange(o.start, o.end, tz, o.allDay)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            )}
+            <OccurrenceSelect label="What to cancel" whole={`The whole ${d.rrule ? 'series' : 'meeting'}`} occurrences={d.occurrences} tz={tz} value={cancelOcc} onChange={setCancelOcc} />
             {d.attendees.length > 0 && (
               <label>
                 Message with the cancellation

@@ -4,16 +4,9 @@ import type { MeetingDraft } from '../../shared/itip/meeting';
 import { api } from '../api-client';
 import { useApp } from '../context';
 import { errText, toWall } from '../format';
+import { isKnownZone, unknownZoneText, ZoneInput } from './ZoneInput';
 
 type Freq = '' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY' | 'CUSTOM';
-
-function zones(): string[] {
-  try {
-    return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
-  } catch {
-    return ['UTC'];
-  }
-}
 
 function parseRrule(rrule: string | null | undefined): { freq: Freq; count: string; raw: string } {
   if (!rrule) return { freq: '', count: '', raw: '' };
@@ -26,6 +19,16 @@ function parseRrule(rrule: string | null | undefined): { freq: Freq; count: stri
 function nextHour(tz: string): [string, string] {
   const t = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
   return [toWall(t, tz), toWall(t + 3_600_000, tz)];
+}
+
+/** A start or end: a date for all-day events, else a wall time in the meeting's zone. */
+function WhenField({ label, allDay, value, onChange }: { label: string; allDay: boolean; value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      {label}
+      <input type={allDay ? 'date' : 'datetime-local'} required value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
 }
 
 export function MeetingEditor({ uid }: { uid: string | null }) {
@@ -115,6 +118,7 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
 
   const save = async () => {
     if (!draft.summary.trim()) return setError('Give the meeting a title.');
+    if (!draft.allDay && !isKnownZone(draft.timezone)) return setError(unknownZoneText(draft.timezone));
     let rrule: string | null = null;
     if (rec.freq === 'CUSTOM') rrule = rec.raw || null;
     else if (rec.freq) rrule = `FREQ=${rec.freq}${rec.count ? `;COUNT=${Number(rec.count)}` : ''}`;
@@ -165,47 +169,27 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
         <input type="text" required value={draft.summary} onChange={(e) => set('summary', e.target.value)} autoFocus />
       </label>
       <div className="row wrap">
-        <label>
-          Start
-          <input
-            type={draft.allDay ? 'date' : 'datetime-local'}
-            required
-            value={draft.start}
-            onChange={(e) => {
-              const v = e.target.value;
-              setDraft((d) => {
-                // Keep the duration when the start moves.
-                if (!d.allDay && d.start && d.end) {
-                  const dur = Date.parse(`${d.end}:00Z`) - Date.parse(`${d.start}:00Z`);
-                  const ne = new Date(Date.parse(`${v}:00Z`) + (dur > 0 ? dur : 3_600_000)).toISOString().slice(0, 16);
-                  return { ...d, start: v, end: Number.isFinite(Date.parse(`${v}:00Z`)) ? ne : d.end };
-                }
-                return { ...d, start: v };
-              });
-            }}
-          />
-        </label>
-        <label>
-          End
-          <input
-            type={draft.allDay ? 'date' : 'datetime-local'}
-            required
-            value={draft.end}
-            onChange={(e) => set('end', e.target.value)}
-          />
-        </label>
+        <WhenField
+          label="Start"
+          allDay={draft.allDay}
+          value={draft.start}
+          onChange={(v) =>
+            setDraft((d) => {
+              // Keep the duration when the start moves.
+              if (!d.allDay && d.start && d.end) {
+                const dur = Date.parse(`${d.end}:00Z`) - Date.parse(`${d.start}:00Z`);
+                const ne = new Date(Date.parse(`${v}:00Z`) + (dur > 0 ? dur : 3_600_000)).toISOString().slice(0, 16);
+                return { ...d, start: v, end: Number.isFinite(Date.parse(`${v}:00Z`)) ? ne : d.end };
+              }
+              return { ...d, start: v };
+            })
+          }
+        />
+        <WhenField label="End" allDay={draft.allDay} value={draft.end} onChange={(v) => set('end', v)} />
         <label className="inline">
           <input type="checkbox" checked={draft.allDay} onChange={(e) => toggleAllDay(e.target.checked)} /> All day
         </label>
-        <label>
-          Time zone
-          <input type="text" list="tz-list" value={draft.timezone} disabled={draft.allDay} onChange={(e) => set('timezone', e.target.value)} />
-        </label>
-        <datalist id="tz-list">
-          {zones().map((z) => (
-            <option key={z} value={z} />
-          ))}
-        </datalist>
+        <ZoneInput label="Time zone" value={draft.timezone} disabled={draft.allDay} onChange={(v) => set('timezone', v)} />
       </div>
       <div className="row wrap">
         <label>

@@ -3,6 +3,7 @@ import type { AccountView, Settings } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
 import { errText, systemZone } from '../format';
+import { isKnownZone, unknownZoneText, ZoneInput } from './ZoneInput';
 
 function IdentityRow({ account }: { account: AccountView }) {
   const { toast, reloadMeta, go } = useApp();
@@ -65,6 +66,7 @@ export function SettingsView() {
   if (!s) return <p className="muted">Loading…</p>;
 
   const save = async () => {
+    if (s.timezone && !isKnownZone(s.timezone)) return toast(unknownZoneText(s.timezone), 'error');
     const r = await api.saveSettings(s);
     if (!r.ok) return toast(errText(r), 'error');
     toast('Settings saved.');
@@ -99,10 +101,7 @@ export function SettingsView() {
             Move processed invitation mails to folder (empty: leave them in place)
             <input type="text" value={s.processedFolder ?? ''} onChange={(e) => setS({ ...s, processedFolder: e.target.value.trim() || null })} />
           </label>
-          <label>
-            Time zone for display (empty: the system's, {systemZone()})
-            <input type="text" value={s.timezone ?? ''} onChange={(e) => setS({ ...s, timezone: e.target.value.trim() || null })} />
-          </label>
+          <ZoneInput label={`Time zone for display (empty: the system's, ${systemZone()})`} value={s.timezone ?? ''} onChange={(v) => setS({ ...s, timezone: v.trim() || null })} />
         </fieldset>
         <button type="submit" className="primary">
           Save settings

@@ -3,6 +3,7 @@ import type { AppStatus, OutboxItemView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
 import { errText, fmtDateTime } from '../format';
+import { DataTable } from './DataTable';
 
 export function StatusView({ status }: { status: AppStatus | null }) {
   const { tick, tz, toast, go } = useApp();
@@ -36,38 +37,27 @@ export function StatusView({ status }: { status: AppStatus | null }) {
           </button>
         </p>
       )}
-      <table className="grid" data-testid="account-status">
-        <thead>
-          <tr>
-            <th scope="col">Account</th>
-            <th scope="col">State</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Last sync</th>
-            <th scope="col">Last error</th>
+      <DataTable className="grid" testId="account-status" label="Accounts" columns={['Account', 'State', 'Progress', 'Last sync', 'Last error']}>
+        {status?.accounts.map((a) => (
+          <tr key={a.accountId}>
+            <td>{a.email}</td>
+            <td>
+              <span className={a.online ? 'dot on' : 'dot off'} aria-hidden="true" /> {a.online ? 'online' : 'offline'} ({a.state})
+            </td>
+            <td>
+              {a.progress ? (
+                <>
+                  <progress max={a.progress.total || 1} value={a.progress.done} aria-label={`Sync progress ${a.email}`} /> {a.progress.done}/{a.progress.total}
+                </>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>{a.lastSync ? fmtDateTime(a.lastSync, tz) : 'never'}</td>
+            <td>{a.lastError ? `${a.lastError.message} (${a.lastError.code})` : ''}</td>
           </tr>
-        </thead>
-        <tbody>
-          {status?.accounts.map((a) => (
-            <tr key={a.accountId}>
-              <td>{a.email}</td>
-              <td>
-                <span className={a.online ? 'dot on' : 'dot off'} aria-hidden="true" /> {a.online ? 'online' : 'offline'} ({a.state})
-              </td>
-              <td>
-                {a.progress ? (
-                  <>
-                    <progress max={a.progress.total || 1} value={a.progress.done} aria-label={`Sync progress ${a.email}`} /> {a.progress.done}/{a.progress.total}
-                  </>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>{a.lastSync ? fmtDateTime(a.lastSync, tz) : 'never'}</td>
-              <td>{a.lastError ? `${a.lastError.message} (${a.lastError.code})` : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       <div className="row">
         <button type="button" onClick={() => void sync()} disabled={!status || status.accounts.length === 0}>
           Sync now
@@ -78,51 +68,36 @@ export function StatusView({ status }: { status: AppStatus | null }) {
       <p className="muted small">
         {status ? `${status.outbox.queued} queued, ${status.outbox.failed} failed.` : ''} Messages are saved before they are sent and retried until the server accepts them.
       </p>
-      <table className="grid" data-testid="outbox">
-        <thead>
-          <tr>
-            <th scope="col">Message</th>
-            <th scope="col">To</th>
-            <th scope="col">State</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+      <DataTable
+        className="grid"
+        testId="outbox"
+        label="Outbox"
+        columns={['Message', 'To', 'State', 'Attempts', 'Created', <span className="sr-only">Actions</span>]}
+        empty={outbox.length === 0 && 'The outbox is empty.'}
+      >
+        {outbox.map((m) => (
+          <tr key={m.id} data-state={m.state}>
+            <td>
+              <span className="method">{m.method}</span> {m.subject}
+            </td>
+            <td>{m.to.join(', ')}</td>
+            <td>
+              <span className={`state state-${m.state}`}>{m.state}</span>
+              {m.lastError && <div className="error small">{m.lastError}</div>}
+              {m.state === 'queued' && m.nextAttemptAt && <div className="muted small">next try {fmtDateTime(m.nextAttemptAt, tz)}</div>}
+            </td>
+            <td>{m.attempts}</td>
+            <td>{fmtDateTime(m.createdAt, tz)}</td>
+            <td>
+              {(m.state === 'failed' || m.state === 'queued') && (
+                <button type="button" aria-label={`Retry: ${m.subject}`} onClick={() => void retry(m.id)}>
+                  Retry
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {outbox.length === 0 && (
-            <tr>
-              <td colSpan={6} className="muted">
-                The outbox is empty.
-              </td>
-            </tr>
-          )}
-          {outbox.map((m) => (
-            <tr key={m.id} data-state={m.state}>
-              <td>
-                <span className="method">{m.method}</span> {m.subject}
-              </td>
-              <td>{m.to.join(', ')}</td>
-              <td>
-                <span className={`state state-${m.state}`}>{m.state}</span>
-                {m.lastError && <div className="error small">{m.lastError}</div>}
-                {m.state === 'queued' && m.nextAttemptAt && <div className="muted small">next try {fmtDateTime(m.nextAttemptAt, tz)}</div>}
-              </td>
-              <td>{m.attempts}</td>
-              <td>{fmtDateTime(m.createdAt, tz)}</td>
-              <td>
-                {(m.state === 'failed' || m.state === 'queued') && (
-                  <button type="button" onClick={() => void retry(m.id)}>
-                    Retry
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </section>
   );
 }
