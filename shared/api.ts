@@ -335,6 +335,9 @@ export const EVENT_CHANNEL = 'core:event';
  */
 export const LOCAL_IDENTITY = 'me@convene.invalid';
 
+/** An outbox item's lastError while it waits for the first account (offline use): a state, not a failure. */
+export const OUTBOX_WAITING_FOR_ACCOUNT = 'waiting for an account';
+
 export const API_METHODS = Object.keys(CHANNELS) as ApiMethod[];
 
 /** The argument type of each method, for the argument validators at the IPC edge. */

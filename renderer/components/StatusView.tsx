@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AppStatus, OutboxItemView } from '../../shared/api';
+import { OUTBOX_WAITING_FOR_ACCOUNT, type AppStatus, type OutboxItemView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
 import { errText, fmtDateTime } from '../format';
@@ -83,7 +83,9 @@ export function StatusView({ status }: { status: AppStatus | null }) {
             <td>{m.to.join(', ')}</td>
             <td>
               <span className={`state state-${m.state}`}>{m.state}</span>
-              {m.lastError && <div className="error small">{m.lastError}</div>}
+              {m.lastError && (
+                <div className={m.lastError === OUTBOX_WAITING_FOR_ACCOUNT ? 'muted small' : 'error small'}>{m.lastError}</div>
+              )}
               {m.state === 'queued' && m.nextAttemptAt && <div className="muted small">next try {fmtDateTime(m.nextAttemptAt, tz)}</div>}
             </td>
             <td>{m.attempts}</td>

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { LOCAL_IDENTITY, type OutboxItemView } from '../../../shared/api';
+import { LOCAL_IDENTITY, OUTBOX_WAITING_FOR_ACCOUNT, type OutboxItemView } from '../../../shared/api';
 import { AppError } from '../../../shared/errors';
 import { listOutboxFiles, readJsonFile, readRawFile, removeFiles, writeFileDurable } from './outbox-file';
 import { mapSmtpError, type SendItem, type SendResult } from './transport';
@@ -110,7 +110,7 @@ export interface OutboxItemDetail extends OutboxItemView {
 }
 
 /** What an item from the local identity shows while no account can send it (core re-addresses it, then it goes). */
-export const WAITING_FOR_ACCOUNT = 'waiting for an account';
+export const WAITING_FOR_ACCOUNT = OUTBOX_WAITING_FOR_ACCOUNT;
 
 /** A queued message of the offline identity (no account yet): never handed to SMTP, whatever the transport says. */
 function waitsForAccount(r: OutboxRecord): boolean {
