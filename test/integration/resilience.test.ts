@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalendarStore } from '../../electron/store/calendar-store';
 import { startMailServers, type MailServers } from '../servers/mail-servers';
@@ -56,6 +57,41 @@ describe('resilience', () => {
     f.processed.length = 0;
     await f.service.syncNow();
     expect(f.processed).toEqual([]);
+  });
+
+  it('a connection lost between the commands of a window is not taken for an empty window', async () => {
+    // Deterministic version of the race above: imapflow's fetch() and search() answer "nothing" instead of failing
+    // once the connection is gone, so a drop between two commands of a window looked like an empty window that was
+    // then saved as seen (and never read again). Drop A: between two windows (the next structure FETCH runs on the
+    // dead connection). Drop B: inside a window, after its structure FETCH (the contacts SEARCH and the parts FETCH
+    // run on the dead connection).
+    const judy = await servers.addUser('judy');
+    const seed = await seedMailbox(servers, judy, { count: 1000, invitationRatio: 0.1, organizer: 'alice@example.test', tag: 'drop' });
+    const f = await makeSync(servers, judy, { settings: { policy: 'always' }, sync: { batchSize: 100, backoff: { initialMs: 50, maxMs: 200 } } });
+    open.push(f);
+    const sync = f.service.accountSync(f.accountId)!;
+    const live = () => (sync as unknown as { client: ImapFlow | null }).client;
+    const drops: string[] = [];
+    sync.on('progress', (p: { mailbox: string; done: number }) => {
+      const c = live();
+      if (!c || p.mailbox !== 'INBOX') return;
+      if (!drops.includes('A') && p.done >= 200) {
+        drops.push('A');
+        c.close();
+      } else if (drops.length === 1 && p.done >= 500) {
+        drops.push('B');
+        const search = c.search.bind(c);
+        c.search = ((...args: Parameters<ImapFlow['search']>) => {
+          c.close();
+          return search(...args);
+        }) as ImapFlow['search'];
+      }
+    });
+    await waitFor(() => drops.length === 2 && f.service.status()[0]?.state === 'idle', { timeoutMs: 60_000, what: 'both drops and the sync to finish' });
+    const keys = f.processed.map((p) => p.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBe(seed.invitationUids.length);
+    assertEachOnce(f, seed.invitationUids);
   });
 
   it('a syncing process SIGKILLed mid-write leaves a readable store, and the next run completes', async () => {

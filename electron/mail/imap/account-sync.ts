@@ -14,7 +14,7 @@ import type { AccountStatus } from '../../../shared/api';
 import { AppError } from '../../../shared/errors';
 import type { MailEnvelope } from '../../../shared/itip/types';
 import { readFetchedMessage, type MessageRead } from './calendar-parts';
-import { mapImapError } from './connection';
+import { assertSelected, mapImapError } from './connection';
 import { fetchCalendarParts, fetchFromAddresses, structurePass } from './detect-pass';
 import { listSyncFolders, type SyncFolder } from './folders';
 import { Wake, supportsIdle, waitForActivity } from './idle';
@@ -379,7 +379,9 @@ export class AccountSync extends EventEmitter {
         this.emit('progress', { accountId, mailbox: folder.path, done, total } satisfies SyncProgress);
       }
       if (last) break;
-      // Not the last window: save the position so a drop resumes here.
+      // Not the last window: save the position so a drop resumes here. Only if the connection is still up: the reads
+      // above answer "nothing" on a dead connection (assertSelected), and a window saved as seen is never read again.
+      assertSelected(client, folder.path);
       state.tracked = [...tracked];
       this.opts.state.set(accountId, folder.path, state);
       lo = hi + 1;
@@ -400,6 +402,7 @@ export class AccountSync extends EventEmitter {
       const expected = (saved?.exists ?? 0) + report.messages - movedAway;
       if (plan.kind === 'condstore' || exists !== expected) report.deleted = await this.findExpunged(client, folder, uidValidity, tracked);
     }
+    assertSelected(client, folder.path);
     state.uidNext = state.lastUid + 1;
     state.exists = exists;
     state.tracked = [...tracked];
@@ -421,10 +424,12 @@ export class AccountSync extends EventEmitter {
     if (marked) client.enabled.add('CONDSTORE');
     const changes: { key: string; uid: number; flags: Set<string> }[] = [];
     try {
+      assertSelected(client, folder.path);
       for await (const msg of client.fetch(compressUids([...tracked]), { uid: true, flags: true }, { uid: true, changedSince })) {
         if (!tracked.has(msg.uid)) continue;
         changes.push({ key: this.key(folder.path, uidValidity, msg.uid), uid: msg.uid, flags: msg.flags ?? new Set<string>() });
       }
+      assertSelected(client, folder.path);
     } finally {
       if (marked) client.enabled.delete('CONDSTORE');
     }
@@ -436,6 +441,8 @@ export class AccountSync extends EventEmitter {
   private async findExpunged(client: ImapFlow, folder: SyncFolder, uidValidity: string, tracked: Set<number>): Promise<number> {
     if (!client.mailbox || client.mailbox.path !== folder.path) await client.mailboxOpen(folder.path);
     const present = await client.search({ uid: compressUids([...tracked]) }, { uid: true });
+    // No answer on a dead connection is not "none present": that would mark every tracked message deleted.
+    assertSelected(client, folder.path);
     if (!present) return 0;
     const have = new Set(present);
     const gone = [...tracked].filter((u) => !have.has(u));
@@ -454,13 +461,14 @@ export class AccountSync extends EventEmitter {
         this.opts.processor.addContacts(envs.flatMap((e) => [...e.to, ...e.cc]));
       } else {
         const answered = await client.search({ uid: range, answered: true }, { uid: true });
+        assertSelected(client, folder.path);
         if (answered && answered.length) {
           const envs = await fetchFromAddresses(client, compressUids(answered), ['FROM']);
           this.opts.processor.addContacts(envs.map((e) => e.from).filter((x): x is string => Boolean(x)));
         }
       }
     } catch (err) {
-      if (!client.usable) throw err;
+      if (!client.usable || !client.mailbox) throw err;
       // Contacts are a convenience: a server quirk here must not stop the sync.
     }
   }

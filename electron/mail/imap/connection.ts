@@ -156,3 +156,19 @@ export function mapImapError(err: unknown, where: { host: string; port: number; 
   }
   return make('IMAP_UNAVAILABLE', `IMAP connection to ${at} failed: ${msg}`, true);
 }
+
+/**
+ * Throws IMAP_UNAVAILABLE unless the connection is up with a mailbox selected (`path`, when given).
+ *
+ * Why it exists: imapflow's fetch() and search() do not fail on a dead connection, they return nothing ("no mailbox
+ * selected, nothing to do"), and close() (run when the socket dies) deselects the mailbox. A connection that drops
+ * between two commands of a sync window therefore reads as an empty window: without this check the sync would record
+ * the window as seen and resume after it on reconnect, never processing the messages in it. Called after every
+ * read whose empty answer would be believed.
+ */
+export function assertSelected(client: ImapFlow, path?: string): void {
+  const mb = client.mailbox;
+  if (!client.usable || !mb || (path !== undefined && mb.path !== path)) {
+    throw new AppError('IMAP_UNAVAILABLE', `IMAP connection lost${path ? ` while reading ${path}` : ''}`, true);
+  }
+}

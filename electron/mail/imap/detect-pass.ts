@@ -5,11 +5,12 @@
 //  2. For the messages that have calendar parts only: one UID FETCH per distinct set of part paths (most messages of
 //     a mailbox share '1.2' or '2', so a batch needs one to three round trips), asking for the envelope header fields
 //     and BODY.PEEK[path] of the calendar parts. PEEK: reading an invitation must not mark the mail \Seen.
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
 import { mimeTreeFromBodyStructure } from '../../../shared/itip/bodystructure';
 import { findCalendarParts } from '../../../shared/itip/detect';
 import type { CalendarPartRef, MailEnvelope } from '../../../shared/itip/types';
 import { ENVELOPE_HEADERS, envelopeFromHeaders } from './calendar-parts';
+import { assertSelected } from './connection';
 import { compressUids } from './keywords';
 
 export interface StructureHit {
@@ -32,6 +33,10 @@ export async function structurePass(client: ImapFlow, uidRange: string, opts: { 
   let count = 0;
   let maxUid = 0;
   const fetchOpts = opts.changedSince !== undefined ? { uid: true, changedSince: opts.changedSince } : { uid: true };
+  // imapflow's fetch() returns nothing, without an error, once the connection is gone (see assertSelected): an empty
+  // window is only believed when the mailbox is still selected after the FETCH.
+  assertSelected(client);
+  const path = (client.mailbox as MailboxObject).path;
   // No FLAGS here: they cost about 10% of the parsing time for every message; the few hits get theirs in pass 2.
   for await (const msg of client.fetch(uidRange, { uid: true, bodyStructure: true }, fetchOpts)) {
     // 'N:*' with N above the highest UID still returns the last message (RFC 3501 §6.4.8): drop it.
@@ -42,6 +47,7 @@ export async function structurePass(client: ImapFlow, uidRange: string, opts: { 
     const parts = findCalendarParts(mimeTreeFromBodyStructure(msg.bodyStructure));
     if (parts.length) hits.push({ uid: msg.uid, parts });
   }
+  assertSelected(client, path);
   return { hits, count, maxUid };
 }
 
@@ -62,12 +68,16 @@ export async function fetchCalendarParts(client: ImapFlow, hits: StructureHit[])
     groups.set(key, g);
   }
   const byUid = new Map<number, FetchMessageObject>();
+  // A message missing below means "expunged between the passes" only if the connection survived the FETCH.
+  const path = groups.size && client.mailbox ? client.mailbox.path : undefined;
   for (const [key, group] of groups) {
+    assertSelected(client, path);
     const paths = key.split(' ');
     const uids = compressUids(group.map((h) => h.uid));
     for await (const msg of client.fetch(uids, { uid: true, flags: true, headers: ENVELOPE_HEADERS.map((h) => h.toUpperCase()), bodyParts: paths }, { uid: true })) {
       byUid.set(msg.uid, msg);
     }
+    assertSelected(client, path);
   }
   const out: FetchedCalendarMessage[] = [];
   for (const h of hits) {
@@ -91,7 +101,10 @@ function findPart(map: Map<string, Buffer> | undefined, path: string): Buffer {
 /** Envelopes from a few header fields of a UID set, for contacts: one FETCH of small header fields. */
 export async function fetchFromAddresses(client: ImapFlow, uidSet: string, fields: string[]): Promise<MailEnvelope[]> {
   if (!uidSet) return [];
+  assertSelected(client);
+  const path = (client.mailbox as MailboxObject).path;
   const out: MailEnvelope[] = [];
   for await (const msg of client.fetch(uidSet, { uid: true, headers: fields }, { uid: true })) out.push(envelopeFromHeaders(msg.headers));
+  assertSelected(client, path);
   return out;
 }
