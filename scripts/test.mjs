@@ -2,6 +2,7 @@
 // `npm test`: one command for every suite. Type-checks, builds, installs the system packages the integration and
 // UI suites need (Dovecot, Chromium) when missing, then runs unit, integration and UI tests with vitest.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +24,20 @@ function step(title, cmd, args, opts = {}) {
 step('typecheck', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 step('build', process.execPath, [join(root, 'scripts/build.mjs')]);
 step('system packages', process.execPath, [join(root, 'scripts/ensure-system-deps.mjs')]);
-step('tests', process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...extra]);
+// The JSON report feeds the plain closing line below ('N passed, N failed'), which CI reads whatever the runner.
+const report = join(root, 'test-artifacts', 'vitest-results.json');
+rmSync(report, { force: true });
+const vitest = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { cwd: root, stdio: 'inherit' },
+);
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+}
+if (vitest.status !== 0) {
+  console.error(`== tests: FAILED (exit ${vitest.status ?? vitest.signal})`);
+  process.exit(vitest.status || 1);
+}
