@@ -1,7 +1,8 @@
 // The agenda: stored events expanded into occurrences within a window, with overrides applied and cancelled
 // instances (STATUS:CANCELLED overrides, EXDATE, cancelled events) left out. Pure: no Node or DOM APIs.
 //
-// Recurrence expansion is ical.js's (RFC 5545 §3.8.5.3 rules, EXDATE, RDATE, RANGE=THISANDFUTURE); the event's own
+// Recurrence expansion is ical.js's (RFC 5545 §3.8.5.3 rules, EXDATE, RDATE); RANGE=THISANDFUTURE overrides
+// (RFC 5545 §3.8.4.4) are applied here, zone-correctly, to the occurrences they govern; the event's own
 // VTIMEZONEs travel with it in the store, so each expansion builds one VCALENDAR with them and lets ical.js resolve
 // TZIDs inside that tree (no global timezone registry). A TZID without a VTIMEZONE falls back to the parsed IANA
 // zone (DateTimeValue.tzid) through Intl.
@@ -88,9 +89,20 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     fallbackSingles(ev, fromMs, toMs, out);
     return;
   }
+  for (const c of comps) {
+    const ridProp = c.getFirstProperty('recurrence-id');
+    if (ridProp && String(ridProp.getParameter('range') ?? '').toUpperCase() === 'THISANDFUTURE') {
+      // RFC 5545 §3.8.4.4: applied to the later occurrences below, from the plain data. ical.js would apply it too
+      // (its Event relates the tree's exceptions when built), but it moves an occurrence into the override's zone
+      // without converting it (wrong when the override's DTSTART is written in another zone than the series, or the
+      // TZID has no VTIMEZONE), so it must only see the override as the exception of its own instance.
+      ridProp.removeParameter('range');
+    }
+  }
   const event: ICalEvent = new ICAL.Event(masterComp, { strictExceptions: false });
   const overrideById = new Map<string, EventData>();
   for (const o of ev.overrides) if (o.recurrenceId) overrideById.set(o.recurrenceId, o);
+  const masterZone = master.start?.tzid ?? null;
   for (const c of comps) {
     if (c === masterComp || !c.hasProperty('recurrence-id')) continue;
     try {
@@ -99,7 +111,9 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
       /* an override whose RECURRENCE-ID does not parse is ignored, as clients do */
     }
   }
-  const masterZone = master.start?.tzid ?? null;
+  const ranges = ev.overrides.map(rangeOverride).filter((r): r is RangeOverride => r !== null).sort((a, b) => a.ridMs - b.ridMs);
+  // A this-and-future change can move occurrences earlier: iterate that much further.
+  const earlier = Math.max(0, ...ranges.map((r) => -r.shiftMs).filter(Number.isFinite));
   const exdates = new Set(master.exdate);
   const seen = new Set<string>();
   const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
@@ -111,12 +125,13 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     const roughMs = t.toUnixTime() * 1000;
     // Overrides can move an instance earlier; a day's slack covers moves within the window's neighbourhood, and
     // overrides moved from further away are picked up below.
-    if (roughMs >= toMs + 2 * 86_400_000) break;
+    if (roughMs >= toMs + 2 * 86_400_000 + earlier) break;
     const d = event.getOccurrenceDetails(t);
     const item: ICalEvent = d.item;
     const isException = item !== event;
-    if (!isException && roughMs + durationMs + 2 * 86_400_000 < fromMs) continue;
     const recurrenceId = normRecurrenceId(t, masterZone);
+    const range = isException ? null : governing(ranges, isoToMs(recurrenceId));
+    if (!isException && !range && roughMs + durationMs + 2 * 86_400_000 < fromMs) continue;
     seen.add(recurrenceId);
     // EXDATEs as parsed (normalised instants): ical.js misses those written in another form than DTSTART (a UTC
     // EXDATE against a Windows TZID it cannot resolve).
@@ -126,6 +141,11 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
       // An override ical.js did not relate (its RECURRENCE-ID written in another form, e.g. UTC for a TZID series,
       // as when a CANCEL or REPLY named the instance in UTC): apply it by its normalised instant.
       if (!isCancelled(stored.status)) pushSingle(ev.uid, stored, recurrenceId, fromMs, toMs, out);
+      continue;
+    }
+    if (range) {
+      // Governed by a this-and-future override: its properties, at the occurrence moved by its time shift.
+      if (!isCancelled(range.data.status)) pushShifted(ev.uid, master, range, isoToMs(timeToIso(t, masterZone)), recurrenceId, fromMs, toMs, out);
       continue;
     }
     const over = isException ? stored : null;
@@ -147,6 +167,83 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     if (isoToMs(o.recurrenceId) < toMs + 2 * 86_400_000) continue; // within the iterated span: EXDATEd or not an instance
     pushSingle(ev.uid, o, o.recurrenceId, fromMs, toMs, out);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// RANGE=THISANDFUTURE (RFC 5545 §3.8.4.4): "the time shift ... is applied to all subsequent instances", and the
+// override's properties replace the master's for them, up to the next this-and-future override.
+
+interface RangeOverride {
+  ridMs: number;
+  /** The override's zone: IANA name, 'UTC', or null for floating and all-day values. */
+  zone: string | null;
+  allDay: boolean;
+  /** DTSTART − RECURRENCE-ID in the override's wall time (so a move of "one hour later" survives DST changes). */
+  shiftMs: number;
+  /** The override's own length (DTEND − DTSTART, or DURATION). */
+  lengthMs: number;
+  data: EventData;
+}
+
+/** ms in wall time of `zone` (IANA), or the instant itself for UTC, floating and dates. */
+function toWall(ms: number, zone: string | null): number {
+  if (!zone || zone === 'UTC') return ms;
+  return ms + (zoneOffset(ms, zone) ?? 0) * 1000;
+}
+
+function fromWall(wall: number, zone: string | null): number {
+  if (!zone || zone === 'UTC') return wall;
+  let ms = wall - (zoneOffset(wall, zone) ?? 0) * 1000;
+  ms = wall - (zoneOffset(ms, zone) ?? 0) * 1000;
+  return ms;
+}
+
+function valueMs(v: DateTimeValue): number {
+  return v.utc ? Date.parse(v.utc) : isoToMs(v.allDay ? v.value.slice(0, 10) : v.value.slice(0, 19));
+}
+
+function rangeOverride(o: EventData): RangeOverride | null {
+  if (!o.thisAndFuture || !o.recurrenceId || !o.start) return null;
+  const ridMs = isoToMs(o.recurrenceId);
+  const startMs = valueMs(o.start);
+  if (!Number.isFinite(ridMs) || !Number.isFinite(startMs)) return null;
+  const zone = o.start.allDay || o.start.floating ? null : o.start.tzid && formatter(o.start.tzid) ? o.start.tzid : 'UTC';
+  const endMs = isoToMs(endOf(o));
+  const lengthMs = Number.isFinite(endMs) && endMs >= startMs ? endMs - startMs : 0;
+  return { ridMs, zone, allDay: o.start.allDay, shiftMs: toWall(startMs, zone) - toWall(ridMs, zone), lengthMs, data: o };
+}
+
+/** The this-and-future override governing an occurrence: the latest one strictly before it. */
+function governing(ranges: readonly RangeOverride[], atMs: number): RangeOverride | null {
+  let best: RangeOverride | null = null;
+  for (const r of ranges) {
+    if (r.ridMs < atMs) best = r;
+    else break;
+  }
+  return best;
+}
+
+/** One occurrence (its instant `occMs`) as the governing override describes it: moved by its shift, its details. */
+function pushShifted(uid: string, master: EventData, r: RangeOverride, occMs: number, recurrenceId: string, fromMs: number, toMs: number, out: Occurrence[]): void {
+  const startMs = fromWall(toWall(occMs, r.zone) + r.shiftMs, r.zone);
+  const endMs = startMs + (r.allDay && r.lengthMs === 0 ? 86_400_000 : r.lengthMs);
+  if (!overlaps(startMs, endMs, fromMs, toMs)) return;
+  const write = (ms: number): string => {
+    const iso = new Date(ms).toISOString();
+    if (r.allDay) return iso.slice(0, 10);
+    if (!r.zone) return iso.slice(0, 19);
+    if (r.zone === 'UTC') return `${iso.slice(0, 19)}Z`;
+    return formatInZone(ms, r.zone) ?? `${iso.slice(0, 19)}Z`;
+  };
+  out.push({
+    uid,
+    recurrenceId,
+    start: write(startMs),
+    end: write(endMs),
+    summary: r.data.summary ?? master.summary,
+    status: r.data.status,
+    allDay: r.allDay,
+  });
 }
 
 /** Non-recurring events, and events whose expansion failed: the values the parser recorded. */

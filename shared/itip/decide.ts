@@ -21,6 +21,12 @@
 //    ORGANIZER is one of my addresses. Policy applies as for invitations.
 //  - COUNTER/REFRESH: pending items on the organizer's copy; DECLINECOUNTER: a pending item on the attendee's copy (so
 //    the UI shows it), no calendar change.
+//  - RECURRENCE-ID;RANGE=THISANDFUTURE (RFC 5545 §3.8.4.4): a REQUEST without a master stores the component as an
+//    override governing its occurrence and all later ones (time shift DTSTART − RECURRENCE-ID, its properties; my
+//    PARTSTAT back to NEEDS-ACTION for them on a reschedule); later overrides are superseded, cancelled ones stay.
+//    A CANCEL ends the master's rule just before the occurrence (UNTIL, or a smaller COUNT), drops later RDATEs,
+//    overrides and answers, and keeps a cancelled RANGE=THISANDFUTURE tombstone with the CANCEL's revision; a cut
+//    at or before the first occurrence cancels the event. Details in event-state.ts; agenda.ts expands both.
 
 import { assertNever } from '../errors';
 import { isMine, normalizeAddress, sameAddress } from './address';
@@ -30,20 +36,23 @@ import {
   addPending,
   compareRevision,
   componentFor,
-  deriveOccurrence,
+  effectiveOccurrence,
   findAttendee,
   findReply,
+  instantMs,
   isSignificantChange,
   myAttendee,
   normalisedStart,
   pendingId,
   storedOrganizer,
+  truncatedBefore,
   upsertOverride,
   upsertReply,
   withAttendee,
   withoutAttendees,
   withRdate,
   withRevisionAndStatus,
+  withThisAndFuture,
 } from './event-state';
 import { replyingAttendee, senderAddresses } from './validate';
 
@@ -195,6 +204,34 @@ function emptyStored(uid: string, role: StoredEvent['role'], ctx: DecideContext)
 
 function mergeTimezones(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])];
+}
+
+function isCancelledStatus(e: EventData): boolean {
+  return (e.status ?? '').toUpperCase() === 'CANCELLED';
+}
+
+/** True when the normalised instant `rid` is at or after `from` (both RECURRENCE-ID forms). */
+function atOrAfter(rid: string | null, from: string): boolean {
+  return rid !== null && instantMs(rid) >= instantMs(from);
+}
+
+/**
+ * Stores one incoming override. RFC 5545 §3.8.4.4: a RECURRENCE-ID with RANGE=THISANDFUTURE speaks for its
+ * occurrence and every later one, so the later overrides earlier messages left (moved or edited instances, earlier
+ * this-and-future changes) are superseded by it; cancelled ones stay (a change to the series does not bring back an
+ * instance the organizer cancelled). Used for messages without a master: with a master the message is the series.
+ */
+function applyOverride(overrides: readonly EventData[], o: EventData): EventData[] {
+  if (!o.thisAndFuture || o.recurrenceId === null) return upsertOverride(overrides, o);
+  const from = o.recurrenceId;
+  return upsertOverride(
+    overrides.filter((x) => x.recurrenceId === from || !atOrAfter(x.recurrenceId, from) || isCancelledStatus(x)),
+    o,
+  );
+}
+
+function ridScope(o: EventData): string {
+  return `${o.recurrenceId}${o.thisAndFuture ? ' and following' : ''}`;
 }
 
 /**
@@ -371,15 +408,19 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
   let rescheduled = false;
 
   const carryAnswer = (incoming: EventData): EventData => {
-    const before = componentFor(stored, incoming.recurrenceId) ?? (incoming.recurrenceId ? stored.master : null);
+    // A new override is compared with the occurrence as stored until now (derived from the master or from the
+    // this-and-future override governing it), so an edit that keeps the time does not void my answer.
+    const before = componentFor(stored, incoming.recurrenceId) ?? (incoming.recurrenceId ? effectiveOccurrence(stored, incoming.recurrenceId) : null);
     const meNow = myAttendee(incoming, ctx.me);
     if (!before || !meNow) return incoming;
     if (isSignificantChange(before, incoming)) {
       rescheduled = true;
       // My earlier answers for this component no longer hold: a master reschedule voids them all.
-      replies = replies.filter(
-        (r) => !(isMine(r.email, ctx.me) && (incoming.recurrenceId === null || r.recurrenceId === incoming.recurrenceId)),
-      );
+      // A this-and-future reschedule voids them for every later occurrence too (RFC 5545 §3.8.4.4).
+      const rid = incoming.recurrenceId;
+      const affected = (r: ReplyRecord): boolean =>
+        rid === null || r.recurrenceId === rid || (incoming.thisAndFuture && atOrAfter(r.recurrenceId, rid));
+      replies = replies.filter((r) => !(isMine(r.email, ctx.me) && affected(r)));
       return meNow.partstat === 'NEEDS-ACTION' ? incoming : withAttendee(incoming, meNow.email, { partstat: 'NEEDS-ACTION' });
     }
     const mineBefore = myAttendee(before, ctx.me);
@@ -397,7 +438,7 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
     master = carryAnswer(m);
     overrides = overridesOf(msg).map(carryAnswer).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []);
   } else {
-    for (const o of overridesOf(msg)) overrides = upsertOverride(overrides, carryAnswer(o));
+    for (const o of overridesOf(msg)) overrides = applyOverride(overrides, carryAnswer(o));
   }
   const next: StoredEvent = {
     ...stored,
@@ -410,7 +451,7 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
     myAddress: stored.myAddress ?? mine,
     updatedAt: ctx.now,
   };
-  const scope = m ? 'event' : `occurrence ${overridesOf(msg).map((o) => o.recurrenceId).join(', ')}`;
+  const scope = m ? 'event' : `occurrence ${overridesOf(msg).map(ridScope).join(', ')}`;
   return rescheduled
     ? { action: 'updated', uid, reason: `${scope} rescheduled: my answer is needed again`, detail: 'rescheduled', next }
     : { action: 'updated', uid, reason: `${scope} updated; my answer stands`, detail: 'details', next };
@@ -434,7 +475,7 @@ function applyOrganizerCopy(msg: ItipMessage, stored: StoredEvent | undefined, c
   const base = stored ?? { ...emptyStored(uid, 'organizer', ctx), vtimezones: [...msg.calendar.vtimezones] };
   const m = masterOf(msg);
   let overrides = m ? [] : base.overrides;
-  for (const o of overridesOf(msg)) overrides = upsertOverride(overrides, o);
+  for (const o of overridesOf(msg)) overrides = m ? upsertOverride(overrides, o) : applyOverride(overrides, o);
   const next: StoredEvent = {
     ...base,
     role: 'organizer',
@@ -468,7 +509,7 @@ function decidePublish(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
     }
     const m = masterOf(msg);
     let overrides = m ? [] : stored.overrides;
-    for (const o of overridesOf(msg)) overrides = upsertOverride(overrides, o);
+    for (const o of overridesOf(msg)) overrides = m ? upsertOverride(overrides, o) : applyOverride(overrides, o);
     const next: StoredEvent = {
       ...stored,
       master: m ?? stored.master,
@@ -526,7 +567,7 @@ function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Dec
     const who = replyingAttendee(c, senders[0] ?? null) ?? replier;
     const rid = c.recurrenceId;
     let target = componentFor({ ...stored, master, overrides }, rid);
-    if (!target && rid && master) target = deriveOccurrence(master, rid);
+    if (!target && rid && master) target = effectiveOccurrence({ ...stored, master, overrides }, rid);
     if (!target) return reject(uid, `REPLY for occurrence ${rid} of an event I have no master for`, 'unknown-occurrence');
 
     // RFC 5546 §2.1.5: an answer to an older version of the event is out of date.
@@ -636,12 +677,13 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
 
   let master = stored.master;
   let overrides = stored.overrides;
+  let replies = stored.replies;
   let cancelledWhole = stored.cancelled;
   const scope: string[] = [];
   for (const c of comps(msg)) {
     const rid = c.recurrenceId;
     let target = componentFor({ ...stored, master, overrides }, rid);
-    if (!target && rid) target = master ? deriveOccurrence(master, rid) : null;
+    if (!target && rid) target = effectiveOccurrence({ ...stored, master, overrides }, rid);
     if (target) {
       if (c.sequence < target.sequence) return staleOrDuplicate(uid, 'older', 'CANCEL');
       if (target.status === 'CANCELLED' && (rid !== null || stored.cancelled) && compareRevision(c, target) <= 0) {
@@ -654,18 +696,47 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
       master = cancelled;
       cancelledWhole = true;
       scope.push('event');
+    } else if (c.thisAndFuture) {
+      // RFC 5546 §3.2.5 with RFC 5545 §3.8.4.4 RANGE=THISANDFUTURE: this occurrence and every later one are
+      // cancelled. The master ends just before it (earlier occurrences, overrides and answers stay); later overrides
+      // and answers go; a cancelled RANGE=THISANDFUTURE override at the cut keeps the CANCEL's revision, so the same
+      // CANCEL again is a duplicate and an older REQUEST for the series is stale (see event-state.ts).
+      const truncated = master ? truncatedBefore(master, rid) : null;
+      if (master && !truncated) {
+        // The cut is at or before the first occurrence: the whole series is cancelled.
+        master = withRevisionAndStatus(master, { status: 'CANCELLED', sequence: Math.max(c.sequence, master.sequence), dtstamp: c.dtstamp });
+        cancelledWhole = true;
+        overrides = overrides.filter((o) => !atOrAfter(o.recurrenceId, rid));
+        scope.push('event');
+        continue;
+      }
+      if (master && truncated) {
+        master = compareRevision(c, master) > 0 ? withRevisionAndStatus(truncated, { sequence: c.sequence, dtstamp: c.dtstamp }) : truncated;
+      }
+      overrides = upsertOverride(
+        overrides.filter((o) => !atOrAfter(o.recurrenceId, rid)),
+        withThisAndFuture(cancelled),
+      );
+      replies = replies.filter((r) => !atOrAfter(r.recurrenceId, rid));
+      scope.push(`occurrence ${rid} and following`);
     } else {
       // An occurrence: an override with STATUS:CANCELLED (the master and the other occurrences stay).
-      overrides = upsertOverride(overrides, { ...cancelled, thisAndFuture: c.thisAndFuture });
-      scope.push(`occurrence ${rid}${c.thisAndFuture ? ' and following' : ''}`);
+      overrides = upsertOverride(overrides, cancelled);
+      scope.push(`occurrence ${rid}`);
     }
   }
-  const next: StoredEvent = { ...stored, master, overrides, cancelled: cancelledWhole, updatedAt: ctx.now };
+  const next: StoredEvent = { ...stored, master, overrides, replies, cancelled: cancelledWhole, updatedAt: ctx.now };
   return {
     action: 'cancelled',
     uid,
     reason: removedOnly ? 'the organizer removed me from the event' : `cancelled: ${scope.join(', ')}`,
-    detail: removedOnly ? 'removed' : scope.every((s) => s === 'event') ? 'event' : 'occurrence',
+    detail: removedOnly
+      ? 'removed'
+      : scope.every((s) => s === 'event')
+        ? 'event'
+        : scope.some((s) => s.endsWith(' and following'))
+          ? 'this-and-future'
+          : 'occurrence',
     next,
   };
 }

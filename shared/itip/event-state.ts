@@ -96,7 +96,8 @@ export function myAttendee(ev: EventData | null | undefined, me: readonly string
 
 /** My PARTSTAT in the master (or the given occurrence), or null when I am not listed. */
 export function myPartstat(stored: StoredEvent, me: readonly string[], recurrenceId: string | null = null): string | null {
-  const ev = componentFor(stored, recurrenceId) ?? stored.master;
+  // A later occurrence answers as the this-and-future override governing it (RFC 5545 §3.8.4.4), else the master.
+  const ev = componentFor(stored, recurrenceId) ?? (recurrenceId ? governingRange(stored, recurrenceId) : null) ?? stored.master;
   return myAttendee(ev, me)?.partstat ?? null;
 }
 
@@ -342,4 +343,143 @@ export function pendingId(uid: string, method: string, sender: string, dtstamp: 
 
 export function addPending(pending: readonly PendingItem[], item: PendingItem): PendingItem[] {
   return [...pending.filter((p) => p.id !== item.id), item];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// RANGE=THISANDFUTURE (RFC 5545 §3.2.13, §3.8.4.4)
+//
+// How the store keeps a this-and-future change (see decide.ts for when each applies):
+//  - a REQUEST keeps the master's rule whole and stores the component as an override whose RECURRENCE-ID carries
+//    RANGE=THISANDFUTURE: exactly RFC 5545 §3.8.4.4's own representation, so the stored text is standard iCalendar.
+//    That override governs its occurrence and every later one up to the next this-and-future override: they take
+//    its properties and the time shift DTSTART − RECURRENCE-ID (agenda.ts expands it, effectiveOccurrence() derives
+//    one occurrence from it).
+//  - a CANCEL truncates the master (RRULE UNTIL/COUNT, RDATEs) before the cut, so any reader of the stored text
+//    sees the shorter series, and keeps a STATUS:CANCELLED RANGE=THISANDFUTURE override at the cut as a tombstone
+//    carrying the CANCEL's revision: the same CANCEL again is a duplicate, an older REQUEST is stale, and only a
+//    newer REQUEST from the organizer (a new master) brings the occurrences back.
+
+/** Milliseconds of a normalised instant ('...Z', 'YYYY-MM-DD', or floating 'YYYY-MM-DDTHH:mm:ss' read as UTC). */
+export function instantMs(instant: string | null | undefined): number {
+  if (!instant) return Number.NaN;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(instant)) return Date.parse(`${instant}T00:00:00Z`);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(instant)) return Date.parse(`${instant}Z`);
+  return Date.parse(instant);
+}
+
+/** A DateTimeValue's instant in ms (its UTC instant; dates and floating times read as UTC, as instantMs does). */
+function valueMs(v: DateTimeValue | null): number {
+  if (!v) return Number.NaN;
+  return v.utc ? Date.parse(v.utc) : instantMs(v.allDay ? v.value.slice(0, 10) : v.value.slice(0, 19));
+}
+
+/** A millisecond instant written in the form of `like` (a normalised RECURRENCE-ID: '...Z', date or floating). */
+function instantLike(ms: number, like: string): string {
+  const iso = new Date(ms).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(like)) return iso.slice(0, 10);
+  if (/Z$/.test(like)) return `${iso.slice(0, 19)}Z`;
+  return iso.slice(0, 19);
+}
+
+/** The RANGE=THISANDFUTURE override governing the occurrence `recurrenceId`: the latest one strictly before it. */
+export function governingRange(stored: StoredEvent | undefined, recurrenceId: string): EventData | null {
+  if (!stored) return null;
+  const at = instantMs(recurrenceId);
+  let best: EventData | null = null;
+  for (const o of stored.overrides) {
+    if (!o.thisAndFuture || !o.recurrenceId) continue;
+    const ms = instantMs(o.recurrenceId);
+    if (!(ms < at)) continue;
+    if (!best || ms > instantMs(best.recurrenceId)) best = o;
+  }
+  return best;
+}
+
+/**
+ * One occurrence as the store describes it: its own override, else derived from the this-and-future override
+ * governing it (its properties, moved by its time shift, RFC 5545 §3.8.4.4), else derived from the master.
+ */
+export function effectiveOccurrence(stored: StoredEvent | undefined, recurrenceId: string): EventData | null {
+  if (!stored) return null;
+  const own = componentFor(stored, recurrenceId);
+  if (own) return own;
+  const range = governingRange(stored, recurrenceId);
+  if (range?.recurrenceId && range.start) {
+    const shift = valueMs(range.start) - instantMs(range.recurrenceId);
+    const at = instantMs(recurrenceId);
+    if (Number.isFinite(shift) && Number.isFinite(at)) {
+      const moved = deriveOccurrence({ ...range, recurrenceId: null, thisAndFuture: false }, instantLike(at + shift, recurrenceId));
+      const occ: EventData = { ...moved, recurrenceId };
+      occ.ics = eventToComponentText(occ);
+      return occ;
+    }
+  }
+  return stored.master ? deriveOccurrence(stored.master, recurrenceId) : null;
+}
+
+/** Marks an override RANGE=THISANDFUTURE (data and text). */
+export function withThisAndFuture(ev: EventData): EventData {
+  if (ev.recurrenceId === null) return ev;
+  const updated: EventData = { ...ev, thisAndFuture: true };
+  updated.ics = patchIcs(ev, (comp) => comp.getFirstProperty('recurrence-id')?.setParameter('range', 'THISANDFUTURE'));
+  return updated;
+}
+
+/** The RRULE instances (DTSTART first, RFC 5545 §3.8.5.3) before `cutMs`, counted in the series' wall time. */
+function ruleInstancesBefore(master: EventData, recur: ICAL.Recur, cutMs: number): number {
+  const start = master.start!;
+  const zone = start.tzid && start.tzid !== 'UTC' && !start.allDay && isKnownZone(start.tzid) ? start.tzid : null;
+  const cutWall = instantMs(start.allDay ? new Date(cutMs).toISOString().slice(0, 10) : zone ? utcToWall(cutMs, zone) : new Date(cutMs).toISOString().slice(0, 19));
+  const first = start.allDay ? ICAL.Time.fromDateString(start.value.slice(0, 10)) : ICAL.Time.fromDateTimeString(start.value.slice(0, 19));
+  const it = recur.iterator(first);
+  let n = 0;
+  for (let t = it.next(); t && n < 100_000; t = it.next()) {
+    if (t.toUnixTime() * 1000 >= cutWall) break;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The series ended just before `cut` (a normalised instant): RRULE bounded by UNTIL one second (one day for dates)
+ * before it, or by a smaller COUNT when it has one (RFC 5545 §3.3.10: never both), RDATEs at or after it dropped.
+ * UNTIL takes DTSTART's form: a date, UTC for zoned and UTC starts, floating for floating ones. Null when no
+ * occurrence lies before the cut (the whole series is affected). SEQUENCE/DTSTAMP are the caller's.
+ */
+export function truncatedBefore(master: EventData, cut: string): EventData | null {
+  const cutMs = instantMs(cut);
+  const startMs = valueMs(master.start);
+  if (!Number.isFinite(cutMs) || !Number.isFinite(startMs) || cutMs <= startMs) return null;
+  let recur: ICAL.Recur | null = null;
+  if (master.rrule) {
+    recur = ICAL.Recur.fromString(master.rrule);
+    if (recur.count) {
+      const n = ruleInstancesBefore(master, recur, cutMs);
+      if (n < recur.count) recur.count = Math.max(1, n);
+    } else {
+      const start = master.start!;
+      const untilMs = cutMs - (start.allDay ? 86_400_000 : 1000);
+      const iso = new Date(untilMs).toISOString();
+      const until = start.allDay
+        ? ICAL.Time.fromDateString(iso.slice(0, 10))
+        : ICAL.Time.fromDateTimeString(start.floating ? iso.slice(0, 19) : `${iso.slice(0, 19)}Z`);
+      if (!recur.until || recur.until.toUnixTime() > until.toUnixTime()) recur.until = until;
+    }
+  }
+  const rdate = master.rdate.filter((r) => instantMs(r) < cutMs);
+  const rrule = recur ? recur.toString() : null;
+  if (rrule === master.rrule && rdate.length === master.rdate.length) return master;
+  const updated: EventData = { ...master, rrule, rdate };
+  updated.ics = patchIcs(master, (comp) => {
+    if (recur) comp.updatePropertyWithValue('rrule', recur);
+    if (rdate.length !== master.rdate.length) {
+      comp.removeAllProperties('rdate');
+      for (const r of rdate) {
+        const prop = new ICAL.Property('rdate');
+        prop.setValue(/^\d{4}-\d{2}-\d{2}$/.test(r) ? ICAL.Time.fromDateString(r) : ICAL.Time.fromDateTimeString(r));
+        comp.addProperty(prop);
+      }
+    }
+  });
+  return updated;
 }

@@ -86,6 +86,7 @@ function repairLines(text: string, problems: Problem[]): string | null {
   const stack: string[] = [];
   let sawBegin = false;
   let dropped = 0;
+  let bareRange = 0;
   let finished = false;
   for (let line of lines) {
     if (line.trim() === '') continue; // blank lines inside components (Teams, KDE) carry nothing
@@ -137,8 +138,18 @@ function repairLines(text: string, problems: Problem[]): string | null {
       } else dropped++;
       continue;
     }
+    // RFC 5546 §4.4.5 writes "RECURRENCE-ID;THISANDFUTURE:..." (corpus quirk thisandfuture-without-range-param): a
+    // parameter without a name, which ical.js rejects, losing the RECURRENCE-ID and turning the change of the future
+    // occurrences into a new master. RFC 5545 §3.2.13 names it RANGE=THISANDFUTURE; read it so, with a warning.
+    if (/^RECURRENCE-ID;(?:[^:]*;)?THISANDFUTURE[;:]/i.test(line)) {
+      line = line.replace(/;THISANDFUTURE(?=[;:])/i, ';RANGE=THISANDFUTURE');
+      bareRange++;
+    }
     line = fixValue(line);
     out.push(line);
+  }
+  if (bareRange > 0) {
+    problems.push({ code: 'malformed-ics', severity: 'warning', message: 'RECURRENCE-ID;THISANDFUTURE without RANGE= read as RANGE=THISANDFUTURE (RFC 5545 §3.2.13)' });
   }
   if (!sawBegin) return null;
   if (stack.length > 0) {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCalendar } from '../../shared/itip/parse';
 import { processRead } from '../../shared/itip/process';
+import { expandAgenda } from '../../shared/itip/agenda';
+import { effectiveOccurrence, myPartstat } from '../../shared/itip/event-state';
 import type { Decision, ItipMessage, ItipMethod, StoredEvent } from '../../shared/itip/types';
 
 const CORPUS = process.env.CONVENE_CORPUS ?? join(__dirname, '../../../shared/corpus');
@@ -184,15 +186,34 @@ describe.skipIf(!present)('RFC 5546 §4 examples replayed', () => {
     expect(w.get(B, g)?.cancelled).toBe(true);
   });
 
-  it('4.4.5 this-and-future change: the example writes RECURRENCE-ID;THISANDFUTURE (no RANGE=), so it reads as a newer master', () => {
+  it('4.4.5 this-and-future change: from 1 September 1997 on the series moves to Building 32; earlier months stay', () => {
     const w = new World();
+    const g = 'guid-1@example.com';
     w.deliver('4.4.2-modify-recurring-instance-original-request', B);
-    // rfc-example-quirk thisandfuture-without-range-param: the parser drops the unreadable RECURRENCE-ID (warning
-    // malformed-ics), leaving a SEQUENCE 3 master that replaces the series (§3.2.2: a master describes it whole).
+    // rfc-example-quirk thisandfuture-without-range-param: the example writes RECURRENCE-ID;THISANDFUTURE, read as
+    // RANGE=THISANDFUTURE (RFC 5545 §3.2.13) with a malformed-ics warning.
     const d = w.deliver('4.4.5-change-all-future-instances', B);
-    expect(d.action).toBe('updated');
     expect(d.problems?.map((p) => p.code)).toContain('malformed-ics');
-    expect(w.get(B, 'guid-1@example.com')?.master?.location).toBe('Building 32, Microsoft, Seattle, WA');
+    // LOCATION changed (RFC 5546 §2.1.4): the affected occurrences need B's answer again.
+    expect(d).toMatchObject({ action: 'updated', detail: 'rescheduled' });
+    const s = w.get(B, g)!;
+    // RFC 5545 §3.8.4.4: the master keeps its rule and details; one RANGE=THISANDFUTURE override speaks for
+    // 1 September 1997 and every later occurrence.
+    expect(s.master?.location).toBe('Conference Call');
+    expect(s.master?.rrule).toContain('FREQ=MONTHLY');
+    expect(s.overrides.map((o) => [o.recurrenceId, o.thisAndFuture, o.sequence])).toEqual([['1997-09-01T21:00:00Z', true, 3]]);
+    expect(effectiveOccurrence(s, '1997-08-01T21:00:00Z')?.location).toBe('Conference Call');
+    for (const rid of ['1997-09-01T21:00:00Z', '1997-12-01T21:00:00Z', '1998-09-01T21:00:00Z']) {
+      expect(effectiveOccurrence(s, rid)).toMatchObject({ location: 'Building 32, Microsoft, Seattle, WA', description: 'IETF-C&S Discussion' });
+      expect(myPartstat(s, [B], rid)).toBe('NEEDS-ACTION');
+    }
+    // The times do not change (DTSTART = RECURRENCE-ID): the agenda still has the 16 monthly meetings at 21:00Z.
+    const occ = expandAgenda([s], '1997-01-01T00:00:00Z', '1999-01-01T00:00:00Z');
+    expect(occ).toHaveLength(16);
+    expect(occ.every((o) => o.start.endsWith('T21:00:00Z'))).toBe(true);
+    // The same message again is a duplicate; 4.4.4's CANCEL of the whole series still applies over it.
+    expect(w.deliver('4.4.5-change-all-future-instances', B).action).toBe('duplicate');
+    expect(w.deliver('4.4.4-cancel-recurring-event', B)).toMatchObject({ action: 'cancelled', detail: 'event' });
   });
 
   it('4.4.6 / 4.4.7 ADD an instance; reschedule the series', () => {
