@@ -34,6 +34,7 @@ import {
 import {
   componentFor,
   deriveOccurrence,
+  effectiveOccurrence,
   findAttendee,
   findReply,
   myAttendee,
@@ -150,7 +151,7 @@ export class MeetingsService {
         // Answering the series answers every occurrence I had not answered separately (RFC 5546 §3.2.3 scope).
         next = { ...stored, master };
       } else {
-        const occ = componentFor(stored, rid) ?? deriveOccurrence(stored.master!, rid);
+        const occ = effectiveOccurrence(stored, rid) ?? deriveOccurrence(stored.master!, rid);
         const updated = withAttendee(occ, sender.email, { partstat: req.partstat, rsvp: false });
         next = { ...stored, overrides: upsertOverride(stored.overrides, updated) };
       }
@@ -268,7 +269,7 @@ export class MeetingsService {
       }
 
       // One occurrence: an override with STATUS:CANCELLED and its own SEQUENCE+1; the series keeps its revision.
-      const occ = componentFor(stored, rid) ?? deriveOccurrence(master, rid);
+      const occ = effectiveOccurrence(stored, rid) ?? deriveOccurrence(master, rid);
       const seq = Math.max(occ.sequence, master.sequence) + 1;
       const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
@@ -306,7 +307,7 @@ export class MeetingsService {
         if (!proposed.start) throw new AppError('ITIP_INVALID', 'the counter-proposal has no DTSTART');
         if (item.recurrenceId) {
           // One occurrence moves: its override gets the proposed times and a new SEQUENCE.
-          const occ = componentFor(stored, item.recurrenceId) ?? deriveOccurrence(master, item.recurrenceId);
+          const occ = effectiveOccurrence(stored, item.recurrenceId) ?? deriveOccurrence(master, item.recurrenceId);
           const moved = rewrite({
             ...occ,
             start: proposed.start,
