@@ -685,7 +685,8 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
     let target = componentFor({ ...stored, master, overrides }, rid);
     if (!target && rid) target = effectiveOccurrence({ ...stored, master, overrides }, rid);
     if (target) {
-      if (c.sequence < target.sequence) return staleOrDuplicate(uid, 'older', 'CANCEL');
+      // RFC 5546 §2.1.5: an older SEQUENCE, or the same SEQUENCE with an older DTSTAMP, is a stale CANCEL.
+      if (compareRevision(c, target) < 0) return staleOrDuplicate(uid, 'older', 'CANCEL');
       if (target.status === 'CANCELLED' && (rid !== null || stored.cancelled) && compareRevision(c, target) <= 0) {
         return staleOrDuplicate(uid, compareRevision(c, target) === 0 ? 'same' : 'older', 'CANCEL');
       }

@@ -399,6 +399,12 @@ describe('CANCEL (RFC 5546 §3.2.5)', () => {
     expect(run(ics('CANCEL', { seq: 4, status: 'CANCELLED' }), c).action).toBe('duplicate');
   });
 
+  it('§2.1.5: a CANCEL with the stored SEQUENCE but an older DTSTAMP is stale; a newer DTSTAMP cancels', () => {
+    const s = applied(run(ics('REQUEST', { seq: 2, stamp: '20260301T000000Z' })));
+    expect(run(ics('CANCEL', { seq: 2, stamp: '20260201T000000Z', status: 'CANCELLED' }), s).action).toBe('stale');
+    expect(run(ics('CANCEL', { seq: 2, stamp: '20260302T000000Z', status: 'CANCELLED' }), s).action).toBe('cancelled');
+  });
+
   it('a CANCEL for an unknown UID is recorded as a cancelled tombstone, so a late REQUEST is stale', () => {
     const d = run(ics('CANCEL', { seq: 1, status: 'CANCELLED' }), undefined);
     expect(d.action).toBe('cancelled');
