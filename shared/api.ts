@@ -4,6 +4,7 @@
 // method resolves to a Result envelope because IPC drops error details.
 
 import type { Result } from './errors';
+import type { Occurrence } from './itip/agenda';
 import type { MeetingDraft } from './itip/meeting';
 import type { ProcessingPolicy } from './itip/types';
 
@@ -117,15 +118,8 @@ export interface PendingView {
   comment?: string | null;
 }
 
-export interface OccurrenceView {
-  uid: string;
-  recurrenceId: string | null;
-  start: string;
-  end: string;
-  summary: string | null;
-  status: string | null;
-  allDay: boolean;
-}
+/** One occurrence in the agenda, as shared/itip/agenda.ts expands it. */
+export type OccurrenceView = Occurrence;
 
 export interface InvitationDetail {
   uid: string;

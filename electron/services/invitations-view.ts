@@ -17,15 +17,8 @@ import { findReply, myAttendee, myPartstat } from '../../shared/itip/event-state
 import { parseCalendar } from '../../shared/itip/parse';
 import type { DateTimeValue, EventData, StoredEvent } from '../../shared/itip/types';
 
-export interface ThreadEntryLike {
-  key: string;
-  method: string | null;
-  from: string | null;
-  subject: string | null;
-  date: string | null;
-  action: string;
-  reason: string;
-}
+/** A stored thread entry: the fields the view shows (ThreadMessageView), copied as they are. */
+export type ThreadEntryLike = ThreadMessageView;
 
 export interface ViewContext {
   /** My addresses (all identities). */

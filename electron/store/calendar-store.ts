@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppError } from '../../shared/errors';
 import type { DecisionAction, StoredEvent } from '../../shared/itip/types';
+import { ioError, pidAlive, syncDir } from './durable-file';
 
 export interface ProcessedRecord {
   action: DecisionAction | string;
@@ -117,13 +118,6 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-function ioError(what: string, err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const e = err as NodeJS.ErrnoException;
-  const detail = e?.code ? `${e.code}: ${e.message}` : String(err);
-  return new AppError('STORE_IO', `${what}: ${detail}`, e?.code === 'EAGAIN' || e?.code === 'EBUSY', { cause: err });
-}
-
 function frame(json: string): string {
   return `${json}\t${crc32(json).toString(16)}\n`;
 }
@@ -135,15 +129,6 @@ function unframe(line: string): string | null {
   const json = line.slice(0, tab);
   if (crc32(json).toString(16) !== line.slice(tab + 1)) return null;
   return json;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -579,7 +564,7 @@ export class CalendarStore implements StoreEvents {
         await fh.close();
       }
       await rename(tmp, join(this.dir, SNAPSHOT));
-      if (this.opts.durable) await this.syncDir();
+      if (this.opts.durable) await syncDir(this.dir);
       // From here the new snapshot is authoritative; old journal lines carry the old generation and are skipped.
       this.generation = next;
       this.snapshotBytes = Buffer.byteLength(text);
@@ -594,19 +579,6 @@ export class CalendarStore implements StoreEvents {
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw ioError(`cannot compact store ${this.dir}`, err);
-    }
-  }
-
-  private async syncDir(): Promise<void> {
-    try {
-      const fh = await open(this.dir, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    } catch {
-      // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
     }
   }
 

@@ -7,6 +7,7 @@
 // TZIDs inside that tree (no global timezone registry). A TZID without a VTIMEZONE falls back to the parsed IANA
 // zone (DateTimeValue.tzid) through Intl.
 import ICAL from 'ical.js';
+import { isKnownZone, zoneOffsetSeconds } from './ics-write';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
 
 export interface Occurrence {
@@ -207,7 +208,7 @@ function rangeOverride(o: EventData): RangeOverride | null {
   const ridMs = isoToMs(o.recurrenceId);
   const startMs = valueMs(o.start);
   if (!Number.isFinite(ridMs) || !Number.isFinite(startMs)) return null;
-  const zone = o.start.allDay || o.start.floating ? null : o.start.tzid && formatter(o.start.tzid) ? o.start.tzid : 'UTC';
+  const zone = o.start.allDay || o.start.floating ? null : o.start.tzid && isKnownZone(o.start.tzid) ? o.start.tzid : 'UTC';
   const endMs = isoToMs(endOf(o));
   const lengthMs = Number.isFinite(endMs) && endMs >= startMs ? endMs - startMs : 0;
   return { ridMs, zone, allDay: o.start.allDay, shiftMs: toWall(startMs, zone) - toWall(ridMs, zone), lengthMs, data: o };
@@ -359,38 +360,9 @@ function normRecurrenceId(t: ICalTime, fallbackZone: string | null): string {
 // ---------------------------------------------------------------------------------------------------------------
 // IANA zones through Intl (for TZIDs that came without a VTIMEZONE)
 
-const formatters = new Map<string, Intl.DateTimeFormat | null>();
-
-function formatter(zone: string): Intl.DateTimeFormat | null {
-  let f = formatters.get(zone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-    } catch {
-      f = null;
-    }
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
 /** The zone's UTC offset in seconds at an instant, or null for an unknown zone. */
 function zoneOffset(ms: number, zone: string): number | null {
-  const f = formatter(zone);
-  if (!f) return null;
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const asUtc = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, (p.hour ?? 0) % 24, p.minute ?? 0, p.second ?? 0);
-  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 1000);
+  return isKnownZone(zone) ? zoneOffsetSeconds(zone, ms) : null;
 }
 
 function formatInZone(ms: number, zone: string): string | null {

@@ -1,13 +1,10 @@
 // Accessibility of the main screens, in the browser shell alone (offline: no mail servers needed): every control has
 // an accessible name, the main actions work with the keyboard only (Tab / Shift+Tab / Enter / Space) with a visible
 // focus ring, and nothing overflows horizontally at 1280×800.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_IDENTITY } from '../../shared/api';
-import { ensureBuilt, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, launchChromium, openShellPage, shot, startShell, stopBrowserAndShell, tempDataDir, type Shell } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const SUMMARY = 'Accessibility review';
@@ -44,16 +41,11 @@ let problems: string[];
 
 beforeAll(async () => {
   ensureBuilt();
-  shell = await startShell(mkdtempSync(join(tmpdir(), 'convene-a11y-')));
+  shell = await startShell(tempDataDir('a11y'));
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Europe/Berlin', locale: 'en-US' })).newPage();
-  problems = watchPage(page, 'a11y');
-  await page.goto(shell.url);
+  ({ page, problems } = await openShellPage(browser, shell, 'a11y', 'Europe/Berlin'));
 });
-afterAll(async () => {
-  await browser?.close();
-  await shell?.stop();
-});
+afterAll(() => stopBrowserAndShell(browser, shell));
 
 /** Form controls and buttons without an accessible name (label[for], a wrapping label, aria-label(ledby), title, text). */
 function unnamed(p: Page): Promise<string[]> {

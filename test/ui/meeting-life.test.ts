@@ -3,13 +3,10 @@
 // Dovecot and SMTP servers of this run. Invite → accept with a comment → reschedule → re-answer → counter-proposal
 // accepted → re-answer → cancel → remove. Each step asserts what each person sees; screenshots of the main screens
 // go to test-artifacts/ui/ (and, with CONVENE_UPDATE_SCREENSHOTS=1, docs/screenshots/ for the README).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
-import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, tempDataDir, watchPage, type Shell } from './shell';
 
 const WAIT = { timeout: 60_000, interval: 200 };
 const SUMMARY = 'Quarterly planning';
@@ -117,8 +114,8 @@ beforeAll(async () => {
   browser = await launchChromium();
   const a = await servers.addUser('alice');
   const b = await servers.addUser('bob');
-  alice = { user: a, page: await openPerson('alice', 'America/New_York', mkdtempSync(join(tmpdir(), 'convene-alice-'))) };
-  bob = { user: b, page: await openPerson('bob', 'Europe/Berlin', mkdtempSync(join(tmpdir(), 'convene-bob-'))) };
+  alice = { user: a, page: await openPerson('alice', 'America/New_York', tempDataDir('alice')) };
+  bob = { user: b, page: await openPerson('bob', 'Europe/Berlin', tempDataDir('bob')) };
 });
 
 afterAll(async () => {

@@ -1,13 +1,10 @@
 // Without any account the app still works: opened .ics/.eml files show with the same actions, answers and
 // meetings wait in the outbox, personal events are never sent, and a stale (older) message says so and offers no
 // buttons. Runs the browser shell alone (no mail servers needed).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_IDENTITY } from '../../shared/api';
-import { ensureBuilt, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, launchChromium, openShellPage, shot, startShell, stopBrowserAndShell, tempDataDir, type Shell } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const UID = 'offline-1@example.test';
@@ -65,17 +62,12 @@ let problems: string[];
 
 beforeAll(async () => {
   ensureBuilt();
-  shell = await startShell(mkdtempSync(join(tmpdir(), 'convene-offline-')));
+  shell = await startShell(tempDataDir('offline'));
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-US' })).newPage();
-  problems = watchPage(page, 'offline');
-  await page.goto(shell.url);
+  ({ page, problems } = await openShellPage(browser, shell, 'offline', 'UTC'));
   await page.getByRole('button', { name: 'use Convene offline' }).click();
 });
-afterAll(async () => {
-  await browser?.close();
-  await shell?.stop();
-});
+afterAll(() => stopBrowserAndShell(browser, shell));
 
 const open = (name: string, body: string) => page.getByLabel('Open an invitation file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(body) });
 const item = (text: string) => page.locator('.inv-item', { hasText: text });

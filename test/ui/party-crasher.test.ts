@@ -4,16 +4,13 @@
 // "answered but is not on the guest list" with Add / Ignore. Ignore drops dave's item and sends nothing; Add puts
 // carol on the guest list: carol gets the invitation, bob an updated REQUEST that lists her (read from their
 // mailboxes over IMAP).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReply } from '../../shared/itip/build';
 import { readMessage } from '../../shared/itip/message';
 import { itipIn, mailbox } from '../integration/meeting-party';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
-import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, tempDataDir, watchPage, type Shell } from './shell';
 
 const WAIT = { timeout: 60_000, interval: 200 };
 const SUMMARY = 'Launch retro';
@@ -78,7 +75,7 @@ beforeAll(async () => {
   carol = await servers.addUser('carol');
   dave = await servers.addUser('dave');
   browser = await launchChromium();
-  shell = await startShell(mkdtempSync(join(tmpdir(), 'convene-crasher-')));
+  shell = await startShell(tempDataDir('crasher'));
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-US' });
   page = await context.newPage();
   problems = watchPage(page, 'alice');

@@ -1,7 +1,8 @@
 // UI test helpers: the browser shell as a real process (dist/web/server.mjs, exactly what `npm run serve` runs),
 // Debian's Chromium through playwright-core, and screenshots into test-artifacts/ui/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -73,6 +74,17 @@ export async function startShell(dataDir: string, extra: string[] = []): Promise
   };
 }
 
+/** A fresh, empty data directory for one shell: <tmp>/convene-<name>-XXXXXX. */
+export function tempDataDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `convene-${name}-`));
+}
+
+/** Stops what a test file started (either may not have started): the browser, then the shell. */
+export async function stopBrowserAndShell(browser: Browser | undefined, shell: Shell | undefined): Promise<void> {
+  await browser?.close();
+  await shell?.stop();
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
@@ -108,6 +120,14 @@ export function watchPage(page: Page, name: string, cspBlocked: string[] = []): 
   });
   page.on('dialog', (d) => void d.accept());
   return problems;
+}
+
+/** A 1280×800 en-US page in `timezoneId`, watched as `name` (see watchPage), opened on the shell. */
+export async function openShellPage(browser: Browser, shell: Shell, name: string, timezoneId: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId, locale: 'en-US' })).newPage();
+  const problems = watchPage(page, name);
+  await page.goto(shell.url);
+  return { page, problems };
 }
 
 export async function shot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<void> {

@@ -1,12 +1,9 @@
 // Hostile SUMMARY and DESCRIPTION text (an <img onerror> and a <script>) arrive through an opened .ics file, the
 // same path as an invitation: they must show as text (or be stripped in the formatted view), never execute, and
 // remote images must not load.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { ensureBuilt, launchChromium, shot, startShell, watchPage, type Shell } from './shell';
+import { ensureBuilt, launchChromium, shot, startShell, stopBrowserAndShell, tempDataDir, watchPage, type Shell } from './shell';
 
 const ICS = [
   'BEGIN:VCALENDAR',
@@ -32,13 +29,10 @@ let browser: Browser;
 
 beforeAll(async () => {
   ensureBuilt();
-  shell = await startShell(mkdtempSync(join(tmpdir(), 'convene-xss-')));
+  shell = await startShell(tempDataDir('xss'));
   browser = await launchChromium();
 });
-afterAll(async () => {
-  await browser?.close();
-  await shell?.stop();
-});
+afterAll(() => stopBrowserAndShell(browser, shell));
 
 describe('hostile invitation text', () => {
   it('renders markup as text and never runs it', async () => {

@@ -1,52 +1,10 @@
 // Durable files for the outbox: one raw message file (`<id>.eml`, written once) and one state file (`<id>.json`,
 // rewritten on every state change) per outgoing message.
-//
-// Every write goes to a temp file, is fsynced, renamed over the target and the directory is fsynced, so after a
-// crash (SIGKILL, power loss after fsync) a file holds either its old or its new content, never a torn mix.
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+// Both are written with writeFileDurable (electron/store/durable-file.ts): old or new content after a crash, never a
+// torn mix.
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../../../shared/errors';
-
-function ioError(what: string, err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const e = err as NodeJS.ErrnoException;
-  const detail = e?.code ? `${e.code}: ${e.message}` : String(err);
-  return new AppError('STORE_IO', `${what}: ${detail}`, e?.code === 'EAGAIN' || e?.code === 'EBUSY', { cause: err });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Windows cannot fsync a directory; the rename is still atomic there.
-  }
-}
-
-let tmpCounter = 0;
-
-/** Writes `data` to `path` atomically and durably (tmp + fsync + rename + directory fsync). */
-export async function writeFileDurable(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}-${(++tmpCounter).toString(36)}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await syncDir(join(path, '..'));
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw ioError(`cannot write ${path}`, err);
-  }
-}
+import { ioError } from '../../store/durable-file';
 
 export interface OutboxFiles {
   /** Ids that have a state file. */

@@ -26,7 +26,8 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { LOCAL_IDENTITY, OUTBOX_WAITING_FOR_ACCOUNT, type OutboxItemView } from '../../../shared/api';
 import { AppError } from '../../../shared/errors';
-import { listOutboxFiles, readJsonFile, readRawFile, removeFiles, writeFileDurable } from './outbox-file';
+import { pidAlive, writeFileDurable } from '../../store/durable-file';
+import { listOutboxFiles, readJsonFile, readRawFile, removeFiles } from './outbox-file';
 import { mapSmtpError, type SendItem, type SendResult } from './transport';
 
 /** What the outbox needs of a built message (shared/itip/build's OutgoingMessage satisfies it). */
@@ -693,15 +694,6 @@ export class Outbox extends EventEmitter {
       }
       this.items.set(r.id, r);
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
