@@ -45,7 +45,7 @@ import { Outbox } from './mail/smtp/outbox';
 import { smtpSender } from './mail/smtp/transport';
 import { agendaView, detailView, listView, type ViewContext } from './services/invitations-view';
 import { MeetingsService, type ServiceIdentity } from './services/meetings-service';
-import { SyncService, type SyncServiceDeps } from './services/sync-service';
+import { SyncService, TIME_FRAME_REASON, type SyncServiceDeps } from './services/sync-service';
 import { CalendarStore, type StoreChange } from './store/calendar-store';
 import { fileSecretBox, type SecretBox } from './store/credentials';
 import { confBackend, SettingsStore, type KeyValueBackend } from './store/settings-store';
@@ -333,7 +333,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           });
           if (!decision.next) throw new AppError('ITIP_INVALID', `the held invitation cannot be applied: ${decision.reason}`);
           const next = { ...decision.next, pending: [...without.pending.filter((p) => !decision.next!.pending.some((q) => q.id === p.id)), ...decision.next.pending] };
-          await calendar.commit([{ type: 'put', event: next }]);
+          // The mails that were held are now applied: their records become final (so our own keyword, seen again
+          // through CONDSTORE, does not read as "applied elsewhere") and the server gets the processed keyword.
+          const at = now().toISOString();
+          const changes: StoreChange[] = [{ type: 'put', event: next }];
+          const decided: string[] = [];
+          for (const entry of calendar.thread(req.uid)) {
+            const rec = calendar.processedRecord(entry.key);
+            if (!rec?.account || rec.imapUid === undefined || rec.action !== 'needs-decision' || entry.deleted) continue;
+            if (entry.method !== (read.itip?.method ?? null) || rec.reason === TIME_FRAME_REASON) continue;
+            const reason = `${decision.reason} (added to the calendar by you)`;
+            changes.push({ type: 'processed', key: entry.key, record: { ...rec, action: decision.action, reason, at } });
+            changes.push({ type: 'thread', uid: req.uid, entry: { ...entry, action: decision.action, reason } });
+            decided.push(entry.key);
+          }
+          await calendar.commit(changes);
+          if (decided.length) void sync.markProcessed(decided).catch((err) => console.error('[core] setting the processed keyword failed:', err));
           return { queued: [] };
         }
         return meetings.resolvePending(req);

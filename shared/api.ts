@@ -103,6 +103,8 @@ export interface ThreadMessageView {
   date: string | null;
   action: string;
   reason: string;
+  /** ISO instant the sync found this mail gone from the server (expunged); null or absent while it is there. */
+  deleted?: string | null;
 }
 
 export interface PendingView {

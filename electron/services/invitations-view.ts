@@ -276,7 +276,16 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
     };
   });
 
-  const threadView: ThreadMessageView[] = thread.map((t) => ({ ...t }));
+  const threadView: ThreadMessageView[] = thread.map((t) => ({
+    key: t.key,
+    method: t.method,
+    from: t.from,
+    subject: t.subject,
+    date: t.date,
+    action: t.action,
+    reason: t.reason,
+    deleted: t.deleted ?? null,
+  }));
 
   return {
     uid: ev.uid,

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MailboxObject } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { AccountInput, AccountStatus, ConnectionCheck, ServerSettings } from '../../shared/api';
 import { AppError } from '../../shared/errors';
@@ -19,7 +20,7 @@ import type { SecretBox } from '../store/credentials';
 import type { SettingsStore } from '../store/settings-store';
 import { AccountSync, type AccountSyncOptions, type SyncItem, type SyncProcessor } from '../mail/imap/account-sync';
 import { connectImap, mapImapError, type ImapConnectParams } from '../mail/imap/connection';
-import { PROCESSED_KEYWORD } from '../mail/imap/keywords';
+import { PROCESSED_KEYWORD, canStoreKeyword, markProcessedOnServer } from '../mail/imap/keywords';
 import { SyncStateStore } from '../mail/imap/sync-state';
 
 export interface SyncServiceDeps {
@@ -47,6 +48,9 @@ export interface ProcessedEvent {
 }
 
 /** Decisions after which the mail is done with (and may be moved to the processed folder). */
+/** The reason of a message listed but not applied because it is older than the time frame. */
+export const TIME_FRAME_REASON = 'older than the time frame';
+
 const FINAL_ACTIONS = new Set(['created', 'updated', 'cancelled', 'reply-applied', 'stale', 'duplicate']);
 
 export class SyncService extends EventEmitter {
@@ -55,6 +59,8 @@ export class SyncService extends EventEmitter {
   private readonly contactsFile: string;
   private contacts = new Set<string>();
   private contactsDirty: NodeJS.Timeout | null = null;
+  /** Processed keys whose keyword could not be set (offline): retried after the account's next completed pass. */
+  private readonly keywordQueue = new Set<string>();
   private readonly now: () => Date;
   private running = false;
 
@@ -111,6 +117,10 @@ export class SyncService extends EventEmitter {
       });
       s.on('status', () => this.emit('status-changed', this.status()));
       s.on('progress', (p) => this.emit('progress', p));
+      s.on('synced', () => {
+        const queued = [...this.keywordQueue].filter((k) => this.deps.calendar.processedRecord(k)?.account === a.id);
+        if (queued.length) void this.markProcessed(queued);
+      });
       this.syncs.set(a.id, s);
       s.start();
     }
@@ -229,7 +239,7 @@ export class SyncService extends EventEmitter {
       if (item.keyworded) {
         decision = { action: 'duplicate', uid: eventUid, reason: `already processed by another Convene (keyword ${PROCESSED_KEYWORD})` };
       } else if (itip && settings.timeFrameDays > 0 && Number.isFinite(date) && date < cutoff) {
-        decision = { action: 'needs-decision', uid: eventUid, reason: 'older than the time frame', detail: 'time-frame' };
+        decision = { action: 'needs-decision', uid: eventUid, reason: TIME_FRAME_REASON, detail: 'time-frame' };
       } else {
         try {
           decision = processRead(itip, problems, stored, ctx);
@@ -317,6 +327,71 @@ export class SyncService extends EventEmitter {
     await this.deps.calendar.commit(out);
     this.emit('deleted', keys);
     this.emit('invitations-changed');
+  }
+
+  /**
+   * Sets the processed keyword on the source messages of decisions made by the user (a held invitation added to the
+   * calendar), so another device does not apply them again. Keys are processed keys of IMAP messages; others are
+   * ignored. Offline (or any server error): the keys wait for the account's next completed sync pass. A mailbox
+   * whose UIDVALIDITY changed, or that cannot store keywords, is skipped: its UIDs name nothing any more.
+   */
+  async markProcessed(keys: string[]): Promise<void> {
+    const byAccount = new Map<string, Map<string, { mailbox: string; uidValidity: string; keys: string[]; uids: number[] }>>();
+    for (const key of keys) {
+      const rec = this.deps.calendar.processedRecord(key);
+      if (!rec?.account || rec.mailbox === undefined || rec.imapUid === undefined) continue;
+      const prefix = `${rec.account}/${rec.mailbox}/`;
+      if (!key.startsWith(prefix)) continue;
+      const uidValidity = key.slice(prefix.length).split('/')[0]!;
+      const boxes = byAccount.get(rec.account) ?? new Map();
+      byAccount.set(rec.account, boxes);
+      const id = `${rec.mailbox}/${uidValidity}`;
+      const box = boxes.get(id) ?? { mailbox: rec.mailbox, uidValidity, keys: [], uids: [] };
+      boxes.set(id, box);
+      box.keys.push(key);
+      box.uids.push(rec.imapUid);
+    }
+    await Promise.all(
+      [...byAccount].map(async ([accountId, boxes]) => {
+        const all = [...boxes.values()].flatMap((b) => b.keys);
+        if (!this.deps.settings.storedAccount(accountId)) {
+          for (const k of all) this.keywordQueue.delete(k);
+          return;
+        }
+        let client: Awaited<ReturnType<SyncService['connect']>> | null = null;
+        const done = new Set<string>();
+        try {
+          client = await this.connect(accountId);
+          for (const b of boxes.values()) {
+            let mb: MailboxObject | null = null;
+            try {
+              mb = await client.mailboxOpen(b.mailbox);
+            } catch (err) {
+              if (!client.usable) throw err; // a dropped connection, not a missing mailbox
+            }
+            if (mb && String(mb.uidValidity) === b.uidValidity && canStoreKeyword(mb)) await markProcessedOnServer(client, b.uids);
+            for (const k of b.keys) done.add(k);
+          }
+        } catch {
+          // Offline or a dropped connection: quietly retried after the account's next completed sync pass.
+        } finally {
+          for (const k of all) {
+            if (done.has(k)) this.keywordQueue.delete(k);
+            else this.keywordQueue.add(k);
+          }
+          if (client) {
+            const c = client;
+            await c.logout().catch(() => {
+              try {
+                c.close();
+              } catch {
+                /* closed */
+              }
+            });
+          }
+        }
+      }),
+    );
   }
 
   // --- connection test -------------------------------------------------------------------------------------------

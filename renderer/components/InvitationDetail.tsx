@@ -389,8 +389,9 @@ export function InvitationDetailView({ uid }: { uid: string }) {
           <h3>Messages</h3>
           <ol className="thread" data-testid="thread">
             {[...d.thread].reverse().map((m) => (
-              <li key={m.key}>
+              <li key={m.key} data-deleted={m.deleted ? 'true' : undefined}>
                 <span className="method">{m.method ?? 'file'}</span> {m.from ?? ''} <span className="muted small">{m.date ? fmtDateTime(m.date, tz) : ''}</span>
+                {m.deleted && <span className="muted small"> (deleted on the server)</span>}
                 <div className="muted small">
                   {m.action}: {m.reason}
                 </div>

@@ -1,12 +1,15 @@
 // Sync against a real Dovecot and SMTP→LMTP path: IDLE delivery, detection parity with the engine on the corpus,
 // idempotent re-sync (also across devices), forged and stale messages, and readable connection errors.
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMessage } from '../../shared/itip/message';
 import { AppError } from '../../shared/errors';
+import { createCore } from '../../electron/core';
 import { connectImap } from '../../electron/mail/imap/connection';
 import { fetchCalendarParts, structurePass } from '../../electron/mail/imap/detect-pass';
 import { readFetchedMessage } from '../../electron/mail/imap/calendar-parts';
@@ -301,6 +304,63 @@ describe('sync', () => {
     expect(t).toHaveLength(1);
     expect(t[0]!.deleted).toBeTruthy();
     expect(f.calendar.get(uid)?.cancelled).toBe(false);
+  });
+
+  it('a held invitation gets the processed keyword once the user adds it to the calendar (core.resolvePending)', async () => {
+    const hank = await servers.addUser('hank');
+    const stranger = 'stranger@example.test';
+    const uid = `held-${Date.now()}@example.test`;
+    await servers.deliver(await buildMail({ from: stranger, to: [hank.email], subject: 'held', ics: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: stranger, attendees: [hank.email] }) } }), [hank.email]);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'convene-core-held-'));
+    const core = await createCore({ dataDir: dir, shell: 'browser' });
+    const keywords = async () => {
+      const c = await imapAs(hank);
+      await c.mailboxOpen('INBOX');
+      const msgs = await c.fetchAll('1:*', { uid: true, flags: true, envelope: true });
+      await c.logout();
+      return msgs.filter((m) => m.envelope?.subject === 'held').map((m) => [...(m.flags ?? [])].includes(PROCESSED_KEYWORD));
+    };
+    try {
+      const settings = await core.getSettings();
+      expect(settings.ok).toBe(true);
+      if (settings.ok) await core.saveSettings({ ...settings.value, policy: 'known' });
+      const acct = await core.saveAccount({
+        name: hank.name,
+        email: hank.email,
+        aliases: [],
+        imap: { host: servers.imap.host, port: servers.imap.port, security: 'none', user: hank.name },
+        smtp: { host: servers.smtp.host, port: servers.smtp.port, security: 'none', user: hank.email },
+        password: hank.password,
+      });
+      expect(acct.ok).toBe(true);
+      const held = await waitFor(async () => {
+        const r = await core.getInvitation({ uid });
+        return r.ok && r.value.pending.some((p) => p.kind === 'new-invitation') ? r.value : null;
+      }, { timeoutMs: 10_000, what: 'the held invitation in the core' });
+      expect(held.thread.map((t) => t.action)).toEqual(['needs-decision']);
+      expect(await keywords()).toEqual([false]);
+
+      const r = await core.resolvePending({ uid, pendingId: held.pending[0]!.id, action: 'accept' });
+      expect(r.ok).toBe(true);
+      await waitFor(async () => ((await keywords())[0] ? true : null), { timeoutMs: 5000, what: `${PROCESSED_KEYWORD} on the decided mail` });
+      const after = await core.getInvitation({ uid });
+      expect(after.ok && after.value.pending).toEqual([]);
+      expect(after.ok && after.value.thread.map((t) => t.action)).toEqual(['created']);
+      // Our own keyword coming back through CONDSTORE is not read as "applied by another Convene".
+      const lastSync = async () => {
+        const st = await core.getStatus();
+        return st.ok ? (st.value.accounts[0]?.lastSync ?? null) : null;
+      };
+      const before = await lastSync();
+      await new Promise((res) => setTimeout(res, 5)); // a later lastSync instant
+      await core.syncNow();
+      await waitFor(async () => ((await lastSync()) !== before ? true : null), { timeoutMs: 5000, what: 'a sync pass after the decision' });
+      const again = await core.getInvitation({ uid });
+      expect(again.ok && again.value.thread.map((t) => t.action)).toEqual(['created']);
+    } finally {
+      await core.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a UIDVALIDITY change (mailbox recreated, mail re-delivered) resyncs without applying anything twice', async () => {
