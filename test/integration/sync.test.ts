@@ -1,6 +1,6 @@
 // Sync against a real Dovecot and SMTP→LMTP path: IDLE delivery, detection parity with the engine on the corpus,
 // idempotent re-sync (also across devices), forged and stale messages, and readable connection errors.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,11 @@ import { buildMail, makeIcs } from '../servers/seed';
 import { makeSync, type SyncFixture } from '../servers/sync-fixture';
 import { waitFor } from '../servers/wait';
 
-const CORPUS = process.env.CONVENE_CORPUS ?? '/work/shared/corpus/eml';
+// The shared corpus sits beside the repo (or at $CONVENE_CORPUS); where it is absent this one test says so and
+// skips, as the corpus suites do.
+const CORPUS = path.join(process.env.CONVENE_CORPUS ?? path.resolve(__dirname, '../../../shared/corpus'), 'eml');
+const haveCorpus = existsSync(CORPUS);
+if (!haveCorpus) console.warn(`corpus not found at ${CORPUS}: the corpus detection test is skipped (set CONVENE_CORPUS)`);
 
 let servers: MailServers;
 let alice: TestUser;
@@ -82,7 +86,7 @@ describe('sync', () => {
     open.splice(open.indexOf(f), 1);
   });
 
-  it('detects every corpus message exactly as readMessage() sees the file', async () => {
+  it.skipIf(!haveCorpus)('detects every corpus message exactly as readMessage() sees the file', async () => {
     const files = readdirSync(CORPUS).filter((n) => n.endsWith('.eml')).sort();
     expect(files.length, `no .eml files in ${CORPUS}`).toBeGreaterThan(0);
     const carol = await servers.addUser('carol');
