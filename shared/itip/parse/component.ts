@@ -4,6 +4,7 @@ import ICAL from 'ical.js';
 import type { Attendee, CalendarObject, ComponentKind, EventData, Organizer, Problem } from '../types';
 import { normalizeAddress } from '../address';
 import { cleanTzid } from '../zones/iana';
+import { cachedTimezone } from '../zones/vtimezone';
 import { COMPONENT_KINDS } from './lines';
 import { param, paramList, rawValues, textOf } from './ical';
 import { type ReadCtx, warn } from './context';
@@ -21,10 +22,12 @@ export function readRoots(roots: ICAL.Component[], problems: Problem[]): Calenda
       prodid ??= textOf(root.getFirstProperty('prodid'));
       for (const sub of root.getAllSubcomponents()) {
         if (sub.name === 'vtimezone') {
-          vtimezones.push(sub.toString());
+          const text = sub.toString();
+          vtimezones.push(text);
           const id = cleanTzid(textOf(sub.getFirstProperty('tzid')) ?? '');
           try {
-            if (id && !zones.has(id)) zones.set(id, new ICAL.Timezone(sub));
+            // One definition per text, shared across calendars, expanded near the years asked (zones/vtimezone.ts).
+            if (id && !zones.has(id)) zones.set(id, cachedTimezone(sub, text));
           } catch {
             // An unusable VTIMEZONE: times referring to it fall back to the IANA database when the name maps.
           }

@@ -2,6 +2,7 @@
 // names) → an IANA name, through windows-iana (CLDR) and the platform's own list of zones.
 
 import { findIana, WINDOWS_TO_IANA_MAP } from 'windows-iana';
+import { isKnownZone } from './intl';
 
 /** Strips quotes and whitespace that Outlook and Exchange CDO put around TZID values. */
 export function cleanTzid(tzid: string): string {
@@ -58,12 +59,7 @@ export function toIana(tzidIn: string): string | null {
 
 function isIana(name: string): boolean {
   if (!/^[A-Za-z]/.test(name) || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
+  return isKnownZone(name);
 }
 
 function windowsToIana(name: string): string | null {

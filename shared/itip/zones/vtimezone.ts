@@ -1,0 +1,279 @@
+// VTIMEZONE definitions (RFC 5545 §3.6.5) computed once: a bounded cache of zone definitions keyed by their text, and
+// expansions that start near the year asked for.
+//
+// Why: ical.js's Timezone expands every STANDARD/DAYLIGHT rule year by year from its DTSTART each time a new
+// Timezone is built, and it builds one per zone per parsed calendar. Outlook, Exchange and Teams zones start in 1601:
+// about 850 recurrence steps per zone per read, most of the engine's time.
+//
+// Identity with ical.js: the offset of a local time is still ical.js's own `Timezone#utcOffset` (its nearby-change
+// search, its "before the first change is offset 0" rule, its ambiguous-hour choice), run over a list of changes
+// we build with ical.js's own recurrence iterator. Only the list is different: for the yearly rules every real
+// VTIMEZONE uses (FREQ=YEARLY, INTERVAL 1, no COUNT, BYMONTH/BYDAY/BYMONTHDAY only), the occurrences of a year do not
+// depend on the year DTSTART is in, so the iteration may start a year before the window and drop that first year
+// (where the moved DTSTART itself would count as an occurrence, RFC 5545 §3.8.5.3). A window is only used when it
+// holds at least two changes before the years it answers for: then every change `utcOffset` looks at (the last one
+// at or before the time, the one before it, the first one after) is one the full list has too, in the same order.
+// Otherwise the whole list is built from DTSTART, as ical.js does. test/unit/zones.test.ts checks both against
+// ical.js's own expansion; test/corpus/zone-cache.test.ts checks the whole corpus through inspect and agenda.
+
+import ICAL from 'ical.js';
+
+type ICalTime = InstanceType<typeof ICAL.Time>;
+type ICalComponent = InstanceType<typeof ICAL.Component>;
+
+/** ical.js's change record (see Timezone#_expandComponent): a transition instant in UTC fields, with its offsets. */
+interface Change {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  isDate?: boolean;
+  utcOffset: number;
+  prevUtcOffset: number;
+  is_daylight: boolean;
+}
+
+/** The parts of ical.js's Timezone this module drives (typed privately in ical.js's d.ts). */
+interface TimezoneInternals {
+  changes: Change[];
+  expandedUntilYear: number;
+}
+
+interface TimezoneStatics {
+  adjust_change(change: Change, days: number, hours: number, minutes: number, seconds: number): void;
+  _compare_change_fn(a: Change, b: Change): number;
+}
+const TZ = ICAL.Timezone as unknown as TimezoneStatics;
+
+/** Zone definitions kept (least recently used dropped first). */
+export const MAX_ZONE_DEFINITIONS = 256;
+/** Windows kept per definition (each ~25 years of changes); a definition asked about more years starts over. */
+const MAX_WINDOWS_PER_ZONE = 16;
+/** A definition whose text is longer is not cached (still computed, as before). */
+const MAX_KEY_CHARS = 64 * 1024;
+/** Recurrence steps per expansion: a FREQ=SECONDLY rule from 1601 must not hang the reader (bound work done). */
+export const MAX_ZONE_STEPS = 50_000;
+/** Years per window, and the years before the window that must hold two changes. */
+const WINDOW_YEARS = 16;
+const LEAD_YEARS = 3;
+/** ical.js expands to (the year asked or now) + EXTRA_COVERAGE; a window covers its own last year + this much. */
+const TAIL_YEARS = 5;
+
+const SHIFTABLE_PARTS = new Set(['BYMONTH', 'BYDAY', 'BYMONTHDAY']);
+
+/** Thrown when a definition needs more than MAX_ZONE_STEPS steps: the caller treats the zone as unusable. */
+export class ZoneTooComplexError extends Error {
+  readonly code = 'zone-too-complex';
+}
+
+/**
+ * One VTIMEZONE, usable wherever ical.js expects a Timezone (ICAL.Time zones, a component tree's zone cache), whose
+ * offsets come from windows of changes computed once.
+ */
+export class CachedTimezone extends ICAL.Timezone {
+  private readonly windows = new Map<number, InstanceType<typeof ICAL.Timezone> | null>();
+
+  constructor(component: ICalComponent) {
+    super({ component, tzid: String(component.getFirstPropertyValue('tzid') ?? '') });
+  }
+
+  /** Seconds east of UTC for a local time in this zone, exactly as ical.js computes it. */
+  override utcOffset(tt: ICalTime): number {
+    const bucket = Math.floor(tt.year / WINDOW_YEARS);
+    let win = this.windows.get(bucket);
+    if (win === undefined) {
+      if (this.windows.size >= MAX_WINDOWS_PER_ZONE) this.windows.clear();
+      win = this.buildWindow(bucket);
+      this.windows.set(bucket, win);
+    }
+    // An empty list: ical.js answers 0 for a zone without changes.
+    return win === null ? 0 : win.utcOffset(tt);
+  }
+
+  private buildWindow(bucket: number): InstanceType<typeof ICAL.Timezone> | null {
+    const first = bucket * WINDOW_YEARS;
+    const from = first - LEAD_YEARS;
+    const until = first + WINDOW_YEARS - 1 + TAIL_YEARS;
+    let changes = expandChanges(this.component!, from, until);
+    if (changes.windowed && countInYears(changes.list, from, first - 2) < 2) changes = expandChanges(this.component!, null, until);
+    if (changes.list.length === 0) return null;
+    const tz = new ICAL.Timezone({ component: this.component!, tzid: this.tzid });
+    const inner = tz as unknown as TimezoneInternals;
+    inner.changes = changes.list;
+    inner.expandedUntilYear = until;
+    return tz;
+  }
+}
+
+function countInYears(list: readonly Change[], from: number, to: number): number {
+  let n = 0;
+  for (const c of list) if (c.year >= from && c.year <= to) n++;
+  return n;
+}
+
+/**
+ * ical.js's Timezone#_expandComponent over every STANDARD/DAYLIGHT, sorted by its comparator. With `from`, the yearly
+ * rules that allow it start one year before `from` and keep occurrences from `from` on (`windowed` says whether any
+ * did); `until` is the last year kept.
+ */
+function expandChanges(zone: ICalComponent, from: number | null, until: number): { list: Change[]; windowed: boolean } {
+  const list: Change[] = [];
+  let windowed = false;
+  let steps = 0;
+  for (const comp of zone.getAllSubcomponents()) {
+    if (!comp.hasProperty('dtstart') || !comp.hasProperty('tzoffsetto') || !comp.hasProperty('tzoffsetfrom')) continue;
+    const dtstart = comp.getFirstPropertyValue('dtstart') as ICalTime;
+    const base = (): Change => ({
+      year: 0,
+      month: 0,
+      day: 0,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      is_daylight: comp.name === 'daylight',
+      utcOffset: seconds(comp.getFirstPropertyValue('tzoffsetto')),
+      prevUtcOffset: seconds(comp.getFirstPropertyValue('tzoffsetfrom')),
+    });
+    if (!comp.hasProperty('rrule') && !comp.hasProperty('rdate')) {
+      const change = base();
+      setFields(change, dtstart);
+      TZ.adjust_change(change, 0, 0, 0, -change.prevUtcOffset);
+      list.push(change);
+      continue;
+    }
+    for (const rdate of comp.getAllProperties('rdate')) {
+      const time = rdate.getFirstValue() as ICalTime;
+      const change = base();
+      change.year = time.year;
+      change.month = time.month;
+      change.day = time.day;
+      const clock = time.isDate ? dtstart : time;
+      change.hour = clock.hour;
+      change.minute = clock.minute;
+      change.second = clock.second;
+      if (clock.zone !== ICAL.Timezone.utcTimezone) TZ.adjust_change(change, 0, 0, 0, -change.prevUtcOffset);
+      list.push(change);
+    }
+    const rruleProp = comp.getFirstProperty('rrule');
+    if (!rruleProp) continue;
+    // ical.js turns a UTC UNTIL into local time in place; a clone keeps the cached component unchanged.
+    const rule = (rruleProp.getFirstValue() as InstanceType<typeof ICAL.Recur>).clone();
+    const prev = base().prevUtcOffset;
+    if (rule.until && rule.until.zone === ICAL.Timezone.utcTimezone) {
+      rule.until.adjust(0, 0, 0, prev);
+      rule.until.zone = ICAL.Timezone.localTimezone;
+    }
+    let start = dtstart;
+    let keepFrom = -Infinity;
+    if (from !== null && dtstart.year < from - 1 && shiftable(rule, dtstart, from)) {
+      start = dtstart.clone();
+      start.year = from - 1;
+      keepFrom = from;
+      windowed = true;
+    }
+    const it = rule.iterator(start);
+    for (let occ = it.next(); occ; occ = it.next()) {
+      if (++steps > MAX_ZONE_STEPS) throw new ZoneTooComplexError(`VTIMEZONE needs more than ${MAX_ZONE_STEPS} recurrence steps`);
+      if (occ.year > until) break;
+      if (occ.year < keepFrom) continue;
+      const change = base();
+      setFields(change, occ);
+      change.isDate = occ.isDate;
+      TZ.adjust_change(change, 0, 0, 0, -change.prevUtcOffset);
+      list.push(change);
+    }
+  }
+  list.sort(TZ._compare_change_fn);
+  return { list, windowed };
+}
+
+/** True when the rule's occurrences in a year do not depend on the year DTSTART is in (see the header). */
+function shiftable(rule: InstanceType<typeof ICAL.Recur>, dtstart: ICalTime, from: number): boolean {
+  if (rule.freq !== 'YEARLY' || (rule.interval ?? 1) !== 1 || rule.count) return false;
+  if (dtstart.month === 2 && dtstart.day === 29) return false;
+  if (rule.until && rule.until.year < from) return false;
+  for (const [name, value] of Object.entries(rule.parts ?? {})) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    if (!SHIFTABLE_PARTS.has(name)) return false;
+  }
+  return true;
+}
+
+function setFields(change: Change, t: ICalTime): void {
+  change.year = t.year;
+  change.month = t.month;
+  change.day = t.day;
+  change.hour = t.hour;
+  change.minute = t.minute;
+  change.second = t.second;
+}
+
+function seconds(offset: unknown): number {
+  const o = offset as { factor: number; hours: number; minutes: number };
+  return o.factor * (o.hours * 3600 + o.minutes * 60);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The cache
+
+const definitions = new Map<string, CachedTimezone>();
+let maxDefinitions = MAX_ZONE_DEFINITIONS;
+/** The pre-cache behaviour (a fresh ical.js Timezone per calendar), kept as the reference the tests compare with. */
+let reference = false;
+
+/**
+ * The zone for a VTIMEZONE component, shared by every calendar that sends the same definition (same text as ical.js
+ * writes it). The cached zone holds its own copy of the component, never the message's tree.
+ */
+export function cachedTimezone(vtimezone: ICalComponent, text?: string): InstanceType<typeof ICAL.Timezone> {
+  if (reference) return new ICAL.Timezone(vtimezone);
+  text ??= vtimezone.toString();
+  if (maxDefinitions <= 0 || text.length > MAX_KEY_CHARS) return new CachedTimezone(detached(vtimezone));
+  const hit = definitions.get(text);
+  if (hit) {
+    // Least recently used first out: re-insert to move to the end of the Map's order.
+    definitions.delete(text);
+    definitions.set(text, hit);
+    return hit;
+  }
+  const zone = new CachedTimezone(detached(vtimezone));
+  definitions.set(text, zone);
+  while (definitions.size > maxDefinitions) definitions.delete(definitions.keys().next().value as string);
+  return zone;
+}
+
+function detached(c: ICalComponent): ICalComponent {
+  return new ICAL.Component(JSON.parse(JSON.stringify(c.toJSON())) as unknown[]);
+}
+
+/**
+ * Lets a component tree (ical.js resolves a TZID through its root's zone cache, see Component#getTimeZoneByID) use
+ * the cached zones for its VTIMEZONEs. Call on the root right after building it.
+ */
+export function useCachedZones(root: ICalComponent): void {
+  if (reference) return;
+  const cache = (root as unknown as { _timezoneCache: Map<string, unknown> | null })._timezoneCache;
+  if (!cache) return;
+  for (const sub of root.getAllSubcomponents('vtimezone')) {
+    const tzid = sub.getFirstPropertyValue('tzid');
+    if (typeof tzid !== 'string' || cache.has(tzid)) continue;
+    cache.set(tzid, cachedTimezone(sub));
+  }
+}
+
+/**
+ * Settings for tests and benchmarks: `maxDefinitions: 0` turns the cache off (windows still used); `reference: true`
+ * reads zones as before this module (a fresh ical.js Timezone per calendar, expanded from DTSTART); `clear` empties.
+ */
+export function configureZoneCache(opts: { maxDefinitions?: number; reference?: boolean; clear?: boolean }): void {
+  if (opts.reference !== undefined) reference = opts.reference;
+  if (opts.maxDefinitions !== undefined) maxDefinitions = opts.maxDefinitions;
+  if (opts.clear) definitions.clear();
+  while (definitions.size > maxDefinitions) definitions.delete(definitions.keys().next().value as string);
+}
+
+export function zoneCacheSize(): number {
+  return definitions.size;
+}
