@@ -92,6 +92,12 @@ export class CachedTimezone extends ICAL.Timezone {
     return win === null ? 0 : win.utcOffset(tt);
   }
 
+  /** How many changes the offsets of `year` are read from (0 before any was asked): the work a read costs. */
+  changesFor(year: number): number {
+    const win = this.windows.get(Math.floor(year / WINDOW_YEARS));
+    return win ? (win as unknown as TimezoneInternals).changes.length : 0;
+  }
+
   private buildWindow(bucket: number): InstanceType<typeof ICAL.Timezone> | null {
     const first = bucket * WINDOW_YEARS;
     const from = first - LEAD_YEARS;
