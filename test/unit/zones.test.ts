@@ -15,7 +15,7 @@ import {
   ZoneTooComplexError,
   zoneCacheSize,
 } from '../../shared/itip/zones/vtimezone';
-import { BERLIN_1970, distinctZone, DUBLIN_NEGATIVE, EASTERN, MOSCOW_RDATES, W_EUROPE, ZOO } from '../fixtures/zone-zoo';
+import { BERLIN_1970, distinctZone, DUBLIN_NEGATIVE, EASTERN, exchangeZone, MOSCOW_RDATES, W_EUROPE, ZOO } from '../fixtures/zone-zoo';
 
 const component = (text: string) => new ICAL.Component(ICAL.parse(text) as unknown[]);
 
@@ -140,6 +140,17 @@ describe('cached VTIMEZONE offsets', { timeout: 180_000 }, () => {
       ),
       { seed, numRuns: 400, verbose: true },
     );
+  });
+
+  it('every hour of two years, asked in order (answers remembered per quiet day), matches ical.js', () => {
+    const extreme = exchangeZone('Far Away', 23 * 60 + 30, -(23 * 60 + 30));
+    for (const text of [...Object.values(ZOO), extreme]) {
+      const zone = new CachedTimezone(component(text));
+      const t = local(2026, 1, 1, 0, 30);
+      for (let h = 0; h < 2 * 365 * 24; h++, t.adjust(0, 1, 0, 0)) {
+        expect(zone.utcOffset(t), t.toString()).toBe(referenceOffset(text, t));
+      }
+    }
   });
 
   it('distinct generated zones (quarter-hour offsets, other rule days) match ical.js', () => {

@@ -73,7 +73,7 @@ export class ZoneTooComplexError extends Error {
  * offsets come from windows of changes computed once.
  */
 export class CachedTimezone extends ICAL.Timezone {
-  private readonly windows = new Map<number, InstanceType<typeof ICAL.Timezone> | null>();
+  private readonly windows = new Map<number, Window | null>();
 
   constructor(component: ICalComponent) {
     super({ component, tzid: String(component.getFirstPropertyValue('tzid') ?? '') });
@@ -89,16 +89,27 @@ export class CachedTimezone extends ICAL.Timezone {
       this.windows.set(bucket, win);
     }
     // An empty list: ical.js answers 0 for a zone without changes.
-    return win === null ? 0 : win.utcOffset(tt);
+    if (win === null) return 0;
+    // A quiet day (no change within the window's margin of it) has one answer for all its times: every comparison
+    // ical.js makes for any time of that day comes out the same (its adjusted changes move by less than the margin).
+    const day = dayNumber(tt.year, tt.month, tt.day);
+    const known = win.quiet.get(day);
+    if (known !== undefined) return known;
+    const offset = win.tz.utcOffset(tt);
+    if (isQuiet(win.changeDays, day, win.margin)) {
+      if (win.quiet.size >= MAX_QUIET_DAYS) win.quiet.clear();
+      win.quiet.set(day, offset);
+    }
+    return offset;
   }
 
   /** How many changes the offsets of `year` are read from (0 before any was asked): the work a read costs. */
   changesFor(year: number): number {
     const win = this.windows.get(Math.floor(year / WINDOW_YEARS));
-    return win ? (win as unknown as TimezoneInternals).changes.length : 0;
+    return win ? (win.tz as unknown as TimezoneInternals).changes.length : 0;
   }
 
-  private buildWindow(bucket: number): InstanceType<typeof ICAL.Timezone> | null {
+  private buildWindow(bucket: number): Window | null {
     const first = bucket * WINDOW_YEARS;
     const from = first - LEAD_YEARS;
     const until = first + WINDOW_YEARS - 1 + TAIL_YEARS;
@@ -109,8 +120,45 @@ export class CachedTimezone extends ICAL.Timezone {
     const inner = tz as unknown as TimezoneInternals;
     inner.changes = changes.list;
     inner.expandedUntilYear = until;
-    return tz;
+    const changeDays = changes.list.map((c) => dayNumber(c.year, c.month, c.day)).sort((a, b) => a - b);
+    // ical.js compares times with changes moved by their offsets: a hostile +99:59 moves one by more than 4 days.
+    const maxOffset = Math.max(...changes.list.map((c) => Math.max(Math.abs(c.utcOffset), Math.abs(c.prevUtcOffset))));
+    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2, quiet: new Map() };
   }
+}
+
+interface Window {
+  tz: InstanceType<typeof ICAL.Timezone>;
+  /** Day numbers of the changes (UTC fields), sorted. */
+  changeDays: number[];
+  /** Days either side of a change where times are asked of ical.js one by one. */
+  margin: number;
+  /** Answers for quiet days, by day number. */
+  quiet: Map<number, number>;
+}
+
+const MAX_QUIET_DAYS = 4096;
+
+function isQuiet(sortedDays: readonly number[], day: number, margin: number): boolean {
+  // First change day >= day - margin: quiet when there is none, or it is beyond day + margin.
+  let lo = 0;
+  let hi = sortedDays.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sortedDays[mid]! < day - margin) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === sortedDays.length || sortedDays[lo]! > day + margin;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); month may be 1–12 only. */
+function dayNumber(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 function countInYears(list: readonly Change[], from: number, to: number): number {
