@@ -153,6 +153,30 @@ describe('cached VTIMEZONE offsets', { timeout: 180_000 }, () => {
     }
   });
 
+  it('yearly "n-th weekday of a month" rules (computed, not iterated) match ical.js for every n and weekday', () => {
+    const days = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+    let i = 0;
+    for (const n of [-4, -3, -2, -1, 1, 2, 3, 4]) {
+      for (const wd of days) {
+        const dstMonth = 1 + (i % 12);
+        const stdMonth = 1 + ((i + 6) % 12);
+        i++;
+        const text = exchangeZone(`Rule ${n}${wd}`, 60, 120, { dstMonth, dstDay: `${n}${wd}`, stdMonth, stdDay: `${-n}${days[(days.indexOf(wd) + 3) % 7]}` });
+        const zone = new CachedTimezone(component(text));
+        for (const y of [2000, 2031, 2059]) {
+          for (const mo of [dstMonth, stdMonth]) {
+            for (let d = 1; d <= 31; d++) {
+              for (const h of [1, 2, 3]) {
+                const t = local(y, mo, d, h, 30);
+                expect(zone.utcOffset(t), `${text.split('\r\n')[1]} ${t.toString()}`).toBe(referenceOffset(text, t));
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+
   it('distinct generated zones (quarter-hour offsets, other rule days) match ical.js', () => {
     for (let i = 0; i < 60; i++) {
       const { text } = distinctZone(i);

@@ -49,17 +49,24 @@ const TZ = ICAL.Timezone as unknown as TimezoneStatics;
 
 /** Zone definitions kept (least recently used dropped first). */
 export const MAX_ZONE_DEFINITIONS = 256;
-/** Windows kept per definition (each ~25 years of changes); a definition asked about more years starts over. */
-const MAX_WINDOWS_PER_ZONE = 16;
+/** Windows kept per definition (each ~7 years of changes); a definition asked about more years starts over. */
+const MAX_WINDOWS_PER_ZONE = 32;
 /** A definition whose text is longer is not cached (still computed, as before). */
 const MAX_KEY_CHARS = 64 * 1024;
 /** Recurrence steps per expansion: a FREQ=SECONDLY rule from 1601 must not hang the reader (bound work done). */
 export const MAX_ZONE_STEPS = 50_000;
-/** Years per window, and the years before the window that must hold two changes. */
-const WINDOW_YEARS = 16;
-const LEAD_YEARS = 3;
-/** ical.js expands to (the year asked or now) + EXTRA_COVERAGE; a window covers its own last year + this much. */
-const TAIL_YEARS = 5;
+/**
+ * Years a window answers for, and the years before them that must hold two changes (the change in force at a time
+ * and the one before it, which ical.js consults for an ambiguous hour). Few years: a zone seen once (every message
+ * its own zone) costs a few steps per year kept.
+ */
+const WINDOW_YEARS = 4;
+const LEAD_YEARS = 2;
+/**
+ * ical.js expands to (the year asked or now) + 5; the years after the one asked only matter as "the next change is
+ * later than the time", so a window keeps one year past its last: a change two years on is later whatever its offset.
+ */
+const TAIL_YEARS = 1;
 
 const SHIFTABLE_PARTS = new Set(['BYMONTH', 'BYDAY', 'BYMONTHDAY']);
 
@@ -227,6 +234,19 @@ function expandChanges(zone: ICalComponent, from: number | null, until: number):
       keepFrom = from;
       windowed = true;
     }
+    const nth = keepFrom > -Infinity ? nthWeekdayRule(rule, dtstart) : null;
+    if (nth) {
+      // The rule every zone in use is written with ("the last Sunday of October"): computed, one step a year.
+      for (let y = keepFrom; y <= until; y++) {
+        if (++steps > MAX_ZONE_STEPS) throw new ZoneTooComplexError(`VTIMEZONE needs more than ${MAX_ZONE_STEPS} recurrence steps`);
+        const change = base();
+        setFields(change, { year: y, month: nth.month, day: nthWeekday(y, nth.month, nth.n, nth.weekday), hour: dtstart.hour, minute: dtstart.minute, second: dtstart.second });
+        change.isDate = false;
+        TZ.adjust_change(change, 0, 0, 0, -change.prevUtcOffset);
+        list.push(change);
+      }
+      continue;
+    }
     const it = rule.iterator(start);
     for (let occ = it.next(); occ; occ = it.next()) {
       if (++steps > MAX_ZONE_STEPS) throw new ZoneTooComplexError(`VTIMEZONE needs more than ${MAX_ZONE_STEPS} recurrence steps`);
@@ -255,7 +275,37 @@ function shiftable(rule: InstanceType<typeof ICAL.Recur>, dtstart: ICalTime, fro
   return true;
 }
 
-function setFields(change: Change, t: ICalTime): void {
+const WEEKDAYS: Record<string, number> = { SU: 0, MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6 };
+
+/**
+ * BYMONTH=m;BYDAY=nWD alone (n in ±1…4, so every year has one), no UNTIL, on a DATE-TIME DTSTART: the one occurrence
+ * of each year is computed. Anything else goes through ical.js's iterator.
+ */
+function nthWeekdayRule(rule: InstanceType<typeof ICAL.Recur>, dtstart: ICalTime): { month: number; n: number; weekday: number } | null {
+  if (rule.until || dtstart.isDate) return null;
+  const parts = rule.parts as Record<string, unknown[] | undefined>;
+  const names = Object.keys(parts).filter((k) => (parts[k]?.length ?? 0) > 0);
+  if (names.length !== 2 || !parts.BYMONTH || !parts.BYDAY || parts.BYMONTH.length !== 1 || parts.BYDAY.length !== 1) return null;
+  const month = Number(parts.BYMONTH[0]);
+  const m = /^([+-]?[1-4])(SU|MO|TU|WE|TH|FR|SA)$/.exec(String(parts.BYDAY[0]));
+  if (!Number.isInteger(month) || month < 1 || month > 12 || !m) return null;
+  return { month, n: Number(m[1]), weekday: WEEKDAYS[m[2]!]! };
+}
+
+/** Day of the month of the n-th (n < 0: from the end) `weekday` (0 = Sunday) of month `m` of year `y`. */
+function nthWeekday(y: number, m: number, n: number, weekday: number): number {
+  const first = dayNumber(y, m, 1);
+  const days = (m === 12 ? dayNumber(y + 1, 1, 1) : dayNumber(y, m + 1, 1)) - first;
+  if (n > 0) return 1 + ((weekday - weekdayOf(first) + 7) % 7) + (n - 1) * 7;
+  return days - ((weekdayOf(first + days - 1) - weekday + 7) % 7) + (n + 1) * 7;
+}
+
+/** 0 = Sunday; day 0 (1970-01-01) was a Thursday. */
+function weekdayOf(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
+function setFields(change: Change, t: { year: number; month: number; day: number; hour: number; minute: number; second: number }): void {
   change.year = t.year;
   change.month = t.month;
   change.day = t.day;
