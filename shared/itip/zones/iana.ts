@@ -9,6 +9,7 @@ export function cleanTzid(tzid: string): string {
   return tzid.trim().replace(/^"+|"+$/g, '').replace(/\\,/g, ',').trim();
 }
 
+const MAX_TZIDS = 4096;
 const zoneCache = new Map<string, string | null>();
 
 let ianaByCity: Map<string, string> | null = null;
@@ -53,6 +54,8 @@ export function toIana(tzidIn: string): string | null {
   const tzid = cleanTzid(tzidIn);
   if (zoneCache.has(tzid)) return zoneCache.get(tzid) ?? null;
   const found = computeIana(tzid);
+  // Bounded: every message may bring a TZID of its own. Dropping all at the bound is enough (a lookup is cheap).
+  if (zoneCache.size >= MAX_TZIDS) zoneCache.clear();
   zoneCache.set(tzid, found);
   return found;
 }
@@ -73,18 +76,28 @@ function windowsToIana(name: string): string | null {
   const exact = tryOne(name);
   if (exact) return exact;
   // windows-iana is case-sensitive; Exchange and Lotus also drop the " Standard Time" suffix ("W. Europe", "FLE").
+  // The first Windows name (in the CLDR table's order) equal to one of the three spellings, as a scan would find.
   const lower = name.toLowerCase();
-  for (const w of windowsNames()) {
-    const wl = w.toLowerCase();
-    if (wl === lower || wl === `${lower} standard time` || wl === `${lower} time`) return tryOne(w);
+  const index = windowsNameIndex();
+  let best: { at: number; name: string } | undefined;
+  for (const key of [lower, `${lower} standard time`, `${lower} time`]) {
+    const hit = index.get(key);
+    if (hit && (!best || hit.at < best.at)) best = hit;
   }
-  return null;
+  return best ? tryOne(best.name) : null;
 }
 
-let winNames: string[] | null = null;
-function windowsNames(): string[] {
-  winNames ??= [...new Set(WINDOWS_TO_IANA_MAP.map((row) => row.windowsName as string))];
-  return winNames;
+/** Lower-cased Windows zone name → the first name so spelled and its position in the table (built once). */
+let winIndex: Map<string, { at: number; name: string }> | null = null;
+function windowsNameIndex(): Map<string, { at: number; name: string }> {
+  if (winIndex) return winIndex;
+  winIndex = new Map();
+  const names = [...new Set(WINDOWS_TO_IANA_MAP.map((row) => row.windowsName as string))];
+  names.forEach((name, at) => {
+    const key = name.toLowerCase();
+    if (!winIndex!.has(key)) winIndex!.set(key, { at, name });
+  });
+  return winIndex;
 }
 
 function computeIana(tzid: string): string | null {
