@@ -22,15 +22,8 @@ import {
 } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import { isMine, normalizeAddress, sameAddress } from '../../shared/itip/address';
-import {
-  buildCancel,
-  buildCounter,
-  buildDeclineCounter,
-  buildReply,
-  buildRequest,
-  type CancelOptions,
-  type OutgoingMessage,
-} from '../../shared/itip/build';
+import type { CancelOptions } from '../../shared/itip/build';
+import { buildCancel, buildCounter, buildDeclineCounter, buildReply, buildRequest, type OutgoingMessage } from '../mail/smtp/mime';
 import {
   componentFor,
   deriveOccurrence,

@@ -11,7 +11,7 @@ import {
   buildReply,
   buildRequest,
   type OutgoingMessage,
-} from '../../shared/itip/build';
+} from '../../electron/mail/smtp/mime';
 import { eventFromDraft, newUid, type MeetingDraft } from '../../shared/itip/meeting';
 import { zonedDateTime, unfold } from '../../shared/itip/ics-write';
 import { readMessage } from '../../shared/itip/message';

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../electron/mail/smtp/outbox';
 import { MeetingsService } from '../../electron/services/meetings-service';
 import { CalendarStore } from '../../electron/store/calendar-store';
-import { buildCounter, buildRefresh, buildReply } from '../../shared/itip/build';
+import { buildCounter, buildRefresh, buildReply } from '../../electron/mail/smtp/mime';
 import { findReply } from '../../shared/itip/event-state';
 import { lintMessage } from '../../shared/itip/lint';
 import { readMessage } from '../../shared/itip/message';

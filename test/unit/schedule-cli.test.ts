@@ -58,6 +58,7 @@ describe('convene schedule: every fixture through the command line', () => {
       }
       expect(r.code, r.err).toBe(0);
       expect(r.err).toBe('');
+      const want = c.expect;
       const out = JSON.parse(r.out);
       expect(Array.isArray(out)).toBe(true);
       expect(out).toHaveLength(c.expect.length);
@@ -66,7 +67,7 @@ describe('convene schedule: every fixture through the command line', () => {
         expect(m.sender).toBe(m.sender.toLowerCase());
         expect(m.sender).not.toMatch(/^mailto:/i);
         expect(m.recipient).not.toMatch(/^mailto:/i);
-        checkMessage(c, i, m, c.expect[i] as any);
+        checkMessage(c, i, m, want[i]!);
       });
     });
   }
