@@ -623,9 +623,10 @@ export interface DeclineCounterOptions extends CommonOptions {
 }
 
 /**
- * RFC 5546 §3.2.8: METHOD:DECLINECOUNTER to the proposer: UID, SEQUENCE, DTSTAMP, ORGANIZER and the proposer's
- * ATTENDEE, plus an optional COMMENT; the event's current times (DTSTART/DTEND) are repeated so the attendee's
- * client shows what still stands.
+ * RFC 5546 §3.2.8: METHOD:DECLINECOUNTER to the proposer. The table allows UID, SEQUENCE (the current one),
+ * DTSTAMP, ORGANIZER, ATTENDEE, RECURRENCE-ID, COMMENT and REQUEST-STATUS only: DTSTART, DTEND, SUMMARY, LOCATION,
+ * RRULE... are 0, so they are left out of the calendar object (libical's restriction table flags them). What still
+ * stands is told in the human text instead.
  */
 export async function planDeclineCounter(opts: DeclineCounterOptions): Promise<MailPlan> {
   const stored = opts.event;
@@ -634,23 +635,34 @@ export async function planDeclineCounter(opts: DeclineCounterOptions): Promise<M
   const proposer = normalizeAddress(opts.to);
   if (!proposer) throw new AppError('BAD_REQUEST', 'no proposer to answer');
   const target = answeredComponent(stored, opts.recurrenceId);
+  const shown: EventData = { ...withStamp(target, opts.now), uid, organizer, description: null };
   const event: EventData = {
-    ...withStamp(target, opts.now),
+    component: target.component,
     uid,
+    recurrenceId: target.recurrenceId,
+    thisAndFuture: target.thisAndFuture,
+    sequence: target.sequence,
+    dtstamp: toUtcIso(opts.now),
+    start: null,
+    end: null,
+    duration: null,
+    summary: null,
+    location: null,
+    description: null,
+    status: null,
     organizer,
     attendees: [{ ...(findAttendee(target, proposer) ?? findAttendee(stored, proposer) ?? newAttendee(proposer)), rsvp: false }],
     comment: opts.comment ? [opts.comment] : [],
-    description: null,
-    status: null,
-    rrule: opts.recurrenceId ? null : target.rrule,
+    rrule: null,
     rdate: [],
     exdate: [],
     requestStatus: [],
+    ics: '',
   };
-  const subject = `New time proposal declined: ${title(event)}`;
+  const subject = `New time proposal declined: ${title(shown)}`;
   const { text, html } = bodies({
     headline: `${person(organizer.email, organizer.cn)} has declined your proposed new time for:`,
-    event,
+    event: shown,
     comment: opts.comment,
     showAttendees: false,
   });
@@ -663,6 +675,8 @@ export async function planDeclineCounter(opts: DeclineCounterOptions): Promise<M
     subject,
     text,
     html,
+    // Without DTSTART a RECURRENCE-ID is written as its UTC instant (RFC 5545 §3.3.5 form #2), which names the same
+    // occurrence.
     ics: calendarText('DECLINECOUNTER', [event], opts.vtimezones),
     now: opts.now,
     messageId: opts.messageId,

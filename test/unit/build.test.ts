@@ -343,6 +343,16 @@ describe('COUNTER, DECLINECOUNTER, REFRESH, ADD, PUBLISH', () => {
     expect(ev.comment).toEqual(['Morning only, sorry']);
   });
 
+  it('DECLINECOUNTER carries only what RFC 5546 §3.2.8 allows (no DTSTART, DTEND, SUMMARY, LOCATION), and lints clean', async () => {
+    const m = await builders.DECLINECOUNTER();
+    const lines = unfold(m.ics).split('\r\n');
+    const vevent = lines.slice(lines.indexOf('BEGIN:VEVENT') + 1, lines.indexOf('END:VEVENT')).map((l) => l.split(/[;:]/)[0]);
+    expect(vevent.sort()).toEqual(['ATTENDEE', 'COMMENT', 'DTSTAMP', 'ORGANIZER', 'SEQUENCE', 'UID']);
+    expect((await lintMessage(m.raw)).filter((p) => p.severity === 'error')).toEqual([]);
+    // The human text still says what stands.
+    expect(m.text).toContain('When:');
+  });
+
   it('REFRESH carries only UID, DTSTAMP, ORGANIZER, ATTENDEE (RFC 5546 §3.2.6)', async () => {
     const m = await builders.REFRESH();
     expect(m.to).toEqual(['alice@example.com']);
