@@ -16,6 +16,7 @@ import {
   type CancelRequest,
   type ProposeRequest,
   type QueuedOutcome,
+  type RequestUpdateRequest,
   type RespondRequest,
   type ResolvePendingRequest,
   type SaveMeetingOutcome,
@@ -23,7 +24,7 @@ import {
 import { AppError } from '../../shared/errors';
 import { isMine, normalizeAddress, sameAddress } from '../../shared/itip/address';
 import type { CancelOptions } from '../../shared/itip/build';
-import { buildCancel, buildCounter, buildDeclineCounter, buildReply, buildRequest, type OutgoingMessage } from '../mail/smtp/mime';
+import { buildCancel, buildCounter, buildDeclineCounter, buildRefresh, buildReply, buildRequest, type OutgoingMessage } from '../mail/smtp/mime';
 import {
   componentFor,
   deriveOccurrence,
@@ -187,6 +188,35 @@ export class MeetingsService {
         proposed: { start: req.start, end: req.end, timezone: req.timezone, allDay: req.start.length === 10 },
         ...(comment ? { comment } : {}),
         recurrenceId: rid,
+        now: this.nowIso(),
+        messageId: messageIdFor(sender.email),
+      });
+      return { queued: await this.enqueueAll([msg], sender.accountId) };
+    });
+  }
+
+  /**
+   * Asks the organizer for the latest version (RFC 5546 §3.2.6 REFRESH): for a copy that is missing an update or
+   * damaged. My calendar is unchanged; the organizer's answer arrives as a REQUEST and is processed as usual.
+   */
+  requestUpdate(req: RequestUpdateRequest): Promise<QueuedOutcome> {
+    return this.serial(async () => {
+      const stored = this.requireStored(req.uid);
+      if (stored.role !== 'attendee') throw new AppError('BAD_REQUEST', `I am not an attendee of ${req.uid}`);
+      const rid = req.recurrenceId ?? null;
+      const ev = componentFor(stored, rid) ?? stored.master ?? stored.overrides[0];
+      const organizer = ev?.organizer ?? stored.master?.organizer;
+      if (!ev || !organizer) throw new AppError('BAD_REQUEST', `${req.uid} names no organizer to ask`);
+      const sender = this.replyIdentity(stored, ev);
+      const comment = req.comment?.trim() || undefined;
+      const msg = await buildRefresh({
+        uid: stored.uid,
+        organizer: { email: organizer.email, cn: organizer.cn },
+        me: sender.email,
+        ...(sender.cn ? { cn: sender.cn } : {}),
+        recurrenceId: rid,
+        ...(comment ? { comment } : {}),
+        summary: ev.summary,
         now: this.nowIso(),
         messageId: messageIdFor(sender.email),
       });

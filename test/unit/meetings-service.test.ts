@@ -129,6 +129,26 @@ describe('MeetingsService', () => {
     expect((await deliver(bob, await raw(alice, out.queued[1]!))).action).toBe('updated');
   });
 
+  it('asks the organizer for the latest version (REFRESH, RFC 5546 §3.2.6), from the address invited, and gets the REQUEST back', async () => {
+    const uid = await invite([BOB_ALIAS, CAROL]);
+    const before = JSON.stringify(bob.calendar.get(uid));
+    const out = await bob.meetings.requestUpdate({ uid, comment: 'my copy got lost' });
+    expect(bob.outbox.list()[0]).toMatchObject({ accountId: 'acct-bob', method: 'REFRESH', to: [ALICE] });
+    const msg = await itipOf(await raw(bob, out.queued[0]!));
+    expect(msg.method).toBe('REFRESH');
+    expect(msg.envelope!.from).toBe(BOB_ALIAS);
+    expect(msg.calendar.components[0]!.attendees.map((a) => a.email)).toEqual([BOB_ALIAS]);
+    expect(msg.calendar.components[0]!.comment).toEqual(['my copy got lost']);
+    expect(JSON.stringify(bob.calendar.get(uid))).toBe(before);
+    // The organizer sees it as a pending refresh and answers with the current REQUEST to the asker.
+    expect((await deliver(alice, await raw(bob, out.queued[0]!))).detail).toBe('refresh');
+    const r = alice.calendar.get(uid)!.pending.find((p) => p.kind === 'refresh')!;
+    const sent = await alice.meetings.resolvePending({ uid, pendingId: r.id, action: 'send' });
+    expect((await itipOf(await raw(alice, sent.queued[0]!))).envelope!.to).toEqual([BOB_ALIAS]);
+    // Only an attendee asks the organizer.
+    await expect(alice.meetings.requestUpdate({ uid })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('answers a REFRESH with the current REQUEST to the asker, and declines a COUNTER to the proposer', async () => {
     const uid = await invite([BOB, CAROL], null);
     const now = new Date().toISOString();
