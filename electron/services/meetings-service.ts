@@ -40,6 +40,7 @@ import {
 import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
 import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
 import { readCalendarText, readMessage } from '../../shared/itip/message';
+import { calendarOf, planSchedule, recipientsFor, type ScheduledMessage } from '../../shared/itip/schedule';
 import type { EventData, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
@@ -520,11 +521,13 @@ export class MeetingsService {
     const uid = next.uid!;
     const events = [next, ...(prevStored?.overrides ?? [])];
 
-    const before = prev ? this.recipients(prev) : [];
-    const after = this.recipients(next);
-    const removed = before.filter((a) => !after.some((b) => sameAddress(a, b)));
-    const added = after.filter((a) => !before.some((b) => sameAddress(a, b)));
-    const kept = after.filter((a) => before.some((b) => sameAddress(a, b)));
+    // Who gets what is the engine's decision (shared/itip/schedule.ts, RFC 5546): removed attendees a CANCEL, added
+    // ones the invitation, the others the update. This service only builds, queues and stores.
+    const formerOrganizer = prev?.organizer && isMine(prev.organizer.email, this.allAddresses()) ? [prev.organizer.email] : [];
+    const plan = this.plan(prevStored ? [prev, ...prevStored.overrides] : null, events, [sender.email, ...formerOrganizer], now, prevStored?.vtimezones);
+    const removed = recipientsFor(plan, 'uninvited');
+    const added = recipientsFor(plan, 'invited');
+    const kept = recipientsFor(plan, 'updated');
 
     const msgs: OutgoingMessage[] = [];
     if (removed.length && prev) {
@@ -541,7 +544,7 @@ export class MeetingsService {
 
     const stored: StoredEvent = {
       uid,
-      role: after.length ? 'organizer' : 'personal',
+      role: added.length || kept.length ? 'organizer' : 'personal',
       master: next,
       overrides: prevStored?.overrides ?? [],
       vtimezones: prevStored?.vtimezones ?? [],
@@ -564,6 +567,13 @@ export class MeetingsService {
     const sender = this.organizerIdentity(opts.event.organizer?.email ?? '');
     const msg = await buildCancel({ ...opts, now, messageId: messageIdFor(sender.email) });
     return this.enqueueAll([msg], sender.accountId);
+  }
+
+  /** The engine's plan for a change I make as `me` (planSchedule); a refusal is a caller bug, reported as such. */
+  private plan(old: readonly (EventData | null)[] | null, next: readonly EventData[], me: string[], now: string, vtimezones: readonly string[] = []): ScheduledMessage[] {
+    const p = planSchedule({ old: old ? calendarOf(old, vtimezones) : null, new: calendarOf(next, vtimezones), me, now });
+    if (!p.ok) throw new AppError('ITIP_INVALID', p.reason);
+    return p.messages;
   }
 
   /** Validates every message first, then enqueues them in order (one meeting's messages leave in this order). */

@@ -21,9 +21,17 @@ import type { Attendee, CalendarObject, EventData, Organizer } from './types';
 
 export type ScheduleMethod = 'REQUEST' | 'CANCEL' | 'REPLY';
 
+/**
+ * Why a recipient gets a message: newly invited, an update to an invitation they hold, uninvited (removed from every
+ * instance), the whole event cancelled (deleted or STATUS:CANCELLED), one occurrence cancelled, or an attendee's
+ * answer.
+ */
+export type ScheduleChange = 'invited' | 'updated' | 'uninvited' | 'cancelled' | 'occurrence-cancelled' | 'replied';
+
 /** One message to send, to one recipient. */
 export interface ScheduledMessage {
   method: ScheduleMethod;
+  change: ScheduleChange;
   uid: string;
   /** Bare lower-case address (no mailto:). */
   sender: string;
@@ -62,6 +70,16 @@ export interface ScheduleInput {
   me: readonly string[];
   /** ISO instant: the DTSTAMP of every message. */
   now: string;
+}
+
+/** A stored event's components (master first) as the calendar object planSchedule reads. */
+export function calendarOf(components: readonly (EventData | null | undefined)[], vtimezones: readonly string[] = []): CalendarObject {
+  return { method: null, prodid: null, components: components.filter((c): c is EventData => !!c), vtimezones: [...vtimezones], problems: [] };
+}
+
+/** The recipients of the messages planned for one kind of change, in plan order. */
+export function recipientsFor(messages: readonly ScheduledMessage[], change: ScheduleChange): string[] {
+  return messages.filter((m) => m.change === change).map((m) => m.recipient);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -231,7 +249,8 @@ function plan(input: ScheduleInput): ScheduledMessage[] {
   }
   const oldOrg = oldSide?.organizer ?? null;
   const newOrg = newSide?.organizer ?? null;
-  if (oldOrg && newOrg && !sameAddress(oldOrg.email, newOrg.email)) {
+  // Moving a meeting between two of the user's own addresses (an alias and the account) is theirs to do.
+  if (oldOrg && newOrg && !sameAddress(oldOrg.email, newOrg.email) && !(isMine(oldOrg.email, me) && isMine(newOrg.email, me))) {
     throw new Refused(
       'organizer-changed',
       isMine(oldOrg.email, me)
@@ -276,7 +295,8 @@ function withStamp(e: EventData, now: string, sequence: number): EventData {
 
 function forOrganizer(oldSide: Side | null, newSide: Side | null, organizer: Organizer, me: readonly string[], now: string): ScheduledMessage[] {
   const sender = normalizeAddress(organizer.email);
-  const skip = (email: string): boolean => sameAddress(email, organizer.email) || isMine(email, me);
+  // The organizer (and its SENT-BY delegate, RFC 5545 §3.2.18) does not mail itself.
+  const skip = (email: string): boolean => sameAddress(email, organizer.email) || sameAddress(email, organizer.sentBy) || isMine(email, me);
   const messages: ScheduledMessage[] = [];
 
   if (!newSide) {
@@ -337,7 +357,7 @@ function forOrganizer(oldSide: Side | null, newSide: Side | null, organizer: Org
     const events = requestComponents(newSide, email, sequence, now, significant && !!oldSide, organizer);
     const chosen = oldSide && !masterTouched && changedIds.length && !mine.length ? events.filter((e) => changedIds.includes(idOf(e))) : events;
     messages.push(
-      message('REQUEST', newSide, organizer, sender, organizer.cn, email, current.cn, significantChange, sequence, chosen.length ? chosen : events),
+      message('REQUEST', oldInst.size ? 'updated' : 'invited', newSide, organizer, sender, organizer.cn, email, current.cn, significantChange, sequence, chosen.length ? chosen : events),
     );
   }
   return messages;
@@ -410,7 +430,7 @@ function cancelWhole(side: Side, organizer: Organizer, attendee: Attendee, seque
     comment: [],
     description: null,
   };
-  return message('CANCEL', side, organizer, normalizeAddress(organizer.email), organizer.cn, attendee.email, attendee.cn, true, sequence, [ev]);
+  return message('CANCEL', wholeEvent ? 'cancelled' : 'uninvited', side, organizer, normalizeAddress(organizer.email), organizer.cn, attendee.email, attendee.cn, true, sequence, [ev]);
 }
 
 function cancelOccurrence(side: Side, organizer: Organizer, attendee: Attendee, o: CancelledOccurrence, sequence: number, now: string): ScheduledMessage {
@@ -427,11 +447,12 @@ function cancelOccurrence(side: Side, organizer: Organizer, attendee: Attendee, 
     comment: [],
     description: null,
   };
-  return message('CANCEL', side, organizer, normalizeAddress(organizer.email), organizer.cn, attendee.email, attendee.cn, true, sequence, [ev]);
+  return message('CANCEL', 'occurrence-cancelled', side, organizer, normalizeAddress(organizer.email), organizer.cn, attendee.email, attendee.cn, true, sequence, [ev]);
 }
 
 function message(
   method: ScheduleMethod,
+  change: ScheduleChange,
   side: Side,
   organizer: Organizer,
   sender: string,
@@ -445,6 +466,7 @@ function message(
   const withOrganizer = events.map((e) => ({ ...e, uid: side.uid, organizer: e.organizer ?? organizer }));
   return {
     method,
+    change,
     uid: side.uid,
     sender: normalizeAddress(sender),
     senderName,
@@ -514,7 +536,7 @@ function forAttendee(oldSide: Side | null, newSide: Side | null, organizer: Orga
   const me0 = base.components.map((c) => attendeeIn(base, c, email)).find(Boolean)!;
   const sequence = baseSequence(base);
   const events = answers.map(({ id, partstat }) => replyComponent(base, id, me0, partstat, organizer, now));
-  return [message('REPLY', base, organizer, email, me0.cn, organizer.email, organizer.cn, true, sequence, events)];
+  return [message('REPLY', 'replied', base, organizer, email, me0.cn, organizer.email, organizer.cn, true, sequence, events)];
 }
 
 /**

@@ -65,3 +65,20 @@ describe('planSchedule: inputs', () => {
     expect(p.ok && p.messages.map((m) => m.recipient)).toEqual(['bob@example.com']);
   });
 });
+
+describe('planSchedule: why each recipient gets a message (what the app builds its mails from)', () => {
+  const changes = (prefix: string): string[] => {
+    const c = cases.find((x) => x.name.startsWith(prefix))!;
+    const p = planSchedule({ old: c.old, new: c.new, me: c.me, now: SCHEDULE_NOW });
+    return p.ok ? p.messages.map((m) => `${m.change} ${m.recipient}`) : [p.code];
+  };
+  it('uninvited, updated, invited', () => {
+    expect(changes('09-')).toEqual(['uninvited bob@example.com', 'updated carol@example.com', 'invited dave@example.com']);
+  });
+  it('cancelled (deleted or STATUS:CANCELLED), occurrence-cancelled, replied', () => {
+    expect(changes('23-')).toEqual(['cancelled bob@example.com', 'cancelled carol@example.com']);
+    expect(changes('19-')).toEqual(['cancelled bob@example.com']);
+    expect(changes('12-')).toEqual(['occurrence-cancelled bob@example.com']);
+    expect(changes('24-')).toEqual(['replied alice@example.com']);
+  });
+});
