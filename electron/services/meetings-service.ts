@@ -287,7 +287,8 @@ export class MeetingsService {
         // RFC 5546 §3.2.5 / §2.1.4: a cancellation is a new revision (STATUS changes).
         const cancelled = withRevisionAndStatus(master, { status: 'CANCELLED', sequence: master.sequence + 1, dtstamp: now });
         const next: StoredEvent = { ...stored, master: cancelled, cancelled: true, updatedAt: now };
-        const queued = await this.queueCancel(stored, master, { event: cancelled, overrides: stored.overrides, ...(comment ? { comment } : {}) }, now);
+        const to = this.cancelRecipients(stored, [cancelled, ...stored.overrides], 'cancelled', now);
+        const queued = await this.queueCancel(stored, to, { event: cancelled, overrides: stored.overrides, ...(comment ? { comment } : {}) }, now);
         await this.deps.calendar.put(next);
         return { queued };
       }
@@ -298,7 +299,8 @@ export class MeetingsService {
       const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
       const next: StoredEvent = { ...stored, overrides, updatedAt: now };
-      const queued = await this.queueCancel(stored, cancelledOcc, { event: master, overrides, recurrenceId: rid, ...(comment ? { comment } : {}) }, now);
+      const to = this.cancelRecipients(stored, [master, ...overrides], 'occurrence-cancelled', now);
+      const queued = await this.queueCancel(stored, to, { event: master, overrides, recurrenceId: rid, ...(comment ? { comment } : {}) }, now);
       await this.deps.calendar.put(next);
       return { queued };
     });
@@ -394,7 +396,9 @@ export class MeetingsService {
           }),
         };
         const events = [withCrasher, ...stored.overrides];
-        const others = this.recipients(withCrasher).filter((a) => !sameAddress(a, item.from));
+        const others = recipientsFor(this.plan([master, ...stored.overrides], events, [sender.email], now, stored.vtimezones), 'updated').filter(
+          (a) => !sameAddress(a, item.from),
+        );
         const msgs: OutgoingMessage[] = [];
         msgs.push(await buildRequest({ events, to: [normalizeAddress(item.from)], now, messageId: messageIdFor(sender.email) }));
         if (others.length) msgs.push(await buildRequest({ events, to: others, now, messageId: messageIdFor(sender.email), update: true }));
@@ -559,14 +563,21 @@ export class MeetingsService {
   }
 
   /**
-   * The CANCEL for `opts`, validated and queued from my organizer account, when I organize the meeting and someone
-   * listed on `audience` is left to tell; else nothing is sent.
+   * The CANCEL for `opts` to `to`, validated and queued from my organizer account, when I organize the meeting and
+   * someone is left to tell; else nothing is sent.
    */
-  private async queueCancel(stored: StoredEvent, audience: EventData, opts: Omit<CancelOptions, 'now' | 'messageId'>, now: string): Promise<string[]> {
-    if (stored.role !== 'organizer' || this.recipients(audience).length === 0) return [];
+  private async queueCancel(stored: StoredEvent, to: string[], opts: Omit<CancelOptions, 'now' | 'messageId' | 'to'>, now: string): Promise<string[]> {
+    if (stored.role !== 'organizer' || to.length === 0) return [];
     const sender = this.organizerIdentity(opts.event.organizer?.email ?? '');
-    const msg = await buildCancel({ ...opts, now, messageId: messageIdFor(sender.email) });
+    const msg = await buildCancel({ ...opts, to, now, messageId: messageIdFor(sender.email) });
     return this.enqueueAll([msg], sender.accountId);
+  }
+
+  /** Who the engine says must hear of this cancellation (the whole meeting, or one occurrence). */
+  private cancelRecipients(stored: StoredEvent, next: readonly EventData[], change: 'cancelled' | 'occurrence-cancelled', now: string): string[] {
+    const organizer = stored.master?.organizer?.email;
+    if (stored.role !== 'organizer' || !organizer) return [];
+    return recipientsFor(this.plan([stored.master, ...stored.overrides], next, [organizer], now, stored.vtimezones), change);
   }
 
   /** The engine's plan for a change I make as `me` (planSchedule); a refusal is a caller bug, reported as such. */
@@ -634,14 +645,6 @@ export class MeetingsService {
     const id = this.deps.identities().find((i) => isMine(email, [i.email, ...i.aliases]));
     if (!id) throw new AppError('BAD_REQUEST', `${email || 'the organizer'} is not one of my addresses`);
     return { accountId: id.accountId, email: normalizeAddress(email), cn: id.displayName ?? null };
-  }
-
-  /** The attendees a message about `ev` goes to: everyone listed but the organizer (and its SENT-BY). */
-  private recipients(ev: EventData): string[] {
-    const org = ev.organizer;
-    return ev.attendees
-      .map((a) => normalizeAddress(a.email))
-      .filter((a) => a && !(org && (sameAddress(a, org.email) || sameAddress(a, org.sentBy))));
   }
 }
 
