@@ -623,6 +623,47 @@ export interface DeclineCounterOptions extends CommonOptions {
 }
 
 /**
+ * A component that names an event and who speaks, and nothing of its times or text: what REFRESH (§3.2.6) and
+ * DECLINECOUNTER (§3.2.8) carry (UID, DTSTAMP, ORGANIZER, one ATTENDEE, RECURRENCE-ID, COMMENT; SEQUENCE for the
+ * latter).
+ */
+function identityOnly(c: {
+  component: EventData['component'];
+  uid: string;
+  recurrenceId: string | null;
+  thisAndFuture: boolean;
+  sequence: number;
+  now: string;
+  organizer: Organizer;
+  attendee: Attendee;
+  comment?: string;
+}): EventData {
+  return {
+    component: c.component,
+    uid: c.uid,
+    recurrenceId: c.recurrenceId,
+    thisAndFuture: c.thisAndFuture,
+    sequence: c.sequence,
+    dtstamp: toUtcIso(c.now),
+    start: null,
+    end: null,
+    duration: null,
+    summary: null,
+    location: null,
+    description: null,
+    status: null,
+    comment: c.comment ? [c.comment] : [],
+    organizer: c.organizer,
+    attendees: [c.attendee],
+    rrule: null,
+    rdate: [],
+    exdate: [],
+    requestStatus: [],
+    ics: '',
+  };
+}
+
+/**
  * RFC 5546 §3.2.8: METHOD:DECLINECOUNTER to the proposer. The table allows UID, SEQUENCE (the current one),
  * DTSTAMP, ORGANIZER, ATTENDEE, RECURRENCE-ID, COMMENT and REQUEST-STATUS only: DTSTART, DTEND, SUMMARY, LOCATION,
  * RRULE... are 0, so they are left out of the calendar object (libical's restriction table flags them). What still
@@ -636,29 +677,17 @@ export async function planDeclineCounter(opts: DeclineCounterOptions): Promise<M
   if (!proposer) throw new AppError('BAD_REQUEST', 'no proposer to answer');
   const target = answeredComponent(stored, opts.recurrenceId);
   const shown: EventData = { ...withStamp(target, opts.now), uid, organizer, description: null };
-  const event: EventData = {
+  const event = identityOnly({
     component: target.component,
     uid,
     recurrenceId: target.recurrenceId,
     thisAndFuture: target.thisAndFuture,
     sequence: target.sequence,
-    dtstamp: toUtcIso(opts.now),
-    start: null,
-    end: null,
-    duration: null,
-    summary: null,
-    location: null,
-    description: null,
-    status: null,
+    now: opts.now,
     organizer,
-    attendees: [{ ...(findAttendee(target, proposer) ?? findAttendee(stored, proposer) ?? newAttendee(proposer)), rsvp: false }],
-    comment: opts.comment ? [opts.comment] : [],
-    rrule: null,
-    rdate: [],
-    exdate: [],
-    requestStatus: [],
-    ics: '',
-  };
+    attendee: { ...(findAttendee(target, proposer) ?? findAttendee(stored, proposer) ?? newAttendee(proposer)), rsvp: false },
+    comment: opts.comment,
+  });
   const subject = `New time proposal declined: ${title(shown)}`;
   const { text, html } = bodies({
     headline: `${person(organizer.email, organizer.cn)} has declined your proposed new time for:`,
@@ -707,29 +736,18 @@ export async function planRefresh(opts: RefreshOptions): Promise<MailPlan> {
   const org = typeof opts.organizer === 'string' ? { email: opts.organizer } : opts.organizer;
   const orgEmail = normalizeAddress(org.email);
   if (!opts.uid || !orgEmail || !me) throw new AppError('BAD_REQUEST', 'REFRESH needs a UID, an organizer and my address');
-  const event: EventData = {
+  const event = identityOnly({
     component: 'VEVENT',
     uid: opts.uid,
     recurrenceId: opts.recurrenceId ?? null,
     thisAndFuture: false,
+    // Not written: a REFRESH has no SEQUENCE (§3.2.6).
     sequence: 0,
-    dtstamp: toUtcIso(opts.now),
-    start: null,
-    end: null,
-    duration: null,
-    summary: null,
-    location: null,
-    description: null,
-    status: null,
-    comment: opts.comment ? [opts.comment] : [],
+    now: opts.now,
     organizer: { email: orgEmail, cn: org.cn ?? null, sentBy: null },
-    attendees: [{ ...newAttendee(me), cn: opts.cn ?? null }],
-    rrule: null,
-    rdate: [],
-    exdate: [],
-    requestStatus: [],
-    ics: '',
-  };
+    attendee: { ...newAttendee(me), cn: opts.cn ?? null },
+    comment: opts.comment,
+  });
   const what = opts.summary?.trim() || opts.uid;
   const { text, html } = bodies({
     headline: `${person(me, opts.cn)} asks for the latest version of this event:`,

@@ -4,40 +4,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { LOCAL_IDENTITY } from '../../shared/api';
-import { ensureBuilt, launchChromium, openShellPage, shot, startShell, stopBrowserAndShell, tempDataDir, type Shell } from './shell';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, launchChromium, openShellPage, ROOT, shot, startShell, stopBrowserAndShell, tempDataDir, type Shell } from './shell';
 
-const ICS = [
-  'BEGIN:VCALENDAR',
-  'VERSION:2.0',
-  'PRODID:-//Test//EN',
-  'METHOD:REQUEST',
-  'BEGIN:VEVENT',
-  'UID:refresh-ui-1@example.test',
-  'DTSTAMP:20300101T000000Z',
-  'SEQUENCE:2',
-  'DTSTART:20300110T100000Z',
-  'DTEND:20300110T110000Z',
-  'SUMMARY:Quarterly planning',
-  'ORGANIZER;CN=Olivia Organizer:mailto:olivia@example.test',
-  `ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${LOCAL_IDENTITY}`,
-  'END:VEVENT',
-  'END:VCALENDAR',
-  '',
-].join('\r\n');
+// An invitation to the local identity (offline use), from an organizer with a display name.
+const ICS = readFileSync(join(ROOT, 'test/fixtures/ui/ask-for-update.ics'), 'utf8').replaceAll('LOCAL_IDENTITY', LOCAL_IDENTITY);
 
-let shell: Shell;
-let browser: Browser;
+let env: { shell: Shell; browser: Browser } | undefined;
 
 beforeAll(async () => {
   ensureBuilt();
-  shell = await startShell(tempDataDir('refresh'));
-  browser = await launchChromium();
+  const shell = await startShell(tempDataDir('refresh'));
+  env = { shell, browser: await launchChromium() };
 });
-afterAll(() => stopBrowserAndShell(browser, shell));
+afterAll(() => stopBrowserAndShell(env?.browser, env?.shell));
 
 describe('ask the organizer for the latest version', () => {
   it('queues a REFRESH to the organizer from the invitation detail', async () => {
-    const { page, problems } = await openShellPage(browser, shell, 'refresh', 'UTC');
+    const { page, problems } = await openShellPage(env!.browser, env!.shell, 'refresh', 'UTC');
     await page.getByRole('button', { name: 'use Convene offline' }).click();
     await page.getByLabel('Open an invitation file').setInputFiles({ name: 'invite.ics', mimeType: 'text/calendar', buffer: Buffer.from(ICS) });
     const detail = page.getByTestId('invitation-detail');
