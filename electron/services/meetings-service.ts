@@ -26,6 +26,7 @@ import { isMine, normalizeAddress, sameAddress } from '../../shared/itip/address
 import type { CancelOptions } from '../../shared/itip/build';
 import { buildCancel, buildCounter, buildDeclineCounter, buildRefresh, buildReply, buildRequest, type OutgoingMessage } from '../mail/smtp/mime';
 import {
+  allComponents,
   componentFor,
   deriveOccurrence,
   effectiveOccurrence,
@@ -125,19 +126,6 @@ export class MeetingsService {
       const sender = this.replyIdentity(stored, base);
       const now = this.stampAfter(findReply(stored.replies, sender.email, rid)?.dtstamp);
       const comment = req.comment?.trim() || undefined;
-      const msg = await buildReply({
-        event: base,
-        overrides: stored.overrides,
-        me: sender.email,
-        ...(sender.cn ? { cn: sender.cn } : {}),
-        partstat: req.partstat,
-        ...(comment ? { comment } : {}),
-        recurrenceId: rid,
-        now,
-        messageId: messageIdFor(sender.email),
-      });
-      await this.check(msg);
-
       // The local calendar shows the answer at once: my PARTSTAT in the component answered, and my own reply
       // record (with the comment) for that occurrence.
       let next: StoredEvent;
@@ -166,6 +154,25 @@ export class MeetingsService {
         }),
         updatedAt: now,
       };
+
+      // Whether a REPLY is due is the engine's decision (planSchedule): not when the organizer already has this
+      // answer (RSVP answered with the same PARTSTAT), unless a comment is new information to pass on.
+      if (!comment && !this.replyDue(stored, next, sender.email, now)) {
+        await this.deps.calendar.put(next);
+        return { queued: [] };
+      }
+      const msg = await buildReply({
+        event: base,
+        overrides: stored.overrides,
+        me: sender.email,
+        ...(sender.cn ? { cn: sender.cn } : {}),
+        partstat: req.partstat,
+        ...(comment ? { comment } : {}),
+        recurrenceId: rid,
+        now,
+        messageId: messageIdFor(sender.email),
+      });
+      await this.check(msg);
       const view = await this.deps.outbox.enqueue(msg, sender.accountId);
       await this.deps.calendar.put(next);
       return { queued: [view.id] };
@@ -571,6 +578,15 @@ export class MeetingsService {
     const sender = this.organizerIdentity(opts.event.organizer?.email ?? '');
     const msg = await buildCancel({ ...opts, to, now, messageId: messageIdFor(sender.email) });
     return this.enqueueAll([msg], sender.accountId);
+  }
+
+  /**
+   * Does my copy going from `stored` to `next` call for a REPLY (planSchedule, attendee side)? A copy the engine
+   * cannot plan for (it refuses it) is answered anyway: the user asked to answer, and the organizer is known.
+   */
+  private replyDue(stored: StoredEvent, next: StoredEvent, me: string, now: string): boolean {
+    const p = planSchedule({ old: calendarOf(allComponents(stored), stored.vtimezones), new: calendarOf(allComponents(next), next.vtimezones), me: [me], now });
+    return !p.ok || p.messages.some((m) => m.method === 'REPLY');
   }
 
   /** Who the engine says must hear of this cancellation (the whole meeting, or one occurrence). */

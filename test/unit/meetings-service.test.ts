@@ -110,6 +110,18 @@ describe('MeetingsService', () => {
     expect((await deliver(alice, await raw(bob, out.queued[0]!))).action).toBe('reply-applied');
   });
 
+  it('answering again with the same PARTSTAT sends nothing (the organizer has it); a new comment is sent', async () => {
+    const uid = await invite([BOB], null);
+    expect((await bob.meetings.respond({ uid, partstat: 'ACCEPTED' })).queued).toHaveLength(1);
+    expect((await bob.meetings.respond({ uid, partstat: 'ACCEPTED' })).queued).toEqual([]);
+    expect(bob.outbox.list()).toHaveLength(1);
+    const withNote = await bob.meetings.respond({ uid, partstat: 'ACCEPTED', comment: 'running 5 min late' });
+    expect(withNote.queued).toHaveLength(1);
+    expect((await itipOf(await raw(bob, withNote.queued[0]!))).calendar.components[0]!.comment).toEqual(['running 5 min late']);
+    // A different answer is due again.
+    expect((await bob.meetings.respond({ uid, partstat: 'DECLINED' })).queued).toHaveLength(1);
+  });
+
   it('adds a party crasher: the crasher gets the REQUEST, the others the update', async () => {
     const uid = await invite([BOB]);
     const dave = 'dave@example.test';
