@@ -306,6 +306,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       }),
     respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
     proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
+    requestUpdate: (req) => guard((): Promise<QueuedOutcome> => meetings.requestUpdate(req)),
     removeFromCalendar: (req) =>
       guard(async (): Promise<true> => {
         await meetings.removeFromCalendar(req.uid);

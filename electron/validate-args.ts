@@ -165,6 +165,7 @@ const VALIDATORS: { [M in ApiMethod]: Check<ApiArg<M>> } = {
     comment: opt(str(5000)),
   }),
   removeFromCalendar: uidReq,
+  requestUpdate: record({ uid: nonEmpty(1000), recurrenceId, comment: opt(str(5000)) }),
   listAgenda: record({ from: nonEmpty(40), to: nonEmpty(40) }),
   saveMeeting: meetingDraft,
   getMeetingDraft: uidReq,

@@ -157,6 +157,12 @@ export interface InvitationDetail {
 
 export type Partstat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
 
+export interface RequestUpdateRequest {
+  uid: string;
+  recurrenceId?: string | null;
+  comment?: string;
+}
+
 export interface RespondRequest {
   uid: string;
   partstat: Partstat;
@@ -290,6 +296,12 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /**
+   * Asks the organizer to resend the latest version (RFC 5546 §3.2.6 REFRESH), for an invitation whose copy is
+   * missing, out of date or damaged; the whole event, or one occurrence.
+   */
+  requestUpdate(req: RequestUpdateRequest): Promise<Result<QueuedOutcome>>;
+
   /** Subscribes to core events; returns the unsubscribe function. */
   onEvent(cb: (e: AppEvent) => void): () => void;
 }
@@ -320,6 +332,7 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  requestUpdate: 'invitations:refresh',
 };
 
 export const EVENT_CHANNEL = 'core:event';
