@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API_METHODS, CHANNELS, EVENT_CHANNEL } from '../../shared/api';
 import { registerIpc, senderAllowed } from '../../electron/ipc';
-import { validateArg } from '../../electron/validate-args';
+import { parseArg } from '../../shared/api-schemas';
 import { CSP, CSP_DIRECTIVES, CSP_META, isAppUrl, isExternalAllowed, windowOptions } from '../../electron/window-options';
 
 const root = join(__dirname, '..', '..');
@@ -113,11 +113,11 @@ describe('IPC handlers', () => {
   });
 
   it('validates every method argument shape', () => {
-    expect(() => validateArg('respond', { uid: 'x', partstat: 'MAYBE' })).toThrow(/partstat/);
-    expect(validateArg('respond', { uid: 'x', partstat: 'ACCEPTED', comment: 'ok' })).toEqual({ uid: 'x', partstat: 'ACCEPTED', comment: 'ok' });
-    expect(() => validateArg('saveSettings', { policy: 'always', timeFrameDays: -1, processedFolder: null, timezone: null })).toThrow();
-    expect(() => validateArg('listInvitations', { any: 1 })).toThrow();
-    expect(() => validateArg('openFile', { name: 'a.ics', contentBase64: 7 })).toThrow();
+    expect(() => parseArg('respond', { uid: 'x', partstat: 'MAYBE' })).toThrow(/partstat/);
+    expect(parseArg('respond', { uid: 'x', partstat: 'ACCEPTED', comment: 'ok' })).toEqual({ uid: 'x', partstat: 'ACCEPTED', comment: 'ok' });
+    expect(() => parseArg('saveSettings', { policy: 'always', timeFrameDays: -1, processedFolder: null, timezone: null })).toThrow();
+    expect(() => parseArg('listInvitations', { any: 1 })).toThrow();
+    expect(() => parseArg('openFile', { name: 'a.ics', contentBase64: 7 })).toThrow();
   });
 });
 
