@@ -240,8 +240,9 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     await nav(b, 'Calendar');
     // Week of the meeting: go forward until it is in view (at most two weeks ahead).
     for (let i = 0; i < 3 && (await b.locator('.week .ev', { hasText: SUMMARY }).count()) === 0; i++) {
+      const shown = await b.getByTestId('week').textContent();
       await b.getByRole('button', { name: 'Next' }).click();
-      await b.waitForTimeout(300);
+      await expect.poll(() => b.getByTestId('week').textContent(), WAIT).not.toBe(shown);
     }
     expect(await b.locator('.week .ev', { hasText: SUMMARY }).count()).toBe(1);
     await shot(b, 'calendar-week', { docs: true });
