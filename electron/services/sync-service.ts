@@ -23,6 +23,7 @@ import { AccountSync, type AccountSyncOptions, type SyncItem, type SyncProcessor
 import { connectImap, mapImapError, type ImapConnectParams } from '../mail/imap/connection';
 import { PROCESSED_KEYWORD, canStoreKeyword, markProcessedOnServer } from '../mail/imap/keywords';
 import { SyncStateStore } from '../mail/imap/sync-state';
+import { organizersOf } from './files-service';
 
 export interface SyncServiceDeps {
   calendar: CalendarStore;
@@ -162,12 +163,7 @@ export class SyncService extends EventEmitter {
 
   /** Addresses from my mail history plus organizers of stored events, lower-case. */
   knownContacts(): string[] {
-    const out = new Set(this.contacts);
-    for (const ev of this.deps.calendar.all()) {
-      const org = ev.master?.organizer?.email ?? ev.overrides[0]?.organizer?.email;
-      if (org) out.add(normalizeAddress(org));
-    }
-    return [...out];
+    return [...new Set([...this.contacts, ...organizersOf(this.deps.calendar)])];
   }
 
   addressBook(prefix: string): string[] {
