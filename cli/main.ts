@@ -11,7 +11,7 @@ import { oneLine, processIo, type Io } from './util';
 export { inspectBytes } from './commands/inspect';
 export { processOne, contentKey, knownFromStore } from './commands/process';
 export { calendarRow } from './commands/calendar';
-export { CalendarStore } from '../electron/store/calendar-store';
+export { CalendarStore } from '../electron/public';
 export { expandAgenda } from '../shared/itip/agenda';
 
 export const USAGE = `usage: convene <command> [options]

@@ -1,5 +1,5 @@
 // convene agenda --store DIR --from ISO --to ISO: occurrences in [from, to).
-import { CalendarStore } from '../../electron/store/calendar-store';
+import { CalendarStore } from '../../electron/public';
 import { expandAgenda } from '../../shared/itip/agenda';
 import { json, parse, requireIso, requireStore, UsageError, type Io } from '../util';
 
