@@ -10,11 +10,6 @@
 /** npm packages shared/ may use: pure JavaScript, no Node or DOM APIs. */
 const SHARED_PACKAGES = ['ical\\.js', 'windows-iana', 'zod'];
 
-/**
- * TEMPORARY exceptions, to be removed at merge: shared/itip/build.ts still builds MIME with nodemailer (h1-broker
- * moves MIME building into electron/mail/). Nothing else may be added here.
- */
-const TEMPORARY_NODE_IN_SHARED = ['^shared/itip/build\\.ts$'];
 
 module.exports = {
   forbidden: [
@@ -29,14 +24,14 @@ module.exports = {
       name: 'shared-no-node-builtins',
       comment: 'shared/ runs anywhere (renderer, CLI, main process): no node: builtins.',
       severity: 'error',
-      from: { path: '^shared/', pathNot: TEMPORARY_NODE_IN_SHARED },
+      from: { path: '^shared/' },
       to: { dependencyTypes: ['core'] },
     },
     {
       name: 'shared-only-pure-packages',
       comment: `shared/ may use only pure packages (${SHARED_PACKAGES.join(', ')}): no nodemailer, imapflow, better-sqlite3, conf, electron, DOM libraries.`,
       severity: 'error',
-      from: { path: '^shared/', pathNot: TEMPORARY_NODE_IN_SHARED },
+      from: { path: '^shared/' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown', 'unknown', 'undetermined'], pathNot: `node_modules/(${SHARED_PACKAGES.join('|')})/` },
     },
     {
