@@ -5,6 +5,7 @@ import { calendarCommand } from './commands/calendar';
 import { inspectCommand } from './commands/inspect';
 import { lintCommand } from './commands/lint';
 import { processCommand } from './commands/process';
+import { storeCommand } from './commands/store';
 import { oneLine, processIo, type Io } from './util';
 
 export { inspectBytes } from './commands/inspect';
@@ -26,8 +27,12 @@ commands:
       the stored events as JSON
   agenda --store DIR --from ISO --to ISO
       the occurrences in [from, to) as JSON
+  store check --store DIR
+      what is damaged in the store, as JSON; exit 1 when something is
+  store repair --store DIR
+      rebuild the store from every intact record, after a backup of every file; JSON report
 
-exit codes: 0 ok, 1 lint found errors, 2 usage error, unreadable file or unusable store
+exit codes: 0 ok, 1 lint found errors or store check found damage, 2 usage error, unreadable file or unusable store
 `;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
@@ -36,6 +41,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   process: processCommand,
   calendar: calendarCommand,
   agenda: agendaCommand,
+  store: storeCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -302,7 +302,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
-        return detailView(ev, calendar.thread(req.uid), calendar.all(), viewCtx());
+        return detailView(ev, calendar.thread(req.uid), (f, t) => calendar.window(f, t), viewCtx(), (e, f, t) => calendar.expand(e, f, t));
       }),
     respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
     proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
@@ -312,7 +312,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return true;
       }),
 
-    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.all(), req.from, req.to, me())),
+    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t))),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
     cancelMeeting: (req) => guard((): Promise<QueuedOutcome> => meetings.cancelMeeting(req)),
