@@ -15,7 +15,8 @@
 // they are personal events and never sent. When the first account is added, MeetingsService.adoptIdentity rebuilds
 // those queued messages for the account (same outbox ids and order) and re-addresses the stored meetings. Opened .ics/.eml files are processed with the 'always' policy (the user chose to open them).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensurePrivateDirSync } from './store/durable-file';
 import { basename, join } from 'node:path';
 import {
   LOCAL_IDENTITY,
@@ -89,7 +90,7 @@ async function guard<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const now = opts.now ?? (() => new Date());
   const dataDir = opts.dataDir;
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDirSync(dataDir);
 
   const secrets = opts.secrets ?? fileSecretBox(dataDir);
   const settings = new SettingsStore(opts.settingsBackend ?? confBackend(dataDir), secrets);
