@@ -124,6 +124,8 @@ const MARKER = 'store.json';
 const LOCK = 'lock';
 const MIGRATING = 'calendar.db.migrating';
 const SCHEMA_VERSION = 1;
+/** Parsed events kept in memory: a month's agenda and the invitations at hand, not the whole history. */
+const PARSED_MAX = 5_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -280,9 +282,11 @@ export class CalendarStore implements StoreEvents {
   private readonly opts: Required<StoreOptions>;
   private db: Db | null = null;
   private writer: RowWriter | null = null;
-  /** Parsed events (the store's own objects), filled on read, replaced on write. */
+  /**
+   * Parsed events (the store's own objects) most recently read, replaced on write; bounded so that 50,000 events
+   * are never all held at once (all() parses the rest as it streams them and keeps none of them).
+   */
   private readonly parsed = new Map<string, StoredEvent>();
-  private allParsed = false;
   /** VTIMEZONE texts by id: one string per zone in memory, shared by every event that uses it. */
   private readonly zoneText = new Map<string, string>();
   private readonly expansions = new ExpansionCache();
@@ -370,25 +374,21 @@ export class CalendarStore implements StoreEvents {
 
   get(uid: string): StoredEvent | undefined {
     const cached = this.parsed.get(uid);
-    if (cached || this.allParsed) return cached;
+    if (cached) return cached;
     const row = this.read(() => this.stmts.getEvent.get(uid)) as EventRow | undefined;
     if (!row) return undefined;
-    const ev = this.decodeEvent(row);
-    this.parsed.set(uid, ev);
-    return ev;
+    return this.remember(this.decodeEvent(row));
   }
 
   /** Every stored event, in the order they were first stored. */
   all(): StoredEvent[] {
-    if (!this.allParsed) {
-      const rows = this.read(() => this.stmts.allEvents.all()) as EventRow[];
-      const next = new Map<string, StoredEvent>();
-      for (const row of rows) next.set(row.uid, this.parsed.get(row.uid) ?? this.decodeEvent(row));
-      this.parsed.clear();
-      for (const [k, v] of next) this.parsed.set(k, v);
-      this.allParsed = true;
-    }
-    return [...this.parsed.values()];
+    // Row by row (iterate, not all()): each row's text is garbage as soon as it is parsed, so reading 50,000 rows
+    // never holds 100+ MB of JSON at once.
+    const out: StoredEvent[] = [];
+    this.read(() => {
+      for (const row of this.stmts.allEvents.iterate() as IterableIterator<EventRow>) out.push(this.parsed.get(row.uid) ?? this.decodeEvent(row));
+    });
+    return out;
   }
 
   /**
@@ -400,14 +400,13 @@ export class CalendarStore implements StoreEvents {
     const toMs = isoToMs(to);
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return this.all();
     const w = windowMinutes(fromMs, toMs);
-    const rows = this.read(() => this.stmts.windowEvents.all(w.to, w.from)) as EventRow[];
-    return rows.map((row) => {
-      const hit = this.parsed.get(row.uid);
-      if (hit) return hit;
-      const ev = this.decodeEvent(row);
-      this.parsed.set(row.uid, ev);
-      return ev;
+    const out: StoredEvent[] = [];
+    this.read(() => {
+      for (const row of this.stmts.windowEvents.iterate(w.to, w.from) as IterableIterator<EventRow>) {
+        out.push(this.parsed.get(row.uid) ?? this.remember(this.decodeEvent(row)));
+      }
     });
+    return out;
   }
 
   /**
@@ -420,7 +419,6 @@ export class CalendarStore implements StoreEvents {
 
   has(uid: string): boolean {
     if (this.parsed.has(uid)) return true;
-    if (this.allParsed) return false;
     return this.read(() => this.stmts.hasEvent.get(uid)) !== undefined;
   }
 
@@ -525,7 +523,8 @@ export class CalendarStore implements StoreEvents {
     const change: StoreChangeEvent = { uids: [], processed: [], threads: [] };
     for (const c of copies) {
       if (c.type === 'put') {
-        this.parsed.set(c.event.uid, this.internZones(c.event));
+        this.parsed.delete(c.event.uid);
+        this.remember(this.internZones(c.event));
         this.expansions.invalidate(c.event.uid);
         change.uids.push(c.event.uid);
       } else if (c.type === 'delete') {
@@ -682,6 +681,13 @@ export class CalendarStore implements StoreEvents {
       if (e.code === 'STORE_CORRUPT') this.markDamaged(e);
       throw e;
     }
+  }
+
+  /** Keeps a parsed event among the most recently used (the oldest beyond PARSED_MAX go). */
+  private remember(ev: StoredEvent): StoredEvent {
+    this.parsed.set(ev.uid, ev);
+    if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value as string);
+    return ev;
   }
 
   private markDamaged(e: AppError): AppError {
