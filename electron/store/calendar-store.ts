@@ -180,7 +180,9 @@ export function openDatabase(path: string, opts: { readOnly?: boolean; durable?:
     // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
     ensurePrivateFileSync(path);
   }
-  const db = new Database(path, { readonly: !!opts.readOnly, fileMustExist: !!opts.readOnly });
+  // Inside Electron (npm start), scripts/start.mjs points to a build of the native module for Electron's ABI.
+  const nativeBinding = process.env.CONVENE_SQLITE_BINDING || undefined;
+  const db = new Database(path, { readonly: !!opts.readOnly, fileMustExist: !!opts.readOnly, ...(nativeBinding ? { nativeBinding } : {}) });
   try {
     if (!opts.readOnly) {
       db.pragma('journal_mode = WAL');
