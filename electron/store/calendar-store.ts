@@ -95,6 +95,12 @@ export interface StoreOptions {
   /** Durable commits (synchronous=FULL). Default true; false only for throwaway stores (benchmarks). */
   durable?: boolean;
   /**
+   * SQLite's structural check (quick_check) reads the whole file: on open up to this size (default 32 MiB), above
+   * it before the first write instead (so a start stays fast and nothing is ever written into a damaged file; reads
+   * find damage through the row checksums and SQLite's own errors).
+   */
+  verifyOnOpenMaxBytes?: number;
+  /**
    * Open without the lock, for readers (`convene calendar` while the app runs): never writes, migrates or repairs
    * files, every write is refused. Sees the state as of the last commit before open.
    */
@@ -297,6 +303,8 @@ export class CalendarStore implements StoreEvents {
   private closed = false;
   /** Set when damage is found while open: every later write is refused. */
   private damaged: AppError | null = null;
+  /** Whether quick_check ran since open (see verifyOnOpenMaxBytes). */
+  private verified = false;
   private lock: { release(): void } | null = null;
   private stmts!: {
     getEvent: Database.Statement;
@@ -319,6 +327,7 @@ export class CalendarStore implements StoreEvents {
       lockWaitMs: opts.lockWaitMs ?? 2_000,
       durable: opts.durable ?? true,
       readOnly: opts.readOnly ?? false,
+      verifyOnOpenMaxBytes: opts.verifyOnOpenMaxBytes ?? 32 * 1024 * 1024,
     };
   }
 
@@ -355,7 +364,7 @@ export class CalendarStore implements StoreEvents {
     try {
       if (dirStat && existsSync(store.dbPath)) {
         store.db = openDatabase(store.dbPath, { readOnly: true });
-        store.verifyStructure();
+        if (statSync(store.dbPath).size <= store.opts.verifyOnOpenMaxBytes) store.verifyStructure();
       } else {
         if (dirStat) store.refuseMissingDatabase();
         // Nothing written yet, or a store not yet migrated (a reader never migrates): read it into memory.
@@ -497,6 +506,13 @@ export class CalendarStore implements StoreEvents {
   commit(changes: StoreChange[]): Promise<void> {
     if (this.opts.readOnly) return Promise.reject(new AppError('STORE_IO', `store ${this.dir} is open read-only`));
     if (this.closed || !this.db || !this.writer) return Promise.reject(new AppError('STORE_IO', `store ${this.dir} is closed`));
+    if (!this.verified) {
+      try {
+        this.verifyStructure();
+      } catch (err) {
+        return Promise.reject(this.markDamaged(storeError('structure check', err, this.dbPath)));
+      }
+    }
     if (this.damaged) return Promise.reject(this.damaged);
     if (changes.length === 0) return Promise.resolve();
     let copies: StoreChange[];
@@ -578,8 +594,11 @@ export class CalendarStore implements StoreEvents {
       if (hasLegacyStore(dir)) await this.migrate();
     }
     const fresh = !existsSync(this.dbPath);
+    const bytes = fresh ? 0 : statSync(this.dbPath).size;
     this.db = openDatabase(this.dbPath, { durable: this.opts.durable });
-    if (!fresh) this.verifyStructure();
+    if (fresh) this.verified = true;
+    else if (bytes <= this.opts.verifyOnOpenMaxBytes) this.verifyStructure();
+    else this.read(() => this.db!.prepare('SELECT count(*) FROM sqlite_master').get()); // the header and schema read
     createSchema(this.db);
     if (!existsSync(join(dir, MARKER))) {
       await writeFile(join(dir, MARKER), `${JSON.stringify({ format: 'sqlite', schema: SCHEMA_VERSION })}\n`, { mode: 0o600 });
@@ -602,6 +621,7 @@ export class CalendarStore implements StoreEvents {
 
   /** SQLite's structural check (b-trees, pages, indexes): a damaged database is refused before anything is written. */
   private verifyStructure(): void {
+    this.verified = true;
     const db = this.db as Db;
     let result: unknown[];
     try {

@@ -196,6 +196,13 @@ describe('a damaged SQLite store', () => {
     expect(files(dir)).toEqual(before);
     expect(existsSync(join(dir, STORE_FILES.lock))).toBe(false);
 
+    // A database too big to check on open (verifyOnOpenMaxBytes) is checked before its first write instead.
+    const big = await CalendarStore.open(dir, { verifyOnOpenMaxBytes: 0 });
+    await expect(big.put(makeEvent('new'))).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+    await expect(big.markProcessed('k', { action: 'created', uid: 'new', reason: 'r', at: 'now' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+    await big.close();
+    expect(files(dir)).toEqual(before);
+
     const check = convene('store', 'check', '--store', dir);
     expect(check.code).toBe(1);
     const chk = JSON.parse(check.out);
