@@ -12,7 +12,8 @@
 // Only wiring lives here: each use case is its service's (services/accounts-service.ts, files-service.ts,
 // pending-service.ts, meetings-service.ts, sync-service.ts, invitations-view.ts). Decisions become store changes in
 // one place, shared/itip/apply.ts (planApply), whichever service applies them.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensurePrivateDirSync } from './store/durable-file';
 import { basename, join } from 'node:path';
 import type {
   AccountInput,
@@ -84,7 +85,7 @@ async function guard<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const now = opts.now ?? (() => new Date());
   const dataDir = opts.dataDir;
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDirSync(dataDir);
 
   const secrets = opts.secrets ?? fileSecretBox(dataDir);
   const settings = new SettingsStore(opts.settingsBackend ?? confBackend(dataDir), secrets);
@@ -207,7 +208,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
-        return detailView(ev, calendar.thread(req.uid), calendar.all(), viewCtx());
+        return detailView(ev, calendar.thread(req.uid), (f, t) => calendar.window(f, t), viewCtx(), (e, f, t) => calendar.expand(e, f, t));
       }),
     respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
     proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
@@ -218,7 +219,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return true;
       }),
 
-    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.all(), req.from, req.to, me())),
+    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t))),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
     cancelMeeting: (req) => guard((): Promise<QueuedOutcome> => meetings.cancelMeeting(req)),

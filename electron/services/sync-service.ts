@@ -6,7 +6,8 @@
 // Events: 'invitations-changed', 'status-changed' (AccountStatus[]), 'new-invitation' ({uid, summary, from}),
 // 'processed' ({key, accountId, mailbox, imapUid, action, uid, reason}; for tests and logs), 'progress'.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE, ensurePrivateDirSync } from '../store/durable-file';
 import { join } from 'node:path';
 import type { MailboxObject } from 'imapflow';
 import nodemailer from 'nodemailer';
@@ -69,7 +70,7 @@ export class SyncService extends EventEmitter {
   constructor(private readonly deps: SyncServiceDeps) {
     super();
     this.now = deps.now ?? (() => new Date());
-    mkdirSync(deps.dataDir, { recursive: true });
+    ensurePrivateDirSync(deps.dataDir);
     this.state = new SyncStateStore(join(deps.dataDir, 'sync-state'));
     this.contactsFile = join(deps.dataDir, 'contacts.json');
     if (existsSync(this.contactsFile)) {
@@ -191,7 +192,7 @@ export class SyncService extends EventEmitter {
     if (this.contactsDirty) clearTimeout(this.contactsDirty);
     this.contactsDirty = null;
     const tmp = `${this.contactsFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify([...this.contacts].sort()));
+    writeFileSync(tmp, JSON.stringify([...this.contacts].sort()), { mode: PRIVATE_FILE });
     renameSync(tmp, this.contactsFile);
   }
 

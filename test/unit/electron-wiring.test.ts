@@ -184,7 +184,7 @@ describe('main process (bundled main.ts with a fake electron module)', () => {
       platform: 'node',
       format: 'cjs',
       write: false,
-      external: ['electron', 'electron-store'],
+      external: ['electron', 'electron-store', 'better-sqlite3'], // as scripts/build.mjs: native, stays in node_modules
       logLevel: 'silent',
     });
     const rec = {
