@@ -322,34 +322,49 @@ function seconds(offset: unknown): number {
 // ---------------------------------------------------------------------------------------------------------------
 // The cache
 
-const definitions = new Map<string, CachedTimezone>();
+interface Definition {
+  /** The VTIMEZONE as ical.js writes it (what CalendarObject.vtimezones carries). */
+  text: string;
+  zone: CachedTimezone;
+}
+
+/** Keyed by the definition's jCal (JSON): one stringify, no folding; the text is kept with it. */
+const definitions = new Map<string, Definition>();
 let maxDefinitions = MAX_ZONE_DEFINITIONS;
 /** The pre-cache behaviour (a fresh ical.js Timezone per calendar), kept as the reference the tests compare with. */
 let reference = false;
 
 /**
- * The zone for a VTIMEZONE component, shared by every calendar that sends the same definition (same text as ical.js
- * writes it). The cached zone holds its own copy of the component, never the message's tree.
+ * A VTIMEZONE as the reader needs it: its text (as ical.js writes it) and its zone, shared by every calendar that
+ * sends the same definition. The cached zone holds its own copy of the component, never the message's tree.
+ * `timezone()` may throw (an unusable definition): the caller falls back to the IANA database.
  */
-export function cachedTimezone(vtimezone: ICalComponent, text?: string): InstanceType<typeof ICAL.Timezone> {
-  if (reference) return new ICAL.Timezone(vtimezone);
-  text ??= vtimezone.toString();
-  if (maxDefinitions <= 0 || text.length > MAX_KEY_CHARS) return new CachedTimezone(detached(vtimezone));
-  const hit = definitions.get(text);
-  if (hit) {
-    // Least recently used first out: re-insert to move to the end of the Map's order.
-    definitions.delete(text);
-    definitions.set(text, hit);
-    return hit;
+export function zoneDefinition(vtimezone: ICalComponent): { text: string; timezone: () => InstanceType<typeof ICAL.Timezone> } {
+  if (reference) return { text: vtimezone.toString(), timezone: () => new ICAL.Timezone(vtimezone) };
+  const key = JSON.stringify(vtimezone.toJSON());
+  if (maxDefinitions <= 0 || key.length > MAX_KEY_CHARS) {
+    return { text: vtimezone.toString(), timezone: () => new CachedTimezone(detached(key)) };
   }
-  const zone = new CachedTimezone(detached(vtimezone));
-  definitions.set(text, zone);
-  while (definitions.size > maxDefinitions) definitions.delete(definitions.keys().next().value as string);
-  return zone;
+  let def = definitions.get(key);
+  if (def) {
+    // Least recently used first out: re-insert to move to the end of the Map's order.
+    definitions.delete(key);
+  } else {
+    def = { text: vtimezone.toString(), zone: new CachedTimezone(detached(key)) };
+    while (definitions.size >= maxDefinitions) definitions.delete(definitions.keys().next().value as string);
+  }
+  definitions.set(key, def);
+  const zone = def.zone;
+  return { text: def.text, timezone: () => zone };
 }
 
-function detached(c: ICalComponent): ICalComponent {
-  return new ICAL.Component(JSON.parse(JSON.stringify(c.toJSON())) as unknown[]);
+/** The zone for a VTIMEZONE component (see zoneDefinition). */
+export function cachedTimezone(vtimezone: ICalComponent): InstanceType<typeof ICAL.Timezone> {
+  return zoneDefinition(vtimezone).timezone();
+}
+
+function detached(jcal: string): ICalComponent {
+  return new ICAL.Component(JSON.parse(jcal) as unknown[]);
 }
 
 /**
