@@ -50,7 +50,7 @@ const TZ = ICAL.Timezone as unknown as TimezoneStatics;
 /** Zone definitions kept (least recently used dropped first). */
 export const MAX_ZONE_DEFINITIONS = 256;
 /** Windows kept per definition (each ~7 years of changes); a definition asked about more years starts over. */
-const MAX_WINDOWS_PER_ZONE = 32;
+const MAX_WINDOWS_PER_ZONE = 16;
 /** A definition whose text is longer is not cached (still computed, as before). */
 const MAX_KEY_CHARS = 64 * 1024;
 /** Recurrence steps per expansion: a FREQ=SECONDLY rule from 1601 must not hang the reader (bound work done). */
@@ -81,6 +81,8 @@ export class ZoneTooComplexError extends Error {
  */
 export class CachedTimezone extends ICAL.Timezone {
   private readonly windows = new Map<number, Window | null>();
+  /** Answers for quiet days, by day number (one map for all windows: the days differ). */
+  private readonly quiet = new Map<number, number>();
 
   constructor(component: ICalComponent) {
     super({ component, tzid: String(component.getFirstPropertyValue('tzid') ?? '') });
@@ -100,12 +102,12 @@ export class CachedTimezone extends ICAL.Timezone {
     // A quiet day (no change within the window's margin of it) has one answer for all its times: every comparison
     // ical.js makes for any time of that day comes out the same (its adjusted changes move by less than the margin).
     const day = dayNumber(tt.year, tt.month, tt.day);
-    const known = win.quiet.get(day);
+    const known = this.quiet.get(day);
     if (known !== undefined) return known;
     const offset = win.tz.utcOffset(tt);
     if (isQuiet(win.changeDays, day, win.margin)) {
-      if (win.quiet.size >= MAX_QUIET_DAYS) win.quiet.clear();
-      win.quiet.set(day, offset);
+      if (this.quiet.size >= MAX_QUIET_DAYS) this.quiet.clear();
+      this.quiet.set(day, offset);
     }
     return offset;
   }
@@ -130,7 +132,7 @@ export class CachedTimezone extends ICAL.Timezone {
     const changeDays = changes.list.map((c) => dayNumber(c.year, c.month, c.day)).sort((a, b) => a - b);
     // ical.js compares times with changes moved by their offsets: a hostile +99:59 moves one by more than 4 days.
     const maxOffset = Math.max(...changes.list.map((c) => Math.max(Math.abs(c.utcOffset), Math.abs(c.prevUtcOffset))));
-    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2, quiet: new Map() };
+    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2 };
   }
 }
 
@@ -140,11 +142,10 @@ interface Window {
   changeDays: number[];
   /** Days either side of a change where times are asked of ical.js one by one. */
   margin: number;
-  /** Answers for quiet days, by day number. */
-  quiet: Map<number, number>;
 }
 
-const MAX_QUIET_DAYS = 4096;
+/** Quiet days remembered per zone (×256 zones: a bounded few MB at worst). */
+const MAX_QUIET_DAYS = 1024;
 
 function isQuiet(sortedDays: readonly number[], day: number, margin: number): boolean {
   // First change day >= day - margin: quiet when there is none, or it is beyond day + margin.
