@@ -40,6 +40,11 @@ export interface ScheduledMessage {
   recipientName: string | null;
   /** RFC 5546 §2.1.4 (per recipient, as sabre reports it): does this message change what the recipient must answer? */
   significantChange: boolean;
+  /**
+   * False when the recipient's view of the event is the same as before (a re-save, answers recorded): sabre and the
+   * command line still list the REQUEST; the app does not mail it.
+   */
+  contentChanged: boolean;
   sequence: number;
   /** The components carried, master first, as plain data (for the app's MIME builder and its store). */
   events: EventData[];
@@ -212,11 +217,13 @@ function sideSignificantKey(side: Side | null): string {
 function contentKey(e: EventData): string {
   return JSON.stringify([
     significantKey(e),
+    // The zone the times are shown in, even when the instant is the same.
+    e.start?.tzid ?? '',
     e.summary ?? '',
     e.location ?? '',
     e.description ?? '',
     e.organizer?.email ?? '',
-    e.attendees.map((a) => `${a.email}|${a.role}`).sort(),
+    e.attendees.map((a) => `${a.email}|${a.role}|${a.cn ?? ''}`).sort(),
   ]);
 }
 
@@ -356,8 +363,22 @@ function forOrganizer(oldSide: Side | null, newSide: Side | null, organizer: Org
 
     const events = requestComponents(newSide, email, sequence, now, significant && !!oldSide, organizer);
     const chosen = oldSide && !masterTouched && changedIds.length && !mine.length ? events.filter((e) => changedIds.includes(idOf(e))) : events;
+    const contentChanged = !oldSide || masterTouched || changedIds.length > 0;
     messages.push(
-      message('REQUEST', oldInst.size ? 'updated' : 'invited', newSide, organizer, sender, organizer.cn, email, current.cn, significantChange, sequence, chosen.length ? chosen : events),
+      message(
+        'REQUEST',
+        oldInst.size ? 'updated' : 'invited',
+        newSide,
+        organizer,
+        sender,
+        organizer.cn,
+        email,
+        current.cn,
+        significantChange,
+        sequence,
+        chosen.length ? chosen : events,
+        contentChanged,
+      ),
     );
   }
   return messages;
@@ -462,6 +483,7 @@ function message(
   significantChange: boolean,
   sequence: number,
   events: EventData[],
+  contentChanged = true,
 ): ScheduledMessage {
   const withOrganizer = events.map((e) => ({ ...e, uid: side.uid, organizer: e.organizer ?? organizer }));
   return {
@@ -473,6 +495,7 @@ function message(
     recipient: normalizeAddress(recipient),
     recipientName,
     significantChange,
+    contentChanged,
     sequence,
     events: withOrganizer,
     vtimezones: side.vtimezones,
