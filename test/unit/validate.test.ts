@@ -163,9 +163,12 @@ describe('validate', () => {
     expect(codes(validate(msg('garbage')))).toContain('invalid-ics');
   });
 
-  it('VFREEBUSY is unsupported-component (warning); bad input never throws', () => {
+  it('VFREEBUSY is unsupported-component (warning); unwalkable input is an invalid-ics error', () => {
     const fb = 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\nUID:f@x\r\nDTSTAMP:20260101T000000Z\r\nORGANIZER:mailto:a@x\r\nATTENDEE:mailto:b@x\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n';
     expect(codes(validate(msg(fb)))).toContain('unsupported-component');
-    expect(() => validate({ method: 'REQUEST', calendar: null, methodParam: null, envelope: null, part: null } as unknown as ItipMessage)).not.toThrow();
+    // A message the engine cannot even walk is reported as an error problem (never thrown, never silently valid).
+    expect(validate({ method: 'REQUEST', calendar: null, methodParam: null, envelope: null, part: null } as unknown as ItipMessage)).toEqual([
+      expect.objectContaining({ code: 'invalid-ics', severity: 'error' }),
+    ]);
   });
 });

@@ -350,7 +350,7 @@ export class Outbox extends EventEmitter {
     const path = join(this.dir, 'send.lock');
     for (let i = 0; i < 3; i++) {
       try {
-        writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+        writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
         this.lockHook = () => this.releaseSendLock();
         process.once('exit', this.lockHook);
         return;
