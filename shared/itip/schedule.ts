@@ -145,6 +145,7 @@ function readSide(input: string | CalendarObject | null | undefined, which: 'old
   for (const e of events) if (e.recurrenceId !== null && !overrides.has(e.recurrenceId)) overrides.set(e.recurrenceId, e);
   const components = [...(master ? [master] : []), ...overrides.values()];
   const params = new Map(components.map((c) => [c, scheduleParamsOf(c)] as const));
+  for (const [c, p] of params) writtenDurations.set(c, p.duration);
   return { uid: uid!, organizer, master, overrides, components, params, vtimezones: cal.vtimezones };
 }
 
@@ -194,13 +195,20 @@ function rruleKey(rrule: string | null): string {
 
 const sortedKey = (xs: readonly string[]): string => [...xs].sort().join(',');
 
+const writtenDurations = new WeakMap<EventData, string | null>();
+/** DURATION as written in the component text (kept even beside a DTEND), read once per component. */
+function durationWritten(e: EventData): string | null {
+  if (!writtenDurations.has(e)) writtenDurations.set(e, scheduleParamsOf(e).duration);
+  return writtenDurations.get(e) ?? null;
+}
+
 /** The properties whose change is significant, for one component. */
 function significantKey(e: EventData): string {
   return JSON.stringify([
     idOf(e),
     instantKey(e.start),
     instantKey(e.end),
-    e.duration ?? '',
+    e.duration ?? durationWritten(e) ?? '',
     rruleKey(e.rrule),
     sortedKey(e.rdate),
     sortedKey(e.exdate),
