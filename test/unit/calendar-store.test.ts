@@ -10,7 +10,7 @@ import { AppError } from '../../shared/errors';
 import { expandAgenda } from '../../shared/itip/agenda';
 import { parseCalendar } from '../../shared/itip/parse';
 import type { StoredEvent } from '../../shared/itip/types';
-import { VTIMEZONE_WINDOWS_1601, buildEvent, fixtureEvent, makeEvent, rng } from './store-fixtures';
+import { VTIMEZONE_WINDOWS_1601, buildEvent, fixtureEvent, makeEvent, rng, storedEvent } from './store-fixtures';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -26,18 +26,7 @@ afterEach(() => {
 function fromIcs(text: string): StoredEvent {
   const cal = parseCalendar(text);
   const master = cal.components.find((c) => c.recurrenceId === null) ?? null;
-  return {
-    uid: (master ?? cal.components[0]!).uid!,
-    role: 'attendee',
-    master,
-    overrides: cal.components.filter((c) => c.recurrenceId !== null),
-    vtimezones: cal.vtimezones,
-    replies: [],
-    pending: [],
-    cancelled: false,
-    myAddress: 'me@example.com',
-    updatedAt: '2026-01-01T00:00:00Z',
-  };
+  return storedEvent((master ?? cal.components[0]!).uid!, master, cal.components.filter((c) => c.recurrenceId !== null), cal.vtimezones);
 }
 
 const SERIES_WITH_OVERRIDES = [
