@@ -1,6 +1,6 @@
 // convene agenda --store DIR --from ISO --to ISO: occurrences in [from, to), read through the store's window index
 // (the series whose span touches the window), expanded by shared/itip/agenda.ts.
-import { CalendarStore } from '../../electron/store/calendar-store';
+import { CalendarStore } from '../../electron/public';
 import { expandAgenda } from '../../shared/itip/agenda';
 import { json, parse, requireIso, requireStore, UsageError, type Io } from '../util';
 

@@ -32,44 +32,15 @@ import { crc32 } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { isoToMs, type Occurrence } from '../../shared/itip/agenda';
-import type { DecisionAction, StoredEvent } from '../../shared/itip/types';
+import type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
+import type { StoredEvent } from '../../shared/itip/types';
 import { ensurePrivateDir, ensurePrivateFileSync, ioError, pidAlive, syncDir } from './durable-file';
 import { spanOf, toIndexMinutes, windowMinutes } from './event-span';
 import { ExpansionCache } from './expansion-cache';
 import { LEGACY_FILES, hasLegacyStore, readLegacyStore, type LegacyState } from './legacy-store';
 
-export interface ProcessedRecord {
-  action: DecisionAction | string;
-  uid: string | null;
-  reason: string;
-  /** ISO instant the message was processed. */
-  at: string;
-  account?: string;
-  mailbox?: string;
-  imapUid?: number;
-  messageId?: string | null;
-}
-
-/** One message about an event, in the order they were processed. */
-export interface ThreadEntry {
-  /** The processed key (content hash or account/mailbox/uid) of the message. */
-  key: string;
-  method: string | null;
-  from: string | null;
-  subject: string | null;
-  date: string | null;
-  action: DecisionAction | string;
-  reason: string;
-  /** ISO instant the sync found the mail gone from the server (expunged, or its mailbox recreated). The calendar
-   * is not changed by a deleted mail: the entry stays, marked. */
-  deleted?: string;
-}
-
-export type StoreChange =
-  | { type: 'put'; event: StoredEvent }
-  | { type: 'delete'; uid: string }
-  | { type: 'processed'; key: string; record: ProcessedRecord }
-  | { type: 'thread'; uid: string; entry: ThreadEntry };
+// The change and record types are the apply path's (shared/itip/apply.ts: planApply plans them as plain data).
+export type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
 
 export interface StoreChangeEvent {
   /** UIDs whose stored event was put or deleted. */

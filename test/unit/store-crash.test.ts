@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalendarStore } from '../../electron/store/calendar-store';
-import { rng } from './store-fixtures';
+import { rng, seedNote } from '../random';
 
 let work: string;
 let childJs: string;
@@ -69,27 +69,28 @@ function runAndKill(dir: string, delayMs: number): Promise<{ acked: number; sawR
 describe('store crash safety', () => {
   it('survives ~20 SIGKILLs at random moments with every acknowledged write present', async () => {
     const dir = join(work, 'store');
-    const seed = Number(process.env.CONVENE_SEED ?? 20261129);
-    const random = rng(seed);
     let lastAcked = 0;
     let kills = 0;
     let totalAcked = 0;
+    const random = rng();
     for (let round = 0; round < 20; round++) {
-      const { acked } = await runAndKill(dir, Math.floor(random() * 250));
+      const delayMs = Math.floor(random() * 250);
+      const { acked } = await runAndKill(dir, delayMs);
       kills++;
       const s = await CalendarStore.open(dir, { lockWaitMs: 2_000 });
       try {
         const meta = Number(s.get('meta')?.myAddress ?? '0');
         // Every acknowledged write is there (meta is written in the same batch as ev-N).
-        expect(meta, `seed ${seed}`).toBeGreaterThanOrEqual(acked);
-        expect(meta).toBeGreaterThanOrEqual(lastAcked);
+        const at = `round ${round}, killed after ${delayMs} ms, ${seedNote}`;
+        expect(meta, at).toBeGreaterThanOrEqual(acked);
+        expect(meta, at).toBeGreaterThanOrEqual(lastAcked);
         // Batches are all-or-nothing and nothing after the last batch exists.
-        expect(s.get(`ev-${meta + 1}`)).toBeUndefined();
+        expect(s.get(`ev-${meta + 1}`), at).toBeUndefined();
         for (let j = 1; j <= meta; j++) {
           const deleted = (j + 5) % 10 === 0 && j + 5 <= meta;
-          if (deleted) expect(s.get(`ev-${j}`)).toBeUndefined();
-          else expect(s.get(`ev-${j}`)?.master?.uid).toBe(`ev-${j}`);
-          expect(s.processedRecord(`k-${j}`)?.uid).toBe(`ev-${j}`);
+          if (deleted) expect(s.get(`ev-${j}`), at).toBeUndefined();
+          else expect(s.get(`ev-${j}`)?.master?.uid, at).toBe(`ev-${j}`);
+          expect(s.processedRecord(`k-${j}`)?.uid, at).toBe(`ev-${j}`);
         }
         totalAcked += Math.max(0, acked - lastAcked);
         lastAcked = Math.max(meta, acked);

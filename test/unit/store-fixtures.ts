@@ -177,17 +177,7 @@ export function buildEvent(uid: string, n: number, startMs: number, minutes: num
   return storedEvent(uid, master, [], zone === 'berlin' ? [VTIMEZONE_BERLIN_1970] : zone === 'windows' ? [VTIMEZONE_WINDOWS_1601] : []);
 }
 
-/** A small deterministic PRNG (mulberry32): the fixture is the same on every run for a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../random';
 
 /**
  * The i-th event of the realistic fixture: over five years from 2023, working hours; zones in turn UTC, Berlin,

@@ -30,7 +30,7 @@ import { pidAlive, writeFileDurable } from '../../store/durable-file';
 import { listOutboxFiles, readJsonFile, readRawFile, removeFiles } from './outbox-file';
 import { mapSmtpError, type SendItem, type SendResult } from './transport';
 
-/** What the outbox needs of a built message (shared/itip/build's OutgoingMessage satisfies it). */
+/** What the outbox needs of a built message (mime.ts's OutgoingMessage satisfies it). */
 export interface OutboxMessage {
   method: string;
   uid: string;
