@@ -2,7 +2,7 @@
 //                                     exit 0 intact (a torn journal tail is intact), 1 damaged, 2 no usable store
 // convene store repair --store DIR   keeps every intact record after a backup of every file: JSON StoreRepairReport;
 //                                     exit 0 repaired or already intact, 2 no usable store or store in use
-import { checkStore, repairStore } from '../../electron/store/store-repair';
+import { checkStore, repairStore } from '../../electron/public';
 import { json, parse, requireStore, UsageError, type Io } from '../util';
 
 const USAGE = 'usage: convene store check|repair --store DIR';
