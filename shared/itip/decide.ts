@@ -54,7 +54,7 @@ import {
   withRevisionAndStatus,
   withThisAndFuture,
 } from './event-state';
-import { replyingAttendee, senderAddresses } from './validate';
+import { hasUnknownSender, replyingAttendee, senderAddresses } from './validate';
 
 export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
   try {
@@ -159,15 +159,19 @@ function overridesOf(msg: ItipMessage): EventData[] {
   return comps(msg).filter((c) => c.recurrenceId !== null);
 }
 
-function hasEnvelope(msg: ItipMessage): boolean {
-  return senderAddresses(msg).length > 0;
-}
-
-/** RFC 6047 §3: the mail sender must be the organizer (or SENT-BY). True when there is no envelope to check. */
+/**
+ * RFC 6047 §3: the mail sender must be the organizer (or SENT-BY). True when there is no envelope to check (a bare
+ * file the user opened); false for a mail whose sender cannot be named (hasUnknownSender).
+ */
 function fromOrganizer(msg: ItipMessage, organizer: EventData['organizer']): boolean {
   const senders = senderAddresses(msg);
-  if (senders.length === 0) return true;
+  if (senders.length === 0) return !hasUnknownSender(msg);
   return senders.some((s) => actsForOrganizer(s, organizer));
+}
+
+/** Who sent a mail, for reasons: its sending addresses, or why there is none. */
+function sentByText(msg: ItipMessage): string {
+  return senderAddresses(msg).join(' / ') || 'no single sender (several or no From, no Sender)';
 }
 
 /** The sending address used in pending items and ids: the envelope sender, else who the message speaks for. */
@@ -331,7 +335,7 @@ function organizerGuard(msg: ItipMessage, stored: StoredEvent): Decision | null 
   if (!fromOrganizer(msg, have ?? claimed) && !(claimed && fromOrganizer(msg, claimed))) {
     return reject(
       uid,
-      `${msg.method} sent by ${senderAddresses(msg).join(' / ')}, who is not the organizer ${(have ?? claimed)?.email ?? '(none)'} or its SENT-BY`,
+      `${msg.method} sent by ${sentByText(msg)}, who is not the organizer ${(have ?? claimed)?.email ?? '(none)'} or its SENT-BY`,
       'not-organizer',
     );
   }
@@ -370,7 +374,7 @@ function decideRequest(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
       ctx,
       'forwarded',
       senderOf(msg, organizer.email),
-      `invitation from ${organizer.email} sent by ${senderAddresses(msg).join(' / ')}`,
+      `invitation from ${organizer.email} sent by ${sentByText(msg)}`,
       'forwarded',
     );
   }
@@ -462,7 +466,7 @@ function applyOrganizerCopy(msg: ItipMessage, stored: StoredEvent | undefined, c
   const l = lead(msg);
   const uid = l.uid!;
   if (!fromOrganizer(msg, stored ? storedOrganizer(stored) ?? l.organizer : l.organizer) && !fromOrganizer(msg, l.organizer)) {
-    return reject(uid, `${msg.method} claims I organize it, but was sent by ${senderAddresses(msg).join(' / ')}`, 'not-organizer');
+    return reject(uid, `${msg.method} claims I organize it, but was sent by ${sentByText(msg)}`, 'not-organizer');
   }
   if (stored) {
     const have = storedOrganizer(stored);
@@ -552,8 +556,8 @@ function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Dec
       ? reject(uid, 'REPLY without ATTENDEE', 'no-attendee')
       : reject(uid, `REPLY with ${l.attendees.length} ATTENDEEs: a REPLY answers for exactly one (RFC 5546 §3.2.3)`, 'reply-multiple-attendees');
   }
-  if (senders.length > 0 && !senders.some((s) => sameAddress(s, replier.email) || sameAddress(s, replier.sentBy))) {
-    return reject(uid, `REPLY for ${replier.email} sent by ${senders.join(' / ')} (RFC 6047 §3)`, 'attendee-mismatch');
+  if (hasUnknownSender(msg) || (senders.length > 0 && !senders.some((s) => sameAddress(s, replier.email) || sameAddress(s, replier.sentBy)))) {
+    return reject(uid, `REPLY for ${replier.email} sent by ${sentByText(msg)} (RFC 6047 §3)`, 'attendee-mismatch');
   }
   // RFC 5546 §3.6: REQUEST-STATUS 3.x–5.x means the attendee could not process the request; no answer to apply.
   const failed = l.requestStatus.find((rs) => /^\s*[345]\./.test(rs));
@@ -632,7 +636,7 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
   const uid = l.uid!;
   if (!stored) {
     if (!fromOrganizer(msg, l.organizer)) {
-      return reject(uid, `CANCEL sent by ${senderAddresses(msg).join(' / ')}, not by the organizer`, 'not-organizer');
+      return reject(uid, `CANCEL sent by ${sentByText(msg)}, not by the organizer`, 'not-organizer');
     }
     const tomb = withRevisionAndStatus(l, { status: 'CANCELLED' });
     const next: StoredEvent = {

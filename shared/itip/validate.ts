@@ -26,6 +26,8 @@ export const PROBLEM_CODES = {
     'PUBLISH/REQUEST/ADD/CANCEL/DECLINECOUNTER: the mail sender (From, or Sender) is neither the ORGANIZER nor its SENT-BY (RFC 6047 §3).',
   'attendee-mismatch':
     'REPLY/COUNTER/REFRESH: the mail sender (From, or Sender) is not the replying ATTENDEE nor its SENT-BY (RFC 6047 §3).',
+  'unknown-sender':
+    'A mail with no single sender: no From and no Sender, or several From mailboxes (or a group) without a Sender (RFC 5322 §3.6.2). Every sender check fails.',
   // RFC 5546 §3 restriction tables
   'no-components': 'The calendar holds no VEVENT/VTODO/VJOURNAL/VFREEBUSY for the method to act on.',
   'unsupported-component': 'A component kind this method does not define (RFC 5546 §3.2–3.6) or Convene does not schedule (VFREEBUSY).',
@@ -120,11 +122,27 @@ export function isDelegationPair(attendees: readonly Attendee[]): boolean {
   return linked(a, b) || linked(b, a);
 }
 
-/** The envelope's sending addresses: From and Sender (RFC 6047 §3 compares either with the calendar user). */
+/**
+ * The envelope's sending addresses: From and Sender (RFC 6047 §3 compares either with the calendar user), as
+ * canonical addr-specs. With several From mailboxes (or a group) only Sender speaks for the message (RFC 5322
+ * §3.6.2); with several From and no Sender, or neither field, the list is empty: see hasUnknownSender.
+ */
 export function senderAddresses(msg: ItipMessage): string[] {
   const e = msg.envelope;
   if (!e) return [];
-  return [e.from, e.sender].map(normalizeAddress).filter((s) => s !== '');
+  const froms = (e.fromAddresses ?? [e.from]).map(normalizeAddress).filter((s) => s !== '');
+  const out = froms.length === 1 ? [froms[0]!] : [];
+  const sender = normalizeAddress(e.sender);
+  if (sender && !out.includes(sender)) out.push(sender);
+  return out;
+}
+
+/**
+ * True for a mail (it has an envelope) whose sender cannot be named: no From and no Sender, or several From
+ * mailboxes without a Sender. Such a message fails every sender check; a bare .ics file (no envelope) has none.
+ */
+export function hasUnknownSender(msg: ItipMessage): boolean {
+  return msg.envelope !== null && msg.envelope !== undefined && senderAddresses(msg).length === 0;
 }
 
 function hasErrorStatus(ev: EventData): boolean {
@@ -311,6 +329,9 @@ function validateInner(msg: ItipMessage, direction: 'incoming' | 'outgoing'): Pr
 
   // ---- RFC 6047 §3: the sender is the calendar user the method speaks for
   const senders = senderAddresses(msg);
+  if (hasUnknownSender(msg) && scheduled.length > 0) {
+    add('unknown-sender', lenient, `${method} mail names no single sender (From: ${msg.envelope?.fromAddresses?.length ?? 0} addresses, no Sender): RFC 5322 §3.6.2`);
+  }
   if (senders.length > 0 && scheduled.length > 0) {
     const first = master ?? scheduled[0]!;
     if (ORGANIZER_METHODS.has(method) && first.organizer) {
