@@ -128,8 +128,28 @@ export function actsForOrganizer(address: string | null | undefined, organizer: 
 
 /** Sorted overrides with `ev` replacing any override of the same RECURRENCE-ID. */
 export function upsertOverride(overrides: readonly EventData[], ev: EventData): EventData[] {
-  const rest = overrides.filter((o) => o.recurrenceId !== ev.recurrenceId);
-  return [...rest, ev].sort((a, b) => String(a.recurrenceId).localeCompare(String(b.recurrenceId)));
+  return mergeOverrides(overrides, [ev]);
+}
+
+function byRecurrenceId(a: EventData, b: EventData): number {
+  const x = String(a.recurrenceId);
+  const y = String(b.recurrenceId);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * `base` with every override of `incoming` upserted in order (a later one replaces an earlier one of the same
+ * RECURRENCE-ID), sorted once: one map and one sort, O(n log n) for n overrides. Upserting them one by one (filter
+ * and re-sort per override) was quadratic: a message with 100,000 overrides did not finish (issue 10 §3).
+ */
+export function mergeOverrides(base: readonly EventData[], incoming: readonly EventData[]): EventData[] {
+  const byRid = new Map<string | null, EventData>();
+  for (const o of base) byRid.set(o.recurrenceId, o);
+  for (const o of incoming) {
+    byRid.delete(o.recurrenceId); // re-inserted last: a later duplicate wins, as the one-by-one upsert did
+    byRid.set(o.recurrenceId, o);
+  }
+  return [...byRid.values()].sort(byRecurrenceId);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
