@@ -4,6 +4,7 @@
 // ical.js (not by re-writing it from the plain fields), so properties we do not model (VALARM, X-MICROSOFT-*,
 // CONFERENCE, CATEGORIES...) survive in the stored copy and in anything later re-built from it.
 
+import { RECUR_STEP_BUDGET, withRecurBudget } from './recur-guard';
 import ICAL from 'ical.js';
 import type { Attendee, DateTimeValue, EventData, PendingItem, ReplyRecord, StoredEvent } from './types';
 import { isMine, normalizeAddress, sameAddress, toMailto } from './address';
@@ -451,12 +452,15 @@ function ruleInstancesBefore(master: EventData, recur: ICAL.Recur, cutMs: number
   const zone = start.tzid && start.tzid !== 'UTC' && !start.allDay && isKnownZone(start.tzid) ? start.tzid : null;
   const cutWall = instantMs(start.allDay ? new Date(cutMs).toISOString().slice(0, 10) : zone ? utcToWall(cutMs, zone) : new Date(cutMs).toISOString().slice(0, 19));
   const first = start.allDay ? ICAL.Time.fromDateString(start.value.slice(0, 10)) : ICAL.Time.fromDateTimeString(start.value.slice(0, 19));
-  const it = recur.iterator(first);
   let n = 0;
-  for (let t = it.next(); t && n < 100_000; t = it.next()) {
-    if (t.toUnixTime() * 1000 >= cutWall) break;
-    n++;
-  }
+  // Bounded by search steps (recur-guard): a rule that never matches must not hang the split of a series.
+  withRecurBudget(RECUR_STEP_BUDGET, () => {
+    const it = recur.iterator(first);
+    for (let t = it.next(); t && n < 100_000; t = it.next()) {
+      if (t.toUnixTime() * 1000 >= cutWall) break;
+      n++;
+    }
+  });
   return n;
 }
 

@@ -10,6 +10,7 @@
 
 import type { Attendee, EventData, ItipMessage, Problem, Severity } from './types';
 import { normalizeAddress, sameAddress } from './address';
+import { probeRule } from './recur-guard';
 
 /** Every code validate() emits, with its meaning. Codes are stable: the UI, the CLI and tests match on them. */
 export const PROBLEM_CODES = {
@@ -56,6 +57,8 @@ export const PROBLEM_CODES = {
     'A RECURRENCE-ID whose value type (DATE vs DATE-TIME) differs from the master DTSTART (RFC 5545 §3.8.4.4 MUST match).',
   'dtend-with-duration': 'DTEND and DURATION both present (RFC 5546 §3 tables: if present, the other MUST NOT be).',
   'dtend-before-dtstart': 'DTEND/DUE earlier than DTSTART (RFC 5545 §3.8.2.2: DTEND MUST be later).',
+  'rrule-never-matches':
+    'An RRULE that yields no instance after DTSTART within a bounded search: it names dates that do not exist (BYMONTH=2;BYMONTHDAY=31) or almost never occur. Only DTSTART (and RDATEs) are shown; RFC 5545 §3.3.10 says invalid dates are ignored.',
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;
@@ -323,6 +326,10 @@ function validateInner(msg: ItipMessage, direction: 'incoming' | 'outgoing'): Pr
       }
     }
     if (props.has('DTEND') && props.has('DURATION')) add('dtend-with-duration', 'error', `${where} has both DTEND and DURATION`);
+    // Issue 10 §2: a rule that can never match would make every later expansion search forever; say so on arrival.
+    if (c.rrule && c.start && probeRule(c.rrule, c.start.allDay ? c.start.value.slice(0, 10) : c.start.value.slice(0, 19)) === 'never') {
+      add('rrule-never-matches', 'warning', `${where} RRULE:${c.rrule.slice(0, 80)} matches no date after DTSTART (RFC 5545 §3.3.10)`);
+    }
     const order = instantOrder(c);
     if (order && order[1] < order[0]) add('dtend-before-dtstart', 'error', `${where} ends before it starts`);
   }
