@@ -2,6 +2,7 @@
 // returns: 0 ok, 1 lint found errors, 2 usage errors / unreadable files / unusable store (one line on stderr).
 import { agendaCommand } from './commands/agenda';
 import { calendarCommand } from './commands/calendar';
+import { discoverCommand } from './commands/discover';
 import { inspectCommand } from './commands/inspect';
 import { lintCommand } from './commands/lint';
 import { processCommand } from './commands/process';
@@ -26,8 +27,10 @@ commands:
       the stored events as JSON
   agenda --store DIR --from ISO --to ISO
       the occurrences in [from, to) as JSON
+  discover ADDRESS [--dns-server HOST:PORT] [--no-probe]
+      the mail servers account set-up would find for an address, as JSON; exit 1 when nothing is found
 
-exit codes: 0 ok, 1 lint found errors, 2 usage error, unreadable file or unusable store
+exit codes: 0 ok, 1 lint found errors or discover found nothing, 2 usage error, unreadable file or unusable store
 `;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
@@ -36,6 +39,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   process: processCommand,
   calendar: calendarCommand,
   agenda: agendaCommand,
+  discover: discoverCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
