@@ -187,7 +187,7 @@ async function smtpReply(r: ReturnType<typeof lineReader>): Promise<number | nul
 export async function probeOne(t: ProbeTarget, o: { lookup?: ReturnType<typeof lookupVia>; tls?: tls.ConnectionOptions; timeoutMs: number }): Promise<boolean> {
   const tlsOpts = (extra: tls.ConnectionOptions): tls.ConnectionOptions => ({ ...o.tls, ...extra, servername: t.host, rejectUnauthorized: true });
   const sockets: net.Socket[] = [];
-  const timer = setTimeout(() => sockets.forEach((s) => s.destroy()), o.timeoutMs);
+  const timer = setTimeout(() => sockets[sockets.length - 1]?.destroy(), o.timeoutMs);
   const greetingOk = (l: string | null) => (l !== null && (t.protocol === 'imap' ? /^\* (OK|PREAUTH)\b/i.test(l) : /^220[ -]/.test(l)));
   try {
     if (t.security === 'tls') {
@@ -238,7 +238,9 @@ export async function probeOne(t: ProbeTarget, o: { lookup?: ReturnType<typeof l
     return false;
   } finally {
     clearTimeout(timer);
-    for (const s of sockets) s.destroy();
+    // Only the outermost socket: destroying a plain socket under a live TLSSocket (after STARTTLS) crashes Node 20
+    // (segmentation fault, seen in the probe tests); the TLSSocket destroys the socket it wraps itself.
+    sockets[sockets.length - 1]?.destroy();
   }
 }
 
