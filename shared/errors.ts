@@ -19,7 +19,10 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'STORE_IO'
   | 'CONFLICT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // A stored password (or sign-in) is bound to the host, port and security it was stored for (issue 10 §5):
+  // the request changed one of them without giving the password again.
+  | 'PASSWORD_REQUIRED';
 
 export interface AppErrorData {
   code: ErrorCode;

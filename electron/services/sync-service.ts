@@ -398,7 +398,8 @@ export class SyncService extends EventEmitter {
 
   async testConnection(input: AccountInput & { password?: string }): Promise<ConnectionCheck> {
     let password = input.password;
-    if (!password && input.id) password = this.deps.settings.password(input.id) ?? undefined;
+    // A stored password goes only to the servers it was stored for (issue 10 §5): passwordFor throws otherwise.
+    if (!password && input.id) password = this.deps.settings.passwordFor(input.id, input) ?? undefined;
     const user = (s: ServerSettings) => s.user || input.email;
     const check: ConnectionCheck = { imap: { ok: true }, smtp: { ok: true } };
     try {

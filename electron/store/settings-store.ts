@@ -54,6 +54,19 @@ export type AccountCredentials =
   | { kind: 'password'; user: string; password: string }
   | { kind: 'oauth2'; user: string; accessToken: string };
 
+/**
+ * What a stored secret is bound to: the host, port and security it was stored with (issue 10 §5). The renderer is
+ * untrusted, so a request naming another server (or the same one without TLS) must bring the password itself.
+ */
+export function sameEndpoint(stored: ServerSettings, asked: Pick<ServerSettings, 'host' | 'port' | 'security'>): boolean {
+  return stored.host.trim().toLowerCase() === String(asked.host ?? '').trim().toLowerCase() && stored.port === Number(asked.port) && stored.security === asked.security;
+}
+
+function secretUnbound(a: StoredAccount, which: 'IMAP' | 'SMTP'): AppError {
+  const what = a.auth.kind === 'oauth2' ? 'sign in again' : 'enter the password again';
+  return new AppError('PASSWORD_REQUIRED', `The ${which} server, port or security differs from the one the ${a.auth.kind === 'oauth2' ? 'sign-in' : 'password'} of ${a.email} was saved for: ${what} to use it`);
+}
+
 export const DEFAULT_SETTINGS: Settings = { policy: 'known', timeFrameDays: 28, processedFolder: null, timezone: null };
 
 const EMAIL_RE = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$|^[^\s@<>()",;:]+@[a-z0-9-]+$/i;
@@ -157,7 +170,13 @@ export class SettingsStore {
     if (list.some((a, i) => i !== idx && a.email === email)) throw new AppError('CONFLICT', `An account for ${email} already exists`);
     const prev = idx >= 0 ? list[idx]! : null;
     let auth: AccountAuth = prev?.auth ?? { kind: 'password', secret: null };
-    if (typeof input.password === 'string' && input.password !== '') {
+    const newPassword = typeof input.password === 'string' && input.password !== '';
+    if (prev?.auth.secret && !newPassword) {
+      // Keeping the stored secret: only for the servers it was stored for (issue 10 §5).
+      if (!sameEndpoint(prev.imap, imap)) throw secretUnbound(prev, 'IMAP');
+      if (!sameEndpoint(prev.smtp, smtp)) throw secretUnbound(prev, 'SMTP');
+    }
+    if (newPassword && typeof input.password === 'string') {
       if (auth.secret) this.secrets.forget?.(auth.secret);
       auth = { kind: 'password', secret: this.secrets.encrypt(input.password) };
     }
@@ -192,6 +211,19 @@ export class SettingsStore {
     const a = this.storedAccount(id);
     if (!a?.auth.secret || a.auth.kind !== 'password') return null;
     return this.secrets.decrypt(a.auth.secret);
+  }
+
+  /**
+   * The stored password for a connection test of `asked` servers: only when each names the stored host, port and
+   * security (issue 10 §5); otherwise PASSWORD_REQUIRED. null when nothing is stored.
+   */
+  passwordFor(id: string, asked: { imap: ServerSettings; smtp: ServerSettings }): string | null {
+    const a = this.storedAccount(id);
+    if (!a) throw new AppError('NOT_FOUND', `No account with id ${id}`);
+    if (!a.auth.secret) return null;
+    if (!sameEndpoint(a.imap, asked.imap)) throw secretUnbound(a, 'IMAP');
+    if (!sameEndpoint(a.smtp, asked.smtp)) throw secretUnbound(a, 'SMTP');
+    return a.auth.kind === 'password' ? this.secrets.decrypt(a.auth.secret) : null;
   }
 
   /** What the IMAP/SMTP factories need to log in. Throws IMAP_AUTH when nothing is stored. */
