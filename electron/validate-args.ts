@@ -134,6 +134,14 @@ const meetingDraft = record({
   organizer: record({ email: nonEmpty(320), cn: opt(str(200)), sentBy: opt(str(320)) }),
 });
 
+const oauthRef: Check<{ provider: 'google' | 'microsoft' } | { issuer: string; scope?: string }> = (v, path) => {
+  const o = obj(v, path);
+  if ('provider' in o) return record({ provider: oneOf('google', 'microsoft') })(o, path);
+  const r = record({ issuer: nonEmpty(2000), scope: opt(str(1000)) })(o, path);
+  if (!/^https?:\/\//i.test(r.issuer)) bad(`${path}.issuer`, 'must be an http(s) URL');
+  return r;
+};
+
 const VALIDATORS: { [M in ApiMethod]: Check<ApiArg<M>> } = {
   getStatus: none as Check<never>,
   listAccounts: none as Check<never>,
@@ -179,6 +187,9 @@ const VALIDATORS: { [M in ApiMethod]: Check<ApiArg<M>> } = {
   listOutbox: none as Check<never>,
   retryOutbox: record({ id: nonEmpty(500) }),
   openFile: record({ name: str(1000), contentBase64: str(MAX_FILE_BASE64) }),
+  discoverAccount: record({ email: nonEmpty(320) }),
+  beginSignIn: record({ email: nonEmpty(320), oauth: oauthRef }),
+  finishSignIn: record({ flowId: nonEmpty(200), account: accountInput }),
 };
 
 export function isApiMethod(m: unknown): m is ApiMethod {

@@ -6,6 +6,8 @@ import Conf from 'conf';
 import type { AccountInput, AccountView, Security, ServerSettings, Settings } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import type { ProcessingPolicy } from '../../shared/itip/types';
+import type { OAuthRef } from '../../shared/accounts/oauth-providers';
+import type { OAuthClients } from '../accounts/oauth';
 import type { SecretBox } from './credentials';
 
 export interface KeyValueBackend {
@@ -43,7 +45,18 @@ export function memoryBackend(): KeyValueBackend {
  */
 export type AccountAuth =
   | { kind: 'password'; secret: string | null }
-  | { kind: 'oauth2'; provider: string; secret: string | null; accessToken?: string; expiresAt?: string };
+  | {
+      kind: 'oauth2';
+      /** oauthRefKey(ref): 'google', 'microsoft' or 'issuer:<url>'. */
+      provider: string;
+      /** The refresh token, through the SecretBox (like a password). */
+      secret: string | null;
+      ref?: OAuthRef;
+      /** Why the user must sign in again (grant revoked/expired); absent or null when signed in. */
+      signInRequired?: string | null;
+      accessToken?: string;
+      expiresAt?: string;
+    };
 
 /** What is persisted per account: the API's view of it, with how it logs in in place of `hasPassword`. */
 export interface StoredAccount extends Omit<AccountView, 'hasPassword'> {
@@ -140,6 +153,8 @@ export class SettingsStore {
       smtp: { ...a.smtp },
       providerSavesSent: a.providerSavesSent,
       hasPassword: a.auth.secret !== null,
+      authMethod: a.auth.kind,
+      signInRequired: a.auth.kind === 'oauth2' ? (a.auth.signInRequired ?? null) : null,
     };
   }
 
@@ -158,6 +173,11 @@ export class SettingsStore {
   }
 
   saveAccount(input: AccountInput): AccountView {
+    return this.saveAccountWith(input, null);
+  }
+
+  /** saveAccount, or with `forcedAuth` (OAuth2 sign-in) in place of the password rules. */
+  private saveAccountWith(input: AccountInput, forcedAuth: AccountAuth | null): AccountView {
     if (!input || typeof input !== 'object') throw bad('account is missing');
     const email = normEmail(input.email, 'Email');
     const aliases = [...new Set((input.aliases ?? []).filter((x) => typeof x === 'string' && x.trim()).map((x) => normEmail(x, 'Alias')))].filter((x) => x !== email);
@@ -171,12 +191,13 @@ export class SettingsStore {
     const prev = idx >= 0 ? list[idx]! : null;
     let auth: AccountAuth = prev?.auth ?? { kind: 'password', secret: null };
     const newPassword = typeof input.password === 'string' && input.password !== '';
-    if (prev?.auth.secret && !newPassword) {
+    if (forcedAuth) auth = forcedAuth;
+    else if (prev?.auth.secret && !newPassword) {
       // Keeping the stored secret: only for the servers it was stored for (issue 10 §5).
       if (!sameEndpoint(prev.imap, imap)) throw secretUnbound(prev, 'IMAP');
       if (!sameEndpoint(prev.smtp, smtp)) throw secretUnbound(prev, 'SMTP');
     }
-    if (newPassword && typeof input.password === 'string') {
+    if (!forcedAuth && newPassword && typeof input.password === 'string') {
       if (auth.secret) this.secrets.forget?.(auth.secret);
       auth = { kind: 'password', secret: this.secrets.encrypt(input.password) };
     }
@@ -195,6 +216,59 @@ export class SettingsStore {
     else list.push(acc);
     this.writeAll(list);
     return this.view(acc);
+  }
+
+  // --- OAuth2 (issue 12 §1) ---------------------------------------------------------------------------------------
+
+  /** OAuth2 client ids from the settings file (`"oauthClients": {"google": {"clientId": "…"}}`, README). */
+  oauthClients(): OAuthClients {
+    const v = this.backend.get('oauthClients');
+    return v && typeof v === 'object' ? (v as OAuthClients) : {};
+  }
+
+  /**
+   * Saves an account that signs in with OAuth2: the same checks as saveAccount, the refresh token kept through the
+   * SecretBox like a password (the previous secret forgotten), and any "sign in again" state cleared.
+   */
+  saveOAuthAccount(input: AccountInput, ref: OAuthRef, refreshToken: string, providerKey: string): AccountView {
+    const { password: _ignored, ...rest } = input;
+    const list = this.stored();
+    const prev = input.id ? list.find((a) => a.id === input.id) : undefined;
+    // Validate and place the account first (no secret kept: a fresh grant replaces it below).
+    const saved = this.saveAccountWith(rest, { kind: 'oauth2', provider: providerKey, secret: null, ref, signInRequired: null });
+    if (prev?.auth.secret) this.secrets.forget?.(prev.auth.secret);
+    this.updateAuth(saved.id, { kind: 'oauth2', provider: providerKey, secret: this.secrets.encrypt(refreshToken), ref, signInRequired: null });
+    return this.getAccount(saved.id)!;
+  }
+
+  /** The OAuth2 grant of an account: which provider and the refresh token (plain); null for password accounts. */
+  oauthGrant(id: string): { ref: OAuthRef; refreshToken: string | null; signInRequired: string | null } | null {
+    const a = this.storedAccount(id);
+    if (!a || a.auth.kind !== 'oauth2' || !a.auth.ref) return null;
+    return { ref: a.auth.ref, refreshToken: a.auth.secret ? this.secrets.decrypt(a.auth.secret) : null, signInRequired: a.auth.signInRequired ?? null };
+  }
+
+  /** A rotated refresh token replaces the stored one (RFC 6749 §6; OAuth 2.1 refresh token rotation). */
+  replaceRefreshToken(id: string, refreshToken: string): void {
+    const a = this.storedAccount(id);
+    if (!a || a.auth.kind !== 'oauth2') return;
+    if (a.auth.secret) this.secrets.forget?.(a.auth.secret);
+    this.updateAuth(id, { ...a.auth, secret: this.secrets.encrypt(refreshToken) });
+  }
+
+  /** Marks an OAuth2 account "sign in again" (reason shown to the user) or clears it (null). */
+  setSignInRequired(id: string, reason: string | null): void {
+    const a = this.storedAccount(id);
+    if (!a || a.auth.kind !== 'oauth2') return;
+    this.updateAuth(id, { ...a.auth, signInRequired: reason });
+  }
+
+  private updateAuth(id: string, auth: AccountAuth): void {
+    const list = this.stored();
+    const i = list.findIndex((x) => x.id === id);
+    if (i < 0) return;
+    list[i] = { ...list[i]!, auth };
+    this.writeAll(list);
   }
 
   removeAccount(id: string): boolean {

@@ -86,7 +86,8 @@ export function parseAutoconfig(xml: string, email: string): AutoconfigResult {
   if (!cfg || !provider) return { ok: false, reason: 'no <clientConfig><emailProvider> in the file' };
 
   const issuer = text(cfg.oAuth2?.issuer);
-  const issuerUrl = issuer && /^https:\/\//i.test(issuer) ? issuer : null;
+  // https only, except an issuer on this machine (a local identity provider, the tests), as in oauth.ts.
+  const issuerUrl = issuer && (/^https:\/\//i.test(issuer) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(issuer)) ? issuer : null;
   const imapXml = (provider.incomingServer ?? []).filter((s) => s['@_type'] === 'imap');
   const smtpXml = (provider.outgoingServer ?? []).filter((s) => s['@_type'] === 'smtp');
   const builtIn = (host: string) => providerForHost(host)?.oauth;
