@@ -161,19 +161,21 @@ export async function beginSignIn(ref: OAuthRef, client: OAuthClientConfig, opts
   let settle!: { ok: (t: Tokens) => void; fail: (e: AppError) => void };
   const result = new Promise<Tokens>((ok, fail) => (settle = { ok, fail }));
   let done = false;
-  const finish = () => {
+  // Stops listening; the answer to the one redirect still goes out (its connection closes after it).
+  const finish = (dropConnections = false) => {
     done = true;
     clearTimeout(timer);
     server.close();
-    server.closeAllConnections?.();
+    if (dropConnections) server.closeAllConnections();
   };
   const timer = setTimeout(() => {
     if (done) return;
-    finish();
+    finish(true);
     settle.fail(new AppError('OAUTH_EXPIRED', 'The sign-in was not completed in time: try again'));
   }, opts.timeoutMs ?? 10 * 60_000);
 
   server.on('request', (req, res) => {
+    res.setHeader('connection', 'close');
     const here = new URL(req.url ?? '/', redirectUri);
     if (done || req.method !== 'GET' || here.pathname !== '/callback') return void res.writeHead(404).end();
     if (here.searchParams.get('state') !== state) {
@@ -205,7 +207,7 @@ export async function beginSignIn(ref: OAuthRef, client: OAuthClientConfig, opts
     result,
     cancel() {
       if (done) return;
-      finish();
+      finish(true);
       settle.fail(new AppError('OAUTH_CANCELLED', 'The sign-in was cancelled'));
     },
   };

@@ -88,7 +88,8 @@ export async function startOidcProvider(opts: OidcOptions): Promise<OidcServer> 
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      // Only the mail servers' client may introspect tokens of other clients (RFC 7662 §4).
+      introspection: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => client.clientId === introspectionClient.id || token.clientId === client.clientId },
       revocation: { enabled: true },
     },
     ttl: {
