@@ -7,7 +7,7 @@ import { AppError } from '../../shared/errors';
 import type { SettingsStore } from '../store/settings-store';
 import { clientFor, refreshTokens, type OAuthClients, type Tokens } from './oauth';
 
-/** Refresh this long before the stated expiry (clock skew, a slow connection). */
+/** Refresh this long before the stated expiry (clock skew, a slow connection), or at half-life for short tokens. */
 const EARLY_MS = 60_000;
 
 export interface TokenDeps {
@@ -19,7 +19,7 @@ export interface TokenDeps {
 }
 
 export class TokenManager {
-  private readonly cache = new Map<string, { accessToken: string; expiresAt: number }>();
+  private readonly cache = new Map<string, { accessToken: string; expiresAt: number; refreshAt: number }>();
   private readonly inflight = new Map<string, Promise<string>>();
   private readonly now: () => number;
 
@@ -33,7 +33,8 @@ export class TokenManager {
 
   /** After a sign-in: the first access token is known, no refresh needed. */
   seed(accountId: string, t: Tokens): void {
-    this.cache.set(accountId, { accessToken: t.accessToken, expiresAt: t.expiresAt });
+    const now = this.now();
+    this.cache.set(accountId, { accessToken: t.accessToken, expiresAt: t.expiresAt, refreshAt: t.expiresAt - Math.min(EARLY_MS, Math.max(0, t.expiresAt - now) / 2) });
   }
 
   forget(accountId: string): void {
@@ -46,7 +47,7 @@ export class TokenManager {
     if (!grant) throw new AppError('NOT_FOUND', `Account ${accountId} does not sign in with OAuth2`);
     if (grant.signInRequired) throw new AppError('OAUTH_REVOKED', grant.signInRequired, true);
     const c = this.cache.get(accountId);
-    if (c && !opts.force && c.expiresAt - EARLY_MS > this.now()) return c.accessToken;
+    if (c && !opts.force && this.now() < c.refreshAt) return c.accessToken;
     const running = this.inflight.get(accountId);
     if (running) return running;
     const p = this.refresh(accountId, grant.ref, grant.refreshToken).finally(() => this.inflight.delete(accountId));

@@ -25,8 +25,10 @@ export interface OidcServer {
   introspect(token: string): Promise<string | null>;
   /** Revokes every grant of a user (as "remove app access" in a provider's account page): refresh tokens die. */
   revokeGrants(accountId: string): Promise<number>;
-  /** Logins and consents done through the pages (tests check the real pages were used). */
+  /** Logins and consents done through the pages (tests check the real pages were used), token grants. */
   readonly events: string[];
+  /** Every access token issued, oldest first (tests wait for one to expire: introspection says inactive). */
+  readonly issuedAccessTokens: string[];
   stop(): Promise<void>;
 }
 
@@ -118,6 +120,14 @@ export async function startOidcProvider(opts: OidcOptions): Promise<OidcServer> 
     grantsByAccount.set(grant.accountId, set);
   });
 
+  // Token endpoint successes by grant type ("token authorization_code", "token refresh_token").
+  const issued: string[] = [];
+  provider.on('grant.success', (ctx: { oidc: { params: { grant_type?: string } }; body?: { access_token?: string } }) => {
+    events.push(`token ${ctx.oidc.params.grant_type}`);
+    if (ctx.body?.access_token) issued.push(ctx.body.access_token);
+  });
+  provider.on('grant.error', (ctx: { oidc: { params?: { grant_type?: string } } }, err: { error?: string }) => events.push(`token-error ${ctx.oidc.params?.grant_type} ${err.error}`));
+
   const callback = provider.callback();
   server.on('request', (req, res) => {
     const m = /^\/interaction\/([A-Za-z0-9_-]+)(\/(login|confirm|abort))?$/.exec((req.url ?? '').split('?')[0]!);
@@ -184,6 +194,7 @@ export async function startOidcProvider(opts: OidcOptions): Promise<OidcServer> 
     introspectionClient,
     introspectionUrlWithCredentials: `http://${introspectionClient.id}:${introspectionClient.secret}@127.0.0.1:${port}/token/introspection`,
     events,
+    issuedAccessTokens: issued,
     async introspect(token) {
       const r = await fetch(`${issuer}/token/introspection`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
       const j = (await r.json()) as { active?: boolean; sub?: string };
