@@ -50,6 +50,8 @@ export interface AccountView {
   authMethod?: 'password' | 'oauth2';
   /** OAuth2: why the user must sign in again (grant revoked or expired); null when signed in. */
   signInRequired?: string | null;
+  /** OAuth2: which sign-in (for "Sign in again"); null for password accounts. */
+  oauth?: OAuthRefView | null;
 }
 
 /** What account set-up found for an address (issue 12 §2); the user can still change every field. */

@@ -155,6 +155,7 @@ export class SettingsStore {
       hasPassword: a.auth.secret !== null,
       authMethod: a.auth.kind,
       signInRequired: a.auth.kind === 'oauth2' ? (a.auth.signInRequired ?? null) : null,
+      oauth: a.auth.kind === 'oauth2' && a.auth.ref ? { ...a.auth.ref } : null,
     };
   }
 
