@@ -36,7 +36,8 @@ function view(d: Discovery, email: string): DiscoveredSettings {
     smtpUser: d.smtpUser ?? email,
     providerSavesSent: d.savesSent,
     oauth: d.imap.auth === 'oauth2' ? oauth : null,
-    oauthName: d.imap.auth === 'oauth2' && oauth ? ('provider' in oauth ? OAUTH_PROVIDERS[oauth.provider].name : new URL(oauth.issuer).host) : null,
+    // A generic issuer is named after the provider of the autoconfig file (the address's domain), else its host.
+    oauthName: d.imap.auth === 'oauth2' && oauth ? ('provider' in oauth ? OAUTH_PROVIDERS[oauth.provider].name : (d.provider ?? new URL(oauth.issuer).host)) : null,
   };
 }
 

@@ -254,6 +254,17 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
     onDone();
   };
 
+  const servers = (
+    <>
+      <ServerFields legend="Incoming mail (IMAP)" which="IMAP" userHint="empty: the address" f={f} set={set} />
+      <ServerFields legend="Outgoing mail (SMTP)" which="SMTP" userHint="empty: as IMAP" f={f} set={set}>
+        <label className="inline">
+          <input type="checkbox" checked={f.savesSent} onChange={(e) => set('savesSent', e.target.checked)} /> The provider files sent mail itself (do not copy to Sent)
+        </label>
+      </ServerFields>
+    </>
+  );
+
   const heading = firstRun ? 'Welcome to Convene' : accountId ? 'Account settings' : 'Add an account';
   const d = found?.found ?? null;
   const oauthRef: OAuthRefView | null = existing?.oauth ?? (d?.imap.auth === 'oauth2' ? d.oauth : null);
@@ -321,7 +332,7 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
       <h1 id="acc-h">{heading}</h1>
       {intro}
       {found && (
-        <div className={found.found ? 'banner' : 'banner warn'} data-testid="discovery-result" role="status">
+        <div className={found.found ? 'banner info' : 'banner warn'} data-testid="discovery-result" role="status">
           <span>
             {found.found
               ? `Settings found in ${SOURCE_TEXT[found.found.source]}${found.found.provider ? ` (${found.found.provider})` : ''}: IMAP ${found.found.imap.host}:${found.found.imap.port} with ${SECURITY_TEXT[found.found.imap.security]}, SMTP ${found.found.smtp.host}:${found.found.smtp.port} with ${SECURITY_TEXT[found.found.smtp.security]}.`
@@ -379,15 +390,16 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
             )}
           </div>
         )}
-        {(passwordForm || existing) && (
-          <>
-            <ServerFields legend="Incoming mail (IMAP)" which="IMAP" userHint="empty: the address" f={f} set={set} />
-            <ServerFields legend="Outgoing mail (SMTP)" which="SMTP" userHint="empty: as IMAP" f={f} set={set}>
-              <label className="inline">
-                <input type="checkbox" checked={f.savesSent} onChange={(e) => set('savesSent', e.target.checked)} /> The provider files sent mail itself (do not copy to Sent)
-              </label>
-            </ServerFields>
-          </>
+        {(passwordForm || existing) ? (
+          servers
+        ) : (
+          // Signing in with the provider: the detected servers stay visible and editable, folded away.
+          <details className="server-details">
+            <summary>
+              Server settings: IMAP {f.imapHost}:{f.imapPort}, SMTP {f.smtpHost}:{f.smtpPort}
+            </summary>
+            {servers}
+          </details>
         )}
         {passwordForm && (f.imapSecurity === 'none' || f.smtpSecurity === 'none') && (
           <p className="banner warn" role="note">
