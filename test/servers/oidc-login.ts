@@ -51,6 +51,7 @@ export async function browse(startUrl: string, answers: { login: string; passwor
 /** The whole sign-in for `email` through the pages; resolves with the app flow's tokens. */
 export async function signInWithForms(idp: OidcServer, email: string, password: string, consent: 'allow' | 'cancel' = 'allow'): Promise<Tokens> {
   const flow: SignInFlow = await beginSignIn({ issuer: idp.issuer, scope: 'mail' }, { clientId: idp.clientId }, { loginHint: email });
+  flow.result.catch(() => {}); // observed below; a cancelled consent rejects before browse() returns
   await browse(flow.url, { login: email, password, consent });
   return flow.result;
 }
