@@ -296,7 +296,7 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
           <div className="row wrap">
             <label>
               E-mail address
-              <input type="email" required value={f.email} onChange={(e) => set('email', e.target.value)} autoComplete="email" autoFocus />
+              <input type="email" required value={f.email} onChange={(e) => set('email', e.target.value)} autoComplete="email" />
             </label>
             <label>
               Your name
