@@ -265,6 +265,12 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
     </>
   );
 
+  const backButton = !firstRun && (
+    <button type="button" onClick={onDone}>
+      Back
+    </button>
+  );
+
   const heading = firstRun ? 'Welcome to Convene' : accountId ? 'Account settings' : 'Add an account';
   const d = found?.found ?? null;
   const oauthRef: OAuthRefView | null = existing?.oauth ?? (d?.imap.auth === 'oauth2' ? d.oauth : null);
@@ -316,11 +322,7 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
             <button type="button" className="link" onClick={manual} disabled={busy !== ''}>
               Set up manually
             </button>
-            {!firstRun && (
-              <button type="button" onClick={onDone}>
-                Back
-              </button>
-            )}
+            {backButton}
           </div>
         </form>
       </section>
@@ -439,11 +441,7 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
               Change address
             </button>
           )}
-          {!firstRun && (
-            <button type="button" onClick={onDone}>
-              Back
-            </button>
-          )}
+          {backButton}
         </div>
       </form>
     </section>

@@ -64,6 +64,12 @@ async function invite(uid: string, summary: string) {
   await t.sendMail({ from: alice.email, to: bob.email, subject: `Invitation: ${summary}`, text: summary, icalEvent: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: alice.email, attendees: [bob.email], summary }) } });
 }
 
+const invitationArrives = (uid: string, what: string) =>
+  waitFor(async () => {
+    const l = await core.listInvitations();
+    return l.ok && l.value.some((i) => i.uid === uid);
+  }, { timeoutMs: 20_000, what });
+
 const repliesFor = (uid: string) => sys.mail.accepted.filter((m) => m.raw.toString('latin1').includes(uid) && /METHOD:REPLY/.test(m.raw.toString('latin1')));
 
 describe('an OAuth2 account', () => {
@@ -78,10 +84,7 @@ describe('an OAuth2 account', () => {
     expect(sys.idp.events).toContain(`consent ${bob.email}`);
     const uid = `oauth-1-${Date.now()}@example.test`;
     await invite(uid, 'OAuth planning');
-    await waitFor(async () => {
-      const l = await core.listInvitations();
-      return l.ok && l.value.some((i) => i.uid === uid);
-    }, { timeoutMs: 20_000, what: 'the invitation synced over IMAP XOAUTH2' });
+    await invitationArrives(uid, 'the invitation synced over IMAP XOAUTH2');
     expect((await core.respond({ uid, partstat: 'ACCEPTED' })).ok).toBe(true);
     await waitFor(() => repliesFor(uid).length === 1, { timeoutMs: 20_000, what: 'the REPLY accepted over SMTP XOAUTH2' });
   });
@@ -95,10 +98,7 @@ describe('an OAuth2 account', () => {
     await waitFor(async () => (await sys.idp.introspect(last)) === null, { timeoutMs: 15_000, what: 'the access token to expire' });
     const uid = `oauth-2-${Date.now()}@example.test`;
     await invite(uid, 'After expiry');
-    await waitFor(async () => {
-      const l = await core.listInvitations();
-      return l.ok && l.value.some((i) => i.uid === uid);
-    }, { timeoutMs: 20_000, what: 'the second invitation' });
+    await invitationArrives(uid, 'the second invitation');
     expect((await core.respond({ uid, partstat: 'TENTATIVE' })).ok).toBe(true);
     await waitFor(() => repliesFor(uid).length === 1, { timeoutMs: 20_000, what: 'the REPLY sent with a refreshed token' });
     expect(sys.idp.events.filter((e) => e === 'token refresh_token').length).toBeGreaterThan(refreshesBefore);
@@ -107,10 +107,7 @@ describe('an OAuth2 account', () => {
   it('a revoked grant: "sign in again", the reply waits, and is sent once after signing in again', async () => {
     const uid = `oauth-3-${Date.now()}@example.test`;
     await invite(uid, 'After revocation');
-    await waitFor(async () => {
-      const l = await core.listInvitations();
-      return l.ok && l.value.some((i) => i.uid === uid);
-    }, { timeoutMs: 20_000, what: 'the third invitation' });
+    await invitationArrives(uid, 'the third invitation');
     expect(await sys.idp.revokeGrants(bob.email)).toBeGreaterThan(0);
     expect((await core.respond({ uid, partstat: 'DECLINED' })).ok).toBe(true);
     await waitFor(async () => {
