@@ -3,7 +3,7 @@
 // when nothing usable is found (a configuration that would send the password in the clear is not usable: the
 // error says so and names it under `insecure`).
 import { discoveryJson } from '../../shared/accounts/discovery';
-import { discover } from '../../electron/accounts/discover';
+import { discover } from '../../electron/public';
 import { json, parse, UsageError, type Io } from '../util';
 
 const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/i;

@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { parseAutoconfig, MAX_AUTOCONFIG_BYTES } from '../../shared/accounts/autoconfig';
+import { parseAutoconfig, MAX_AUTOCONFIG_BYTES } from './autoconfig';
 import {
   bundledCandidate,
   firstFound,

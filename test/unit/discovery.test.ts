@@ -1,7 +1,7 @@
 // The pure decisions of set-up from the address (issue 12 §2): the bundled table, SRV ordering (RFC 2782, RFC 6186,
 // RFC 8314), MX mapping, autoconfig parsing (Thunderbird's format, hostile input) and the no-password-in-the-clear rule.
 import { describe, expect, it } from 'vitest';
-import { parseAutoconfig } from '../../shared/accounts/autoconfig';
+import { parseAutoconfig } from '../../electron/accounts/autoconfig';
 import { bundledCandidate, chooseSrv, firstFound, mxCandidate, splitAddress, srvCandidate, type Candidate } from '../../shared/accounts/discovery';
 
 const srv = (name: string, port: number, priority = 0, weight = 0) => ({ name, port, priority, weight });

@@ -3,9 +3,9 @@
 // parser (fast-xml-parser), no DTD (so no entity expansion), every host and port checked, and a server that would
 // take a password without TLS is reported as insecure, never chosen.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Security } from '../api';
-import { cleanHost, type Candidate } from './discovery';
-import { providerForHost, type AuthMethod, type DiscoveredServer } from './providers';
+import type { Security } from '../../shared/api';
+import { cleanHost, type Candidate } from '../../shared/accounts/discovery';
+import { providerForHost, type AuthMethod, type DiscoveredServer } from '../../shared/accounts/providers';
 
 /** Config files are a few KB; anything bigger is not one. */
 export const MAX_AUTOCONFIG_BYTES = 128 * 1024;
