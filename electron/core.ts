@@ -252,6 +252,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     };
   };
 
+  /**
+   * Answering an invitation the policy held applies it first (issue 11 §4: the policy decides only what is applied
+   * automatically), through the same path as "Add to calendar".
+   */
+  const admitHeld = async (uid: string): Promise<void> => {
+    const held = calendar.get(uid)?.pending.find((p) => p.kind === 'new-invitation' || p.kind === 'forwarded');
+    if (!held) return;
+    const r = await core.resolvePending({ uid, pendingId: held.id, action: 'accept' });
+    if (!r.ok) throw new AppError(r.error.code, r.error.message);
+  };
+
   const core: Core = {
     getStatus: () => guard(status),
 
@@ -304,8 +315,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
         return detailView(ev, calendar.thread(req.uid), calendar.all(), viewCtx());
       }),
-    respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
-    proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
+    respond: (req) =>
+      guard(async (): Promise<QueuedOutcome> => {
+        await admitHeld(req.uid);
+        return meetings.respond(req);
+      }),
+    proposeNewTime: (req) =>
+      guard(async (): Promise<QueuedOutcome> => {
+        await admitHeld(req.uid);
+        return meetings.proposeNewTime(req);
+      }),
     removeFromCalendar: (req) =>
       guard(async (): Promise<true> => {
         await meetings.removeFromCalendar(req.uid);

@@ -155,6 +155,7 @@ const VALIDATORS: { [M in ApiMethod]: Check<ApiArg<M>> } = {
     partstat: oneOf('ACCEPTED', 'TENTATIVE', 'DECLINED'),
     comment: opt(str(5000)),
     recurrenceId,
+    send: opt(bool),
   }),
   proposeNewTime: record({
     uid: nonEmpty(1000),

@@ -46,7 +46,7 @@ import {
 import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
 import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
 import { readCalendarText, readMessage } from '../../shared/itip/message';
-import type { EventData, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
+import type { EventData, MyProposal, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
 import type { Outbox, WaitingItem } from '../mail/smtp/outbox';
@@ -130,7 +130,11 @@ export class MeetingsService {
       const sender = this.replyIdentity(stored, base);
       const now = this.stampAfter(findReply(stored.replies, sender.email, rid)?.dtstamp);
       const comment = req.comment?.trim() || undefined;
-      const msg = await buildReply({
+      // "Do not send a response" (issue 11 §5, as Thunderbird and Outlook offer): only my calendar changes.
+      const send = req.send !== false;
+      const msg = !send
+        ? null
+        : await buildReply({
         event: base,
         overrides: stored.overrides,
         me: sender.email,
@@ -141,7 +145,7 @@ export class MeetingsService {
         now,
         messageId: messageIdFor(sender.email),
       });
-      await this.check(msg);
+      if (msg) await this.check(msg);
 
       // The local calendar shows the answer at once: my PARTSTAT in the component answered, and my own reply
       // record (with the comment) for that occurrence.
@@ -171,9 +175,9 @@ export class MeetingsService {
         }),
         updatedAt: now,
       };
-      const view = await this.deps.outbox.enqueue(msg, sender.accountId);
+      const view = msg ? await this.deps.outbox.enqueue(msg, sender.accountId) : null;
       await this.deps.calendar.put(next);
-      return { queued: [view.id] };
+      return { queued: view ? [view.id] : [] };
     });
   }
 
@@ -197,7 +201,18 @@ export class MeetingsService {
         now: this.nowIso(),
         messageId: messageIdFor(sender.email),
       });
-      return { queued: await this.enqueueAll([msg], sender.accountId) };
+      const queued = await this.enqueueAll([msg], sender.accountId);
+      // My view shows the proposal as waiting for the organizer (issue 11 §10); the calendar keeps the current time.
+      const sent = readCalendarText(msg.ics).calendar.components[0];
+      const proposal: MyProposal = {
+        recurrenceId: rid,
+        start: instantText(sent?.start) ?? req.start,
+        end: instantText(sent?.end),
+        comment: comment ?? null,
+        sentAt: this.nowIso(),
+      };
+      await this.deps.calendar.put({ ...stored, proposal });
+      return { queued };
     });
   }
 
@@ -271,7 +286,7 @@ export class MeetingsService {
       // One occurrence: an override with STATUS:CANCELLED and its own SEQUENCE+1; the series keeps its revision.
       const occ = effectiveOccurrence(stored, rid) ?? deriveOccurrence(master, rid);
       const seq = Math.max(occ.sequence, master.sequence) + 1;
-      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
+      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now, ...(comment ? { comment: [comment] } : {}) });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
       const next: StoredEvent = { ...stored, overrides, updatedAt: now };
       const queued = await this.queueCancel(stored, cancelledOcc, { event: master, overrides, recurrenceId: rid, ...(comment ? { comment } : {}) }, now);
@@ -295,7 +310,10 @@ export class MeetingsService {
       const comment = req.comment?.trim() || undefined;
 
       if (req.action === 'ignore' || req.action === 'dismiss') {
-        await this.deps.calendar.put(dropped);
+        // An invitation held by the policy and ignored leaves nothing of itself: without a stored version and
+        // without other items to decide, the entry goes (issue 11 §1: no "(no title)" ghost with dead buttons).
+        if (!dropped.master && dropped.overrides.length === 0 && dropped.pending.length === 0) await this.deps.calendar.delete(stored.uid);
+        else await this.deps.calendar.put(dropped);
         return { queued: [] };
       }
       if (stored.role !== 'organizer' || !stored.master) throw new AppError('BAD_REQUEST', `${req.action} needs a meeting I organize`);
@@ -610,6 +628,12 @@ export class MeetingsService {
       .map((a) => normalizeAddress(a.email))
       .filter((a) => a && !(org && (sameAddress(a, org.email) || sameAddress(a, org.sentBy))));
   }
+}
+
+/** A value as the views show it: the UTC instant for timed values, the date for all-day ones. */
+function instantText(v: EventData['start'] | undefined): string | null {
+  if (!v) return null;
+  return v.allDay ? v.value.slice(0, 10) : (v.utc ?? v.value);
 }
 
 /** A DateTimeValue as the meeting editor writes it in `tz`: 'YYYY-MM-DD' all day, else 'YYYY-MM-DDTHH:MM'. */
