@@ -89,6 +89,8 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
   };
 
   const p = d.proposal;
+  // The answer given to the series, shown as the pressed button (none while unanswered or after a reschedule).
+  const answered = (['ACCEPTED', 'TENTATIVE', 'DECLINED'] as string[]).includes(d.myAnswer?.partstat ?? '') && !d.held ? d.myAnswer!.partstat : null;
   return (
     <section className="answer-bar" aria-label="Your answer" data-testid="answer-bar">
       <p className="answer-state" data-testid="answer-state">
@@ -107,7 +109,14 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
       )}
       <div className="answer-row">
         {ANSWERS.map(([ps, label], i) => (
-          <button key={ps} type="button" className={i === 0 ? 'primary' : undefined} disabled={busy} aria-pressed={(d.myAnswer?.partstat ?? '') === ps && !occurrence} onClick={(e) => void answer(ps, e.currentTarget)}>
+          <button
+            key={ps}
+            type="button"
+            className={i === 0 && !answered ? 'primary' : undefined}
+            disabled={busy}
+            aria-pressed={answered === ps && !occurrence}
+            onClick={(e) => void answer(ps, e.currentTarget)}
+          >
             {label}
           </button>
         ))}
@@ -119,11 +128,11 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
         </label>
       </div>
       <div className="answer-row">
-        <OccurrenceSelect label="Answer for" whole="The whole series" occurrences={d.occurrences} tz={tz} value={occurrence} onChange={setOccurrence} />
         <label className="grow">
           Comment (optional)
           <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={1} />
         </label>
+        <OccurrenceSelect label="Answer for" whole="The whole series" occurrences={d.occurrences} tz={tz} value={occurrence} onChange={setOccurrence} />
       </div>
       {proposing && (
         <ProposeTime
