@@ -160,7 +160,8 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     expect(await item(b).textContent()).toContain('Needs decision');
     await item(b).click();
     await expect.poll(() => b.getByTestId('detail-summary').textContent(), WAIT).toBe(SUMMARY);
-    expect(await b.getByRole('button', { name: 'Accept', exact: true }).count()).toBe(0);
+    // The answers are there all the same (issue 11 §4: the policy decides only what is applied automatically).
+    expect(await b.getByTestId('answer-bar').getByRole('button', { name: 'Accept', exact: true }).count()).toBe(1);
     await shot(b, 'held-invitation');
     await b.locator('li.pending[data-kind="new-invitation"]').getByRole('button', { name: 'Add to calendar' }).click();
     await expect.poll(() => item(b).textContent(), WAIT).toContain('Needs response');

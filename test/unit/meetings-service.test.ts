@@ -229,6 +229,24 @@ describe('MeetingsService: what the invitation screen shows', () => {
     expect(listView(bob.calendar.all(), () => [], ctxFor(bob))).toEqual([]);
   });
 
+  it('a forwarded invitation says who forwarded it and that I am not on the list; it offers no answer bar', async () => {
+    const out = await alice.meetings.saveMeeting({
+      summary: 'Forwarded',
+      start: '2026-12-10T09:00',
+      end: '2026-12-10T09:30',
+      timezone: 'UTC',
+      allDay: false,
+      attendees: [{ email: CAROL }],
+      organizer: { email: ALICE },
+    });
+    const r = await readMessage(await raw(alice, out.queued[0]!));
+    const fwd = { ...r.itip!, envelope: { ...r.itip!.envelope!, from: CAROL, to: [BOB] } };
+    const d = processRead(fwd, r.problems, undefined, { me: bob.me, policy: 'always', knownContacts: [], now: new Date().toISOString() });
+    expect(d.next!.pending[0]!.kind).toBe('forwarded');
+    await bob.calendar.put(d.next!);
+    expect(detailOf(bob, out.uid)).toMatchObject({ held: true, addressedToMe: false, forwardedBy: CAROL });
+  });
+
   it('"Do not send a response" changes my calendar and queues nothing', async () => {
     const uid = await invite([BOB], null);
     const out = await bob.meetings.respond({ uid, partstat: 'ACCEPTED', send: false });
