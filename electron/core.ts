@@ -331,7 +331,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return true;
       }),
 
-    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.all(), req.from, req.to, me())),
+    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.all(), req.from, req.to, me(), { hideDeclined: settings.getSettings().hideDeclined === true })),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
     cancelMeeting: (req) => guard((): Promise<QueuedOutcome> => meetings.cancelMeeting(req)),

@@ -147,6 +147,7 @@ const VALIDATORS: { [M in ApiMethod]: Check<ApiArg<M>> } = {
     timeFrameDays: int(0, 36500),
     processedFolder: nullable(str(500)),
     timezone: nullable(str(100)),
+    hideDeclined: opt(bool),
   }),
   listInvitations: none as Check<never>,
   getInvitation: uidReq,

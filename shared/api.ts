@@ -62,6 +62,8 @@ export interface Settings {
   processedFolder: string | null;
   /** The user's time zone for display (IANA); null = the system's. */
   timezone: string | null;
+  /** Leave events and occurrences I declined out of the week and agenda (default: shown, marked declined). */
+  hideDeclined?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

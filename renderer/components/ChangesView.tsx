@@ -42,26 +42,38 @@ function Row({ c, tz }: { c: VersionChange; tz: string }) {
   }
 }
 
-export function ChangesView({ changes, tz }: { changes: NonNullable<InvitationDetail['changes']>; tz: string }) {
+/** Open while the update waits for my answer; once answered, folded under its heading (still one click away). */
+export function ChangesView({ changes, tz, open }: { changes: NonNullable<InvitationDetail['changes']>; tz: string; open: boolean }) {
+  const title = `What changed${changes.recurrenceId ? ` (${shortDay(changes.recurrenceId, tz)} only)` : ''}: ${changeSummary(changes.items)}`;
+  const table = (
+    <table className="changes-table">
+      <thead>
+        <tr>
+          <td />
+          <th scope="col">Before</th>
+          <th scope="col">Now</th>
+        </tr>
+      </thead>
+      <tbody>
+        {changes.items.map((c) => (
+          <Row key={c.field} c={c} tz={tz} />
+        ))}
+      </tbody>
+    </table>
+  );
   return (
     <section className="changes" aria-label="What changed" data-testid="changes">
-      <h3>
-        What changed{changes.recurrenceId ? ` (${shortDay(changes.recurrenceId, tz)} only)` : ''}: {changeSummary(changes.items)}
-      </h3>
-      <table className="changes-table">
-        <thead>
-          <tr>
-            <th scope="col"></th>
-            <th scope="col">Before</th>
-            <th scope="col">Now</th>
-          </tr>
-        </thead>
-        <tbody>
-          {changes.items.map((c) => (
-            <Row key={c.field} c={c} tz={tz} />
-          ))}
-        </tbody>
-      </table>
+      {open ? (
+        <>
+          <h3>{title}</h3>
+          {table}
+        </>
+      ) : (
+        <details>
+          <summary>{title} (in the last update)</summary>
+          {table}
+        </details>
+      )}
     </section>
   );
 }

@@ -190,7 +190,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
       )}
 
       {canAnswer && <AnswerBar d={d} onChanged={refresh} />}
-      {d.changes && d.role === 'attendee' && <ChangesView changes={d.changes} tz={tz} />}
+      {d.changes && d.role === 'attendee' && <ChangesView changes={d.changes} tz={tz} open={(d.myAnswer?.partstat ?? 'NEEDS-ACTION') === 'NEEDS-ACTION'} />}
 
       <dl className="facts">
         <dt>When</dt>

@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { InvitationDetail } from '../../shared/api';
 import { api } from '../api-client';
+import { dayAndTime, shortTime } from '../answer-words';
 import { useApp } from '../context';
 import { errText, fmtRange, toWall, zoneName } from '../format';
 import { freeSlots, workingHours, type Interval } from '../free-slots';
@@ -66,13 +67,19 @@ export function ProposeTime({ d, occurrence, onDone }: { d: InvitationDetail; oc
         New time for {what}, in {zoneName(tz, start)}.
       </p>
       {slots && slots.length > 0 && (
-        <div className="free-slots" role="group" aria-label="Free in your calendar" data-testid="free-slots">
-          <span className="small">Free in your calendar:</span>
-          {slots.map((s) => (
-            <button key={s.start} type="button" className="slot" onClick={() => setProp({ ...prop, start: toWall(s.start, tz), end: toWall(s.end, tz) })}>
-              {fmtRange(new Date(s.start).toISOString(), new Date(s.end).toISOString(), tz, false)}
-            </button>
-          ))}
+        <div className="free-slots" role="group" aria-labelledby="free-slots-label" data-testid="free-slots">
+          <span className="small" id="free-slots-label">
+            Free in your calendar
+          </span>
+          {slots.map((s) => {
+            const a = new Date(s.start).toISOString();
+            const b = new Date(s.end).toISOString();
+            return (
+              <button key={s.start} type="button" className="slot small" aria-pressed={toWall(s.start, tz) === prop.start && toWall(s.end, tz) === prop.end} onClick={() => setProp({ ...prop, start: toWall(s.start, tz), end: toWall(s.end, tz) })}>
+                {dayAndTime(a, tz)} – {shortTime(b, tz)}
+              </button>
+            );
+          })}
         </div>
       )}
       {slots && slots.length === 0 && <p className="muted small">No free time of this length near the meeting in your working hours.</p>}

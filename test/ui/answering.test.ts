@@ -172,6 +172,7 @@ describe('answering invitations, between two browser shells', () => {
     await expect.poll(() => rows.count(), WAIT).toBeGreaterThanOrEqual(2);
     expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]', { hasText: WEEKLY }).count()).toBe(1);
     expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]').textContent()).toContain('declined');
+    await shot(b, 'agenda-declined');
   });
 
   it('view state belongs to one invitation: the formatting toggle and the comment do not carry over (§3)', async () => {
@@ -236,6 +237,7 @@ describe('answering invitations, between two browser shells', () => {
     expect(await b.getByTestId('cancelled-occurrences').textContent()).toBe(`Alice Organizer cancelled ${when(BERLIN)}: ‘Christmas break’`);
     // The rest of the series is still answerable.
     expect(await bar(b).count()).toBe(1);
+    await shot(b, 'cancelled-occurrence');
   });
 
   it('bob proposes a free slot from his own calendar; his view shows the proposal waiting (§10)', async () => {
@@ -243,6 +245,7 @@ describe('answering invitations, between two browser shells', () => {
     await bar(b).getByRole('button', { name: 'Propose new time' }).click();
     const slots = b.getByRole('group', { name: 'Free in your calendar' });
     await expect.poll(() => slots.getByRole('button').count(), WAIT).toBeGreaterThan(0);
+    await shot(b, 'propose-free-slots');
     await slots.getByRole('button').first().click();
     const start = await b.getByLabel(/Proposed start/).inputValue();
     expect(start).not.toBe('');
