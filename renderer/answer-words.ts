@@ -4,23 +4,16 @@
 import type { CancelledOccurrenceView, InvitationDetail, OccurrenceAnswerView, ThreadMessageView } from '../shared/api';
 import type { VersionChange } from '../shared/itip/changes';
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+import { safeZone } from './format';
 
-function zoneOk(tz: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
-    return 'UTC';
-  }
-}
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** 'Tue, Dec 15' (the locale's order): a day of a series, without the year. */
 export function shortDay(v: string | null, tz: string): string {
   if (!v) return '';
   const date = DATE_ONLY.test(v) ? new Date(`${v}T00:00:00Z`) : new Date(v);
   if (Number.isNaN(date.getTime())) return v;
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: DATE_ONLY.test(v) ? 'UTC' : zoneOk(tz) }).format(date);
+  return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: DATE_ONLY.test(v) ? 'UTC' : safeZone(tz) }).format(date);
 }
 
 /** '10:00 AM' in the locale's clock. */
@@ -28,7 +21,7 @@ export function shortTime(v: string | null, tz: string): string {
   if (!v || DATE_ONLY.test(v)) return '';
   const date = new Date(v);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: zoneOk(tz) }).format(date);
+  return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: safeZone(tz) }).format(date);
 }
 
 /** 'Tue, Dec 15, 10:00 AM' or the day alone for all-day values. */

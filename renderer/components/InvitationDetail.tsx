@@ -262,16 +262,13 @@ function InvitationDetailOf({ uid }: { uid: string }) {
               </td>
               <td>
                 <span className={`ps ps-${a.partstat.toLowerCase()}`}>{PARTSTAT_TEXT[a.partstat] ?? a.partstat}</span>
-                {a.exceptions && a.exceptions.length > 0 && <span className="muted small"> (with exceptions)</span>}
-              </td>
-              <td>
-                {a.comment ?? ''}
                 {a.exceptions && a.exceptions.length > 0 && (
                   <div className="exceptions" data-testid="exceptions">
                     {exceptionsText(a.exceptions, tz)}
                   </div>
                 )}
               </td>
+              <td>{a.comment ?? ''}</td>
             </tr>
           ))}
           </DataTable>

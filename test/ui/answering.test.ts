@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
-import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, tempDataDir, watchPage, type Shell } from './shell';
+import { day, ensureBuilt, fillAccountForm, launchChromium, shot, startShell, stopAll, tempDataDir, wallToDate, watchPage, type Shell } from './shell';
 
 const WAIT = { timeout: 60_000, interval: 200 };
 const WEEKLY = 'Team weekly';
@@ -24,19 +24,6 @@ const problems: string[][] = [];
 let alice: { user: TestUser; page: Page };
 let bob: { user: TestUser; page: Page };
 
-/** 'YYYY-MM-DD' n days from today (UTC). */
-function day(n: number): string {
-  return new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** The instant of a wall time in a zone (for the assertions only). */
-function wallToDate(wall: string, tz: string): Date {
-  const guess = new Date(`${wall}:00Z`);
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(guess);
-  const g = (t: string) => parts.find((p) => p.type === t)!.value;
-  const asUtc = Date.parse(`${g('year')}-${g('month')}-${g('day')}T${g('hour')}:${g('minute')}:00Z`);
-  return new Date(guess.getTime() - (asUtc - guess.getTime()));
-}
 
 /** A day as the screen names it (en-US: 'Tue, Dec 15'). */
 function dayName(d: Date, tz: string): string {
@@ -107,12 +94,7 @@ beforeAll(async () => {
   bob = { user: b, page: await openPerson('bob', BERLIN) };
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  for (const s of shells) await s.stop();
-  await servers?.stop();
-});
+afterAll(() => stopAll(contexts, browser, shells, servers));
 
 describe('answering invitations, between two browser shells', () => {
   const first = `${day(3)}T10:00`;
@@ -222,6 +204,8 @@ describe('answering invitations, between two browser shells', () => {
     await shot(b, 'what-changed', { docs: true });
     await bar(b).getByRole('button', { name: 'Accept', exact: true }).click();
     await expect.poll(() => b.getByTestId('answer-state').textContent(), WAIT).toMatch(/^You accepted on /);
+    await b.getByTestId('thread').scrollIntoViewIfNeeded();
+    await shot(b, 'thread-human');
   });
 
   it('alice cancels one occurrence with a reason: bob sees who cancelled which day and why (§8)', async () => {

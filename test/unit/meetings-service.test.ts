@@ -205,18 +205,14 @@ describe('MeetingsService', () => {
 describe('MeetingsService: what the invitation screen shows', () => {
   const ctxFor = (s: Side) => ({ me: s.me, now: '2026-12-01T00:00:00Z', accountFor: () => null });
   const detailOf = (s: Side, uid: string) => detailView(s.calendar.get(uid)!, s.calendar.thread(uid), s.calendar.all(), ctxFor(s));
+  /** A single meeting alice sends to one attendee, read back from her outbox (not delivered anywhere yet). */
+  const invitation = async (attendee: string) => {
+    const out = await alice.meetings.saveMeeting({ summary: 'One-off', start: '2026-12-10T09:00', end: '2026-12-10T09:30', timezone: 'UTC', allDay: false, attendees: [{ email: attendee }], organizer: { email: ALICE } });
+    return { out, r: await readMessage(await raw(alice, out.queued[0]!)) };
+  };
 
   it('ignoring an invitation the policy held leaves no entry behind (no "(no title)" ghost)', async () => {
-    const out = await alice.meetings.saveMeeting({
-      summary: 'Held',
-      start: '2026-12-10T09:00',
-      end: '2026-12-10T09:30',
-      timezone: 'UTC',
-      allDay: false,
-      attendees: [{ email: BOB }],
-      organizer: { email: ALICE },
-    });
-    const r = await readMessage(await raw(alice, out.queued[0]!));
+    const { out, r } = await invitation(BOB);
     const d = processRead(r.itip, r.problems, undefined, { me: bob.me, policy: 'known', knownContacts: [], now: new Date().toISOString() });
     expect(d.action).toBe('needs-decision');
     await bob.calendar.put(d.next!);
@@ -230,16 +226,7 @@ describe('MeetingsService: what the invitation screen shows', () => {
   });
 
   it('a forwarded invitation says who forwarded it and that I am not on the list; it offers no answer bar', async () => {
-    const out = await alice.meetings.saveMeeting({
-      summary: 'Forwarded',
-      start: '2026-12-10T09:00',
-      end: '2026-12-10T09:30',
-      timezone: 'UTC',
-      allDay: false,
-      attendees: [{ email: CAROL }],
-      organizer: { email: ALICE },
-    });
-    const r = await readMessage(await raw(alice, out.queued[0]!));
+    const { out, r } = await invitation(CAROL);
     const fwd = { ...r.itip!, envelope: { ...r.itip!.envelope!, from: CAROL, to: [BOB] } };
     const d = processRead(fwd, r.problems, undefined, { me: bob.me, policy: 'always', knownContacts: [], now: new Date().toISOString() });
     expect(d.next!.pending[0]!.kind).toBe('forwarded');
