@@ -290,7 +290,7 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
   });
 
   const mineHere = mineFor(ev, me);
-  const threadView: ThreadMessageView[] = thread.map((t) => threadEntryView(t, ev, mineHere));
+  const threadView: ThreadMessageView[] = withMyActions(thread.map((t) => threadEntryView(t, ev, mineHere)), ev, mineHere);
 
   // Me as the invitation lists me (the held invitation's own text when it is not applied yet).
   const meListed = c ? myAttendee(c, mineHere) : undefined;
@@ -400,6 +400,36 @@ function proposalWaiting(sentAt: string, thread: ThreadEntryLike[]): boolean {
     const m = (t.method ?? '').toUpperCase();
     return (m === 'REQUEST' || m === 'DECLINECOUNTER' || m === 'CANCEL') && !!t.date && Date.parse(t.date) >= sent - 1000;
   });
+}
+
+/**
+ * My own answers and proposal belong in the thread even before (or without) their copy in Sent coming back through
+ * the sync: my reply records and my proposal, each unless a Sent copy within ten minutes already shows it.
+ */
+function withMyActions(entries: ThreadMessageView[], ev: StoredEvent, mine: readonly string[]): ThreadMessageView[] {
+  const near = (at: string, method: string) =>
+    entries.some((e) => e.mine && (e.method ?? '').toUpperCase() === method && !!e.date && Math.abs(Date.parse(e.date) - Date.parse(at)) < 10 * 60_000);
+  const from = ev.myAddress ?? mine[0] ?? null;
+  const own: ThreadMessageView[] = [];
+  if (ev.role === 'attendee') {
+    for (const r of ev.replies) {
+      if (!r.dtstamp || !isMine(r.email, mine) || near(r.dtstamp, 'REPLY')) continue;
+      own.push({ key: `local-reply:${r.recurrenceId ?? ''}`, method: 'REPLY', from, subject: null, date: r.dtstamp, action: 'sent', reason: 'your answer, as recorded on this device', deleted: null, mine: true, partstat: r.partstat.toUpperCase(), recurrenceId: r.recurrenceId });
+    }
+  }
+  const p = ev.proposal;
+  if (p && !near(p.sentAt, 'COUNTER')) {
+    own.push({ key: 'local-counter', method: 'COUNTER', from, subject: null, date: p.sentAt, action: 'sent', reason: 'your proposal, as recorded on this device', deleted: null, mine: true, recurrenceId: p.recurrenceId });
+  }
+  if (own.length === 0) return entries;
+  // Each goes before the first message dated after it; the thread's own order is kept as it is.
+  const out = [...entries];
+  for (const o of own.sort((a, b) => Date.parse(a.date!) - Date.parse(b.date!))) {
+    const t = Date.parse(o.date!);
+    const i = out.findIndex((e) => !!e.date && Date.parse(e.date) > t);
+    out.splice(i < 0 ? out.length : i, 0, o);
+  }
+  return out;
 }
 
 const REPLY_APPLIED = /reply applied: (\S+) ([A-Za-z-]+)(?: \(occurrence ([^)]+)\))?/;

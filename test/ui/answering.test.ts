@@ -124,6 +124,8 @@ describe('answering invitations, between two browser shells', () => {
     expect(await b.evaluate(() => document.activeElement?.closest('[data-testid="answer-bar"]') !== null)).toBe(true);
     await expect.poll(() => b.getByTestId('answer-delivery').textContent(), WAIT).toBe('Accepted: your answer was sent to Alice Organizer.');
     expect(await b.locator('li.pending').count()).toBe(0);
+    // The thread tells it as people would (§9).
+    expect(await b.locator('.thread-line').allTextContents()).toEqual(['You replied Accepted', 'Alice Organizer invited you']);
     await shot(b, 'answer-bar', { docs: true });
 
     await open(alice.page, WEEKLY);

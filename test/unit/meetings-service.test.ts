@@ -293,9 +293,12 @@ describe('MeetingsService: what the invitation screen shows', () => {
     const uid = await invite([BOB], null);
     const out = await bob.meetings.respond({ uid, partstat: 'TENTATIVE' });
     const sentAt = bob.calendar.get(uid)!.replies[0]!.dtstamp!;
+    // Before its copy in Sent comes back, the thread shows my answer from my own record.
+    expect(detailOf(bob, uid).thread.map((t) => [t.method, t.mine, t.partstat])).toEqual([['REPLY', true, 'TENTATIVE']]);
     // The copy in Sent comes back through the sync; the engine does not apply it to an attendee's copy.
     await bob.calendar.addToThread(uid, { key: 'sent1', method: 'REPLY', from: `Bob <${BOB}>`, subject: 's', date: sentAt, action: 'rejected', reason: 'REPLY to an event I do not organize' });
-    expect(detailOf(bob, uid).thread.at(-1)).toMatchObject({ mine: true, partstat: 'TENTATIVE' });
+    expect(detailOf(bob, uid).thread.at(-1)).toMatchObject({ key: 'sent1', mine: true, partstat: 'TENTATIVE' });
+    expect(detailOf(bob, uid).thread.filter((t) => t.method === 'REPLY')).toHaveLength(1);
     const d = await deliver(alice, await raw(bob, out.queued[0]!));
     await alice.calendar.addToThread(uid, { key: 'in1', method: 'REPLY', from: BOB, subject: 's', date: sentAt, action: d.action, reason: d.reason });
     expect(detailOf(alice, uid).thread.at(-1)).toMatchObject({ partstat: 'TENTATIVE', recurrenceId: null });
