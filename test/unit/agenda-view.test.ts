@@ -59,7 +59,7 @@ afterEach(async () => {
 });
 
 const HIDE = { hideDeclined: true };
-const agenda = () => agendaView(bobCal.all(), FROM, TO, [BOB], HIDE).map((o) => o.recurrenceId);
+const agenda = () => agendaView(bobCal.all(), FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId);
 
 describe('agenda view: declined occurrences', () => {
   it('hides an occurrence I declined and keeps the rest; the CLI expansion is unchanged', async () => {
@@ -105,16 +105,16 @@ describe('agenda view: declined occurrences', () => {
       ),
     };
     expect(occurrencePartstat(reset, rids[3]!, [BOB])).toBe('NEEDS-ACTION');
-    expect(agendaView([reset], FROM, TO, [BOB], HIDE).map((o) => o.recurrenceId)).toEqual(rids);
+    expect(agendaView([reset], FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId)).toEqual(rids);
   });
 
   it('uses my reply record for an occurrence without an override, unless the series was revised since', () => {
     const ev = bobCal.get(uid)!;
     const rec = { email: BOB, recurrenceId: rids[0]!, partstat: 'DECLINED', sequence: ev.master!.sequence, dtstamp: null, comment: null, delegatedTo: [], delegatedFrom: [] };
     const withRecord: StoredEvent = { ...ev, replies: [...ev.replies, rec] };
-    expect(agendaView([withRecord], FROM, TO, [BOB], HIDE).map((o) => o.recurrenceId)).toEqual(rids.slice(1));
+    expect(agendaView([withRecord], FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId)).toEqual(rids.slice(1));
     const revised: StoredEvent = { ...withRecord, master: { ...ev.master!, sequence: ev.master!.sequence + 1 } };
-    expect(agendaView([revised], FROM, TO, [BOB], HIDE).map((o) => o.recurrenceId)).toEqual(rids);
+    expect(agendaView([revised], FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId)).toEqual(rids);
   });
 
   it('does not report a declined occurrence as a conflict', async () => {
