@@ -5,8 +5,8 @@ import { calendarCommand } from './commands/calendar';
 import { inspectCommand } from './commands/inspect';
 import { lintCommand } from './commands/lint';
 import { processCommand } from './commands/process';
-import { scheduleCommand } from './commands/schedule';
 import { storeCommand } from './commands/store';
+import { scheduleCommand } from './commands/schedule';
 import { oneLine, processIo, type Io } from './util';
 
 export { inspectBytes } from './commands/inspect';
@@ -36,7 +36,8 @@ commands:
   store repair --store DIR
       rebuild the store from every intact record, after a backup of every file; JSON report
 
-exit codes: 0 ok, 1 lint found errors, schedule refused the inputs or store check found damage, 2 usage error, unreadable file or unusable store
+exit codes: 0 ok, 1 lint found errors, schedule refused the inputs or store check found damage, 2 usage error,
+unreadable file or unusable store
 `;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {

@@ -214,7 +214,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getSettings: () => guard((): Settings => accounts.getSettings()),
     saveSettings: (s) => guard((): Settings => accounts.saveSettings(s)),
 
-    listInvitations: () => guard((): InvitationSummary[] => listView(calendar.all(), (uid) => calendar.thread(uid), viewCtx())),
+    listInvitations: () => guard((): InvitationSummary[] => listView(calendar.each(), (uid) => calendar.thread(uid), viewCtx())),
     getInvitation: (req) =>
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);

@@ -137,10 +137,11 @@ export function summaryOf(ev: StoredEvent, thread: ThreadEntryLike[], ctx: ViewC
 }
 
 /** Threads newest first (the newest message in each thread decides), then by UID for a stable order. */
-export function listView(events: StoredEvent[], threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
-  return events
-    .map((ev) => summaryOf(ev, threadOf(ev.uid), ctx))
-    .sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
+export function listView(events: Iterable<StoredEvent>, threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
+  // An iterable (the store streams its events) is summarised one event at a time: the whole history is never held.
+  const out: InvitationSummary[] = [];
+  for (const ev of events) out.push(summaryOf(ev, threadOf(ev.uid), ctx));
+  return out.sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
 }
 
 export function toOccurrenceView(o: Occurrence): OccurrenceView {
@@ -265,19 +266,22 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
   const start = instantOf(c?.start);
   const end = c ? endOf(c) : null;
   const tzid = c?.start?.tzid ?? null;
+  // This event's own occurrences, cancelled or not: through `expand` (the store's cache) unless it is cancelled
+  // (the cache holds the stored event as it is, and expansion skips cancelled events).
+  const expandSelf = (from: string, to: string): Occurrence[] => (ev.cancelled ? expandAgenda([{ ...ev, cancelled: false }], from, to) : expand([ev], from, to));
 
   // Occurrences: a recurring meeting's upcoming instances (for per-occurrence answers and cancels).
   let occurrences: OccurrenceView[] = [];
   if (c?.rrule || ev.overrides.length > 0 || (c?.rdate.length ?? 0) > 0) {
     // From now (or the series start, when it lies ahead) for a year.
     const base = Math.max(nowMs, start ? isoToMs(start) : nowMs);
-    occurrences = expandAgenda([{ ...ev, cancelled: false }], new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
+    occurrences = expandSelf(new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
       .slice(0, 30)
       .map(toOccurrenceView);
   }
 
   // Conflicts: my other (not declined, not cancelled) events overlapping this one's next instances.
-  const mine = expandAgenda([{ ...ev, cancelled: false }], new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
+  const mine = expandSelf(new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
   const conflicts: OccurrenceView[] = [];
   if (!isCancelled(ev) && mine.length > 0) {
     const from = mine[0]!.start;

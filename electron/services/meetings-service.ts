@@ -557,7 +557,9 @@ export class MeetingsService {
     const plan = this.plan(prevStored ? [prev, ...prevStored.overrides] : null, events, [sender.email, ...formerOrganizer], now, prevStored?.vtimezones);
     const removed = recipientsFor(plan, 'uninvited');
     const added = recipientsFor(plan, 'invited');
-    const kept = recipientsFor(plan, 'updated');
+    // The others hear of it when their view changed, or when the guest list did (they see who comes).
+    const updated = plan.filter((m) => m.change === 'updated');
+    const kept = updated.some((m) => m.contentChanged) || removed.length || added.length ? updated.map((m) => m.recipient) : [];
 
     const msgs: OutgoingMessage[] = [];
     if (removed.length && prev) {
@@ -567,14 +569,14 @@ export class MeetingsService {
     if (added.length) {
       msgs.push(await buildRequest({ events, to: added, now, messageId: messageIdFor(sender.email), update: false }));
     }
-    if (kept.length && (!prev || changedForAttendees(prev, next) || removed.length || added.length)) {
+    if (kept.length) {
       msgs.push(await buildRequest({ events, to: kept, now, messageId: messageIdFor(sender.email), update: true }));
     }
     const queued = await this.enqueueAll(msgs, sender.accountId);
 
     const stored: StoredEvent = {
       uid,
-      role: added.length || kept.length ? 'organizer' : 'personal',
+      role: added.length || updated.length ? 'organizer' : 'personal',
       master: next,
       overrides: prevStored?.overrides ?? [],
       vtimezones: prevStored?.vtimezones ?? [],
@@ -747,22 +749,4 @@ function readdressEvent(ev: StoredEvent, email: string, cn: string | null): Stor
 
 function rewrite(e: EventData): EventData {
   return { ...e, ics: eventToComponentText(e) };
-}
-
-/** Whether an attendee would see a difference (anything but DTSTAMP). */
-function changedForAttendees(a: EventData, b: EventData): boolean {
-  const key = (e: EventData) =>
-    JSON.stringify([
-      e.summary,
-      e.description,
-      e.location,
-      e.start?.value,
-      e.start?.tzid,
-      e.end?.value,
-      e.rrule,
-      e.status,
-      e.sequence,
-      e.attendees.map((x) => [x.email, x.role, x.cn]).sort(),
-    ]);
-  return key(a) !== key(b);
 }
