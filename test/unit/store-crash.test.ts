@@ -80,7 +80,6 @@ describe('store crash safety', () => {
       const s = await CalendarStore.open(dir, { lockWaitMs: 2_000 });
       try {
         const meta = Number(s.get('meta')?.myAddress ?? '0');
-        const at = `round ${round}, ${seedNote}`;
         // Every acknowledged write is there (meta is written in the same batch as ev-N).
         const at = `round ${round}, killed after ${delayMs} ms, ${seedNote}`;
         expect(meta, at).toBeGreaterThanOrEqual(acked);
