@@ -56,6 +56,7 @@ import {
   withThisAndFuture,
 } from './event-state';
 import { hasUnknownSender, replyingAttendee, senderAddresses } from './validate';
+import { diffVersions, versionFields } from './changes';
 
 export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
   try {
@@ -468,11 +469,17 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
   } else {
     overrides = applyOverrides(overrides, overridesOf(msg).map(carryAnswer));
   }
+  // What a person sees changed (time, place, title, guests): the replaced version's key fields are kept for the
+  // "what changed" view (issue 11 §6); an update that changes none of them keeps the earlier record.
+  const lead = m ?? overridesOf(msg)[0];
+  const before = lead ? (componentFor(stored, lead.recurrenceId) ?? (lead.recurrenceId ? effectiveOccurrence(stored, lead.recurrenceId) : null)) : null;
+  const changed = before && lead && diffVersions(versionFields(before), versionFields(lead)).length > 0;
   const next: StoredEvent = {
     ...stored,
     master,
     overrides,
     replies,
+    ...(changed ? { previous: versionFields(before) } : {}),
     // A newer REQUEST after a CANCEL reinstates the event (the organizer re-invited).
     cancelled: m ? false : stored.cancelled,
     vtimezones: mergeTimezones(stored.vtimezones, msg.calendar.vtimezones),
@@ -723,7 +730,8 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
       }
     }
     const base = target ?? c;
-    const cancelled = withRevisionAndStatus(base, { status: 'CANCELLED', sequence: c.sequence, dtstamp: c.dtstamp });
+    // The organizer's COMMENT (RFC 5546 §3.2.5 allows one) says why: kept for "Alice cancelled …: 'reason'".
+    const cancelled = withRevisionAndStatus(base, { status: 'CANCELLED', sequence: c.sequence, dtstamp: c.dtstamp, ...(c.comment.length ? { comment: c.comment } : {}) });
     if (rid === null) {
       master = cancelled;
       cancelledWhole = true;

@@ -237,15 +237,23 @@ export function withoutAttendees(ev: EventData, emails: readonly string[]): Even
   return updated;
 }
 
-/** Sets STATUS, SEQUENCE and DTSTAMP (a CANCEL's revision becomes the stored revision). */
-export function withRevisionAndStatus(ev: EventData, rev: { status?: string; sequence?: number; dtstamp?: string | null }): EventData {
+/**
+ * Sets STATUS, SEQUENCE and DTSTAMP (a CANCEL's revision becomes the stored revision), and COMMENT when given (the
+ * organizer's reason for a cancellation, shown to the attendee).
+ */
+export function withRevisionAndStatus(ev: EventData, rev: { status?: string; sequence?: number; dtstamp?: string | null; comment?: readonly string[] }): EventData {
   const updated: EventData = {
     ...ev,
     status: rev.status ?? ev.status,
     sequence: rev.sequence ?? ev.sequence,
     dtstamp: rev.dtstamp !== undefined ? rev.dtstamp : ev.dtstamp,
+    ...(rev.comment ? { comment: [...rev.comment] } : {}),
   };
   updated.ics = patchIcs(ev, (comp) => {
+    if (rev.comment) {
+      comp.removeAllProperties('comment');
+      for (const c of rev.comment) comp.addPropertyWithValue('comment', c);
+    }
     if (rev.status !== undefined) comp.updatePropertyWithValue('status', rev.status);
     if (rev.sequence !== undefined) comp.updatePropertyWithValue('sequence', rev.sequence);
     if (rev.dtstamp) comp.updatePropertyWithValue('dtstamp', ICAL.Time.fromDateTimeString(rev.dtstamp.replace(/\.\d+Z$/, 'Z')));
