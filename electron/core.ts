@@ -44,6 +44,8 @@ import { sentFolderDeps } from './mail/smtp/sent-folder';
 import { Outbox } from './mail/smtp/outbox';
 import { smtpSender } from './mail/smtp/transport';
 import { agendaView, detailView, listView, type ViewContext } from './services/invitations-view';
+import { keepOpenedFile, MessageSource } from './services/message-view';
+import { eventExtras, InvitationPages, markOccurrences, organizerName } from './services/reading-view';
 import { MeetingsService, type ServiceIdentity } from './services/meetings-service';
 import { SyncService, TIME_FRAME_REASON, type SyncServiceDeps } from './services/sync-service';
 import { CalendarStore, type StoreChange } from './store/calendar-store';
@@ -171,6 +173,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     accountFor: (address) => (address ? (settings.accountFor(address)?.id ?? null) : null),
   });
 
+  // The invitation list in pages (issue 9 §4): computed once per store change, sliced per request.
+  const pages = new InvitationPages(() =>
+    listView(calendar.all(), (uid) => calendar.thread(uid), viewCtx()).map((s) => {
+      const ev = calendar.get(s.uid);
+      return ev ? { ...s, organizerName: organizerName(ev) } : s;
+    }),
+    () => me().join(','),
+  );
+  const unsubPages = calendar.onChange(() => pages.invalidate());
+  const filesDir = join(dataDir, 'files');
+  const messages = new MessageSource({
+    record: (key) => calendar.processedRecord(key),
+    fetch: (accountId, mailbox, uidValidity, uid) => sync.fetchSource(accountId, mailbox, uidValidity, uid),
+    filesDir,
+    inThread: (uid, key) => calendar.thread(uid).some((t) => t.key === key),
+  });
+
   const status = (): AppStatus => {
     const items = outbox.list();
     return {
@@ -223,6 +242,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       now: now().toISOString(),
     });
     const key = `file:${createHash('sha256').update(bytes).digest('hex')}`;
+    keepOpenedFile(filesDir, key, bytes);
     const uid = decision.next?.uid ?? decision.uid ?? null;
     const changes: StoreChange[] = [];
     if (decision.next) changes.push({ type: 'put', event: decision.next });
@@ -297,12 +317,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return saved;
       }),
 
-    listInvitations: () => guard((): InvitationSummary[] => listView(calendar.all(), (uid) => calendar.thread(uid), viewCtx())),
+    listInvitations: () => guard((): InvitationSummary[] => pages.list()),
     getInvitation: (req) =>
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
-        return detailView(ev, calendar.thread(req.uid), calendar.all(), viewCtx());
+        return { ...detailView(ev, calendar.thread(req.uid), calendar.all(), viewCtx()), ...eventExtras(ev.master ?? ev.overrides[0]) };
       }),
     respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
     proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
@@ -312,7 +332,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return true;
       }),
 
-    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.all(), req.from, req.to, me())),
+    listAgenda: (req) => guard((): OccurrenceView[] => markOccurrences(agendaView(calendar.all(), req.from, req.to, me()), (uid) => calendar.get(uid), me())),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
     cancelMeeting: (req) => guard((): Promise<QueuedOutcome> => meetings.cancelMeeting(req)),
@@ -364,6 +384,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     openFile: (req) => guard(() => openFile(req)),
 
+    listInvitationPage: (req) => guard(() => pages.page(req)),
+    getMessage: (req) => guard(() => messages.view(req.uid, req.key)),
+    getMessagePart: (req) => guard(() => messages.part(req.uid, req.key, req.path)),
+
     onEvent(cb) {
       listeners.add(cb);
       return () => {
@@ -379,6 +403,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     async close() {
       unsubCalendar();
+      unsubPages();
       listeners.clear();
       await sync.stop().catch(() => {});
       await outbox.stop().catch(() => {});

@@ -179,6 +179,9 @@ const VALIDATORS: { [M in ApiMethod]: Check<ApiArg<M>> } = {
   listOutbox: none as Check<never>,
   retryOutbox: record({ id: nonEmpty(500) }),
   openFile: record({ name: str(1000), contentBase64: str(MAX_FILE_BASE64) }),
+  listInvitationPage: record({ offset: int(0, 10_000_000), limit: int(0, 500), filter: opt(oneOf('all', 'received', 'organized', 'pending')) }),
+  getMessage: record({ uid: nonEmpty(1000), key: nonEmpty(2000) }),
+  getMessagePart: record({ uid: nonEmpty(1000), key: nonEmpty(2000), path: nonEmpty(100) }),
 };
 
 export function isApiMethod(m: unknown): m is ApiMethod {

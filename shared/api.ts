@@ -4,6 +4,7 @@
 // method resolves to a Result envelope because IPC drops error details.
 
 import type { Result } from './errors';
+import type { ConferenceLink } from './links';
 import type { Occurrence } from './itip/agenda';
 import type { MeetingDraft } from './itip/meeting';
 import type { ProcessingPolicy } from './itip/types';
@@ -84,6 +85,59 @@ export interface InvitationSummary {
   pendingCount: number;
   /** Which account it belongs to (null: local, e.g. an opened file or an offline meeting). */
   accountId: string | null;
+  /** The organizer's display name when the invitation (or the account) gives one that is not just the address. */
+  organizerName?: string | null;
+}
+
+/** Which threads a page of the invitation list holds. */
+export type InvitationFilter = 'all' | 'received' | 'organized' | 'pending';
+
+export interface InvitationPageRequest {
+  offset: number;
+  /** At most 500; 0 returns only the counts. */
+  limit: number;
+  filter?: InvitationFilter;
+}
+
+export interface InvitationPage {
+  items: InvitationSummary[];
+  offset: number;
+  /** Threads matching the filter. */
+  total: number;
+  /** Threads waiting for my answer or decision (needs-response, updated, needs-decision), whatever the filter. */
+  pending: number;
+  /** Threads per filter, for the filter's labels. */
+  counts: Record<InvitationFilter, number>;
+}
+
+/** The invitation's own mail, as the organizer wrote it (issue 11 §12). */
+export interface MailView {
+  key: string;
+  from: string | null;
+  to: string | null;
+  subject: string | null;
+  date: string | null;
+  /** The text/plain body. */
+  text: string | null;
+  /** The text/html body as received; the renderer sanitizes it and blocks remote images until asked. */
+  html: string | null;
+  attachments: MailAttachmentView[];
+}
+
+export interface MailAttachmentView {
+  /** IMAP part path ('2', '1.3'). */
+  path: string;
+  name: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+}
+
+export interface MailPartRequest {
+  uid: string;
+  /** The thread entry's key. */
+  key: string;
+  path: string;
 }
 
 export interface AttendeeView {
@@ -120,8 +174,11 @@ export interface PendingView {
   comment?: string | null;
 }
 
-/** One occurrence in the agenda, as shared/itip/agenda.ts expands it. */
-export type OccurrenceView = Occurrence;
+/** My standing for one occurrence, as the calendar views mark it (issue 11 §15). */
+export type OccurrenceMark = 'needs-answer' | 'accepted' | 'tentative' | 'declined' | 'cancelled' | 'organizer';
+
+/** One occurrence in the agenda, as shared/itip/agenda.ts expands it; `mark` and `location` added by the view. */
+export type OccurrenceView = Occurrence & { mark?: OccurrenceMark; location?: string | null };
 
 export interface InvitationDetail {
   uid: string;
@@ -153,6 +210,10 @@ export interface InvitationDetail {
   /** Upcoming occurrences of a recurring meeting (for per-occurrence answers and cancels). */
   occurrences: OccurrenceView[];
   accountId: string | null;
+  /** The formatted description (Outlook's X-ALT-DESC;FMTTYPE=text/html) when the invitation carries one. */
+  descriptionHtml?: string | null;
+  /** The meeting's conference link (RFC 7986 CONFERENCE, X-GOOGLE-CONFERENCE, or a Teams/Zoom/Meet/Webex link). */
+  conference?: ConferenceLink | null;
 }
 
 export type Partstat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
@@ -290,6 +351,13 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /** One page of the invitation list, newest first (the list renders a window of 10,000 threads: issue 9 §4). */
+  listInvitationPage(req: InvitationPageRequest): Promise<Result<InvitationPage>>;
+  /** A thread message's own mail (IMAP for synced mail, the kept file for opened ones). */
+  getMessage(req: { uid: string; key: string }): Promise<Result<MailView>>;
+  /** One attachment of that mail, base64. */
+  getMessagePart(req: MailPartRequest): Promise<Result<{ name: string; contentType: string; contentBase64: string }>>;
+
   /** Subscribes to core events; returns the unsubscribe function. */
   onEvent(cb: (e: AppEvent) => void): () => void;
 }
@@ -320,6 +388,9 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  listInvitationPage: 'invitations:page',
+  getMessage: 'messages:get',
+  getMessagePart: 'messages:part',
 };
 
 export const EVENT_CHANNEL = 'core:event';

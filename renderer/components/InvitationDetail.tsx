@@ -4,18 +4,12 @@ import { api } from '../api-client';
 import { useApp } from '../context';
 import { errText, fmtDateTime, fmtRange, PARTSTAT_TEXT, toWall, zoneName } from '../format';
 import { DataTable } from './DataTable';
-import { Description } from './Description';
+import { DescriptionView } from './DescriptionView';
+import { JoinButton } from './JoinButton';
+import { OriginalMailButton } from './OriginalMail';
+import { personWithAddress } from '../../shared/names';
 import { Badge } from './Invitations';
-
-export function describeRrule(rrule: string | null): string {
-  if (!rrule) return '';
-  const p = Object.fromEntries(rrule.split(';').map((kv) => kv.split('=') as [string, string]));
-  const freq: Record<string, string> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
-  const unit = freq[p.FREQ ?? ''] ?? p.FREQ?.toLowerCase() ?? '';
-  const every = p.INTERVAL && p.INTERVAL !== '1' ? `every ${p.INTERVAL} ${unit}s` : `every ${unit}`;
-  const until = p.COUNT ? `, ${p.COUNT} times` : p.UNTIL ? `, until ${p.UNTIL.slice(0, 8).replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3')}` : '';
-  return `Repeats ${every}${p.BYDAY ? ` on ${p.BYDAY}` : ''}${until}`;
-}
+import { describeRecurrence } from '../../shared/rrule-text';
 
 type PendingAction = 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
 
@@ -228,12 +222,12 @@ export function InvitationDetailView({ uid }: { uid: string }) {
               Organizer's time: {fmtRange(d.start, d.end, orgTz, false)} ({zoneName(orgTz, d.start)})
             </div>
           )}
-          {d.rrule && <div className="small">{describeRrule(d.rrule)}</div>}
+          {d.rrule && <div className="small" data-testid="detail-rule">{describeRecurrence(d.rrule, d.start)}</div>}
         </dd>
         <dt>Where</dt>
         <dd>{d.location || <span className="muted">No location</span>}</dd>
         <dt>Organizer</dt>
-        <dd>{d.organizer ? `${d.organizer.cn ? `${d.organizer.cn} <${d.organizer.email}>` : d.organizer.email}` : <span className="muted">none (personal event)</span>}</dd>
+        <dd>{d.organizer ? personWithAddress(d.organizer.cn, d.organizer.email) : <span className="muted">none (personal event)</span>}</dd>
         {d.myPartstat && d.role === 'attendee' && (
           <>
             <dt>Your answer</dt>
@@ -242,8 +236,9 @@ export function InvitationDetailView({ uid }: { uid: string }) {
         )}
       </dl>
 
+      <JoinButton link={d.conference} />
       <h3>Description</h3>
-      <Description text={d.description} />
+      <DescriptionView key={d.uid} text={d.description} html={d.descriptionHtml} />
 
       {d.conflicts.length > 0 && (
         <section className="conflicts" aria-label="Conflicts">
@@ -330,7 +325,7 @@ export function InvitationDetailView({ uid }: { uid: string }) {
           {d.attendees.map((a) => (
             <tr key={a.email} data-email={a.email}>
               <td>
-                {a.cn ? `${a.cn} <${a.email}>` : a.email}
+                {personWithAddress(a.cn, a.email)}
                 {a.isMe ? ' (you)' : ''}
               </td>
               <td>
@@ -384,6 +379,7 @@ export function InvitationDetailView({ uid }: { uid: string }) {
         </div>
       )}
 
+      <OriginalMailButton uid={d.uid} thread={d.thread} />
       {d.thread.length > 0 && (
         <section aria-label="Messages in this thread">
           <h3>Messages</h3>
