@@ -29,6 +29,8 @@ import { normalizeAddress } from './address';
 import { calendarText, isKnownZone, toUtcIso, utcToWall, zonedDateTime, dateValue } from './ics-write';
 import { findAttendee, newAttendee, occurrenceAt } from './event-state';
 import { draftTimes } from './meeting';
+import { describeRecurrence } from '../rrule-text';
+import { personWithAddress, usefulName } from '../names';
 import type { Attendee, DateTimeValue, EventData, ItipMethod, Organizer, PartStat } from './types';
 
 export interface OutgoingMessage {
@@ -181,7 +183,7 @@ export function describeWhen(start: DateTimeValue | null, end: DateTimeValue | n
 }
 
 function person(email: string, cn: string | null | undefined): string {
-  return cn ? `${cn} <${email}>` : email;
+  return personWithAddress(cn, email);
 }
 
 const PARTSTAT_TEXT: Record<string, string> = {
@@ -205,7 +207,8 @@ function bodies(b: BodyInput): { text: string; html: string } {
   const rows: [string, string][] = [];
   const when = describeWhen(e.start, e.end);
   if (when) rows.push(['When', when]);
-  if (e.rrule) rows.push(['Repeats', e.rrule]);
+  // People read the rule in words (issue 11 §14); the calendar part carries the RRULE itself.
+  if (e.rrule) rows.push(['Repeats', describeRecurrence(e.rrule, e.start?.value ?? null)]);
   if (e.location) rows.push(['Where', e.location]);
   if (e.organizer) rows.push(['Organizer', person(e.organizer.email, e.organizer.cn)]);
   const who = b.showAttendees === false ? [] : e.attendees;
@@ -511,7 +514,8 @@ export async function buildReply(opts: ReplyOptions): Promise<OutgoingMessage> {
   const attendee: Attendee = {
     ...(mine ?? newAttendee(me)),
     email: me,
-    cn: mine?.cn ?? opts.cn ?? null,
+    // A CN that is just my address (Google writes those) names nobody: use my account's name then.
+    cn: usefulName(mine?.cn, me) ?? opts.cn ?? null,
     partstat: opts.partstat,
     // The REPLY answers; it asks for nothing back.
     rsvp: false,
