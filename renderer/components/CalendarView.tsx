@@ -26,7 +26,7 @@ function evLabel(o: OccurrenceView, tz: string): string {
   return [o.summary || '(no title)', when, o.location ?? '', MARK_TEXT[markOf(o)]].filter(Boolean).join(', ');
 }
 
-const HOUR_PX = 40;
+const HOUR_PX = 48;
 
 function addDays(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
@@ -59,8 +59,9 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
 
   const weekStart = mondayOf(anchor);
   const days = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
-  const first = mode === 'week' ? weekStart : anchor;
-  const last = mode === 'week' ? addDays(weekStart, 7) : addDays(anchor, 30);
+  // The agenda lists the shown week and the four after it (so switching from the week keeps its days in view).
+  const first = weekStart;
+  const last = mode === 'week' ? addDays(weekStart, 7) : addDays(weekStart, 35);
 
   useEffect(() => {
     // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
@@ -88,7 +89,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     byDay.set(k, [...(byDay.get(k) ?? []), o]);
   }
 
-  const step = mode === 'week' ? 7 : 30;
+  const step = mode === 'week' ? 7 : 28;
 
   return (
     <section className="calendar" aria-labelledby="cal-h">
@@ -125,7 +126,8 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
         {(['accepted', 'needs-answer', 'tentative', 'declined', 'cancelled'] as OccurrenceMark[]).map((m) => (
           <li key={m}>
             <span className={`legend-swatch ev mark-${m}`} aria-hidden="true">
-              {MARK_TAG[m] ?? ''}
+              {m === 'needs-answer' ? '? ' : ''}
+              <span className="ev-summary">Abc</span>
             </span>
             {MARK_TEXT[m]}
           </li>
@@ -134,7 +136,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
 
       {mode === 'agenda' && (
         <div className="agenda" data-testid="agenda">
-          {items.length === 0 && <p className="muted">Nothing in the next 30 days.</p>}
+          {items.length === 0 && <p className="muted">Nothing in these five weeks.</p>}
           {[...byDay.entries()].map(([day, list]) => (
             <section key={day} aria-label={fmtDate(day, tz)}>
               <h2 className="agenda-day">{fmtDate(day, tz)}</h2>
@@ -213,7 +215,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                         >
                           {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
                           <strong>{fmtTime(o.start, tz)}</strong> <span className="ev-summary">{o.summary || '(no title)'}</span>
-                          {o.location && height >= 34 && <span className="ev-where">{o.location}</span>}
+                          {o.location && height >= 44 && <span className="ev-where">{o.location}</span>}
                         </button>
                       );
                     })}
