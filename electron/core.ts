@@ -182,6 +182,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     () => me().join(','),
   );
   const unsubPages = calendar.onChange(() => pages.invalidate());
+  // Computed once at start, before the window asks: the first screen then needs only a slice.
+  const warm = setTimeout(() => {
+    try {
+      pages.list();
+    } catch {
+      // Closed already (a short-lived core): nothing to warm.
+    }
+  }, 0);
   const filesDir = join(dataDir, 'files');
   const messages = new MessageSource({
     record: (key) => calendar.processedRecord(key),
@@ -404,6 +412,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       unsubCalendar();
       unsubPages();
+      clearTimeout(warm);
       listeners.clear();
       await sync.stop().catch(() => {});
       await outbox.stop().catch(() => {});
