@@ -21,8 +21,10 @@ export function looksHtml(text: string | null | undefined): boolean {
 
 /** Plain-text line breaks inside an HTML description (Google mixes both) become <br>; HTML documents are left. */
 export function htmlWithBreaks(text: string): string {
-  if (/<(p|div|table|br)\b/i.test(text) && !/\n/.test(text)) return text;
-  return text.replace(/\r\n|\r|\n/g, '<br>');
+  // Google frames its own block (Meet link, "view your event") with lines of -::~:~::~…::-: a rule reads better.
+  const framed = text.replace(/-::~[:~]{10,}::-/g, '<hr>');
+  if (/<(p|div|table|br)\b/i.test(framed) && !/\n/.test(framed)) return framed;
+  return framed.replace(/\r\n|\r|\n/g, '<br>').replace(/(<br>)*<hr>(<br>)*/g, '<hr>');
 }
 
 function linkAttrs(a: HTMLAnchorElement): void {
