@@ -24,9 +24,9 @@ function day(n: number): string {
   return new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** How the UI formats a time (en-US, 2-digit), whitespace normalised (ICU uses U+202F before AM/PM). */
+/** How the UI formats a time (en-US, the locale's hour), whitespace normalised (ICU uses U+202F before AM/PM). */
 function timeIn(instant: Date, tz: string): string {
-  return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', timeZone: tz }).format(instant).replace(/\s/g, ' ');
+  return new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: tz }).format(instant).replace(/\s/g, ' ');
 }
 
 /** The instant of a wall time in a zone (for the assertions only). */
