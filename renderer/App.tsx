@@ -125,7 +125,10 @@ export function App() {
   else if (view.name === 'status') screen = <StatusView status={status} />;
   else screen = <SettingsView />;
 
-  const conn = connectionSummary(status, outboxItems, accounts?.length ?? 0);
+  const conn =
+    link === 'connected'
+      ? connectionSummary(status, outboxItems, accounts?.length ?? 0)
+      : { tone: 'bad' as const, label: 'Not connected to Convene', lines: [link === 'lost' ? 'Reconnecting…' : 'This tab is from an earlier start'] };
 
   return (
     <Ctx.Provider value={ctx}>

@@ -26,8 +26,8 @@ const FILTERS: { id: InvitationFilter; label: string }[] = [
 
 function whoLine(inv: InvitationSummary): string {
   const who = inv.role === 'organizer' ? 'You organize' : inv.role === 'personal' ? 'Personal event' : `From ${inv.organizerName || inv.organizer || 'unknown'}`;
-  const n = `${inv.messageCount} message${inv.messageCount === 1 ? '' : 's'}`;
-  return `${who} · ${n}${inv.pendingCount > 0 ? ` · ${inv.pendingCount} to decide` : ''}`;
+  const n = inv.messageCount > 0 ? ` · ${inv.messageCount} message${inv.messageCount === 1 ? '' : 's'}` : '';
+  return `${who}${n}${inv.pendingCount > 0 ? ` · ${inv.pendingCount} to decide` : ''}`;
 }
 
 const Row = memo(function Row({ inv, index, selected, active, tz, onOpen }: { inv: InvitationSummary; index: number; selected: boolean; active: boolean; tz: string; onOpen: (uid: string, index: number) => void }) {
