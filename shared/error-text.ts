@@ -9,7 +9,7 @@ export interface HumanError {
   detail: string | null;
 }
 
-const SERVER = /(?:server|to|at)\s+([a-z0-9.-]+\.[a-z0-9-]+|\[[0-9a-f:.]+\]|\d+\.\d+\.\d+\.\d+)(?::(\d+))?/i;
+const SERVER = /(?:server|to|at)\s+([a-z0-9.-]+\.[a-z0-9-]+|\[[0-9a-f:.]+\]|\d+\.\d+\.\d+\.\d+|[a-z0-9-]+(?=:\d))(?::(\d+))?/i;
 
 function where(message: string): string {
   const m = SERVER.exec(message);
