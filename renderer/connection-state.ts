@@ -1,7 +1,7 @@
 // What the sidebar and the status screen say about the connection (issue 11 §17): receiving (IMAP) and sending
 // (SMTP) per account, and a failing outbox, so the app never says "Online" while sending fails. Pure.
 import { OUTBOX_WAITING_FOR_ACCOUNT, type AccountStatus, type AppStatus, type OutboxItemView } from '../shared/api';
-import { humanError } from '../shared/error-text';
+import { humanError } from '../shared/present/error-text';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'off';
 

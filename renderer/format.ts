@@ -129,6 +129,21 @@ export function toWall(instant: string | number | Date, tz: string): string {
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }
 
+/** The UTC instant (ms) of a wall time 'YYYY-MM-DDTHH:mm[:ss]' in `tz` (a time in a DST gap moves forward). */
+export function wallToUtcMs(wall: string, tz: string): number {
+  const w = wall.length === 16 ? `${wall}:00` : wall.slice(0, 19);
+  const asUtc = Date.parse(`${w}Z`);
+  const asUtcMinute = Date.parse(`${w.slice(0, 16)}:00Z`);
+  // Two rounds of "how far is the zone's wall clock from UTC at this instant" settle across a DST change (offsets
+  // are whole minutes, and toWall shows minutes).
+  let guess = asUtc;
+  for (let i = 0; i < 2; i++) {
+    const shown = Date.parse(`${toWall(guess, tz)}:00Z`);
+    guess += asUtcMinute - shown;
+  }
+  return guess;
+}
+
 /** The calendar date 'YYYY-MM-DD' of an instant in `tz`. */
 export function dayKey(v: string, tz: string): string {
   if (isDateOnly(v)) return v;

@@ -4,7 +4,7 @@
 // in the system browser (target=_blank: Electron's window-open handler hands it to shell.openExternal; the browser
 // shell opens a new tab with rel=noopener noreferrer), and remote images are counted so the reader knows they were
 // blocked.
-import { safeHref, splitLinks } from '../shared/links';
+import { safeHref, splitLinks } from '../shared/present/links';
 import { purify } from './components/Description';
 
 /** The single call into the sanitizer (scripts, handlers, forms, frames, styles and remote images removed). */

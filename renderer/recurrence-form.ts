@@ -1,8 +1,7 @@
 // The meeting editor's recurrence choices ⇄ an RRULE value (RFC 5545 §3.3.10). Pure, so the round trip is tested:
 // weekly with chosen weekdays, monthly by date (BYMONTHDAY) or by weekday (BYDAY=2TU, or -1TU for the last),
 // ending on a date (UNTIL) or after a count (COUNT). A rule the form cannot show stays as it is ('custom').
-import { zonedDateTime } from '../shared/itip/ics-write';
-import { toWall } from './format';
+import { toWall, wallToUtcMs } from './format';
 
 export type RepeatFreq = '' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY' | 'CUSTOM';
 export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
@@ -64,13 +63,9 @@ export function toRrule(f: RepeatForm, start: string, allDay: boolean, timezone 
     if (allDay) parts.push(`UNTIL=${d}`);
     else {
       // The end of the chosen day where the meeting happens, as a UTC instant.
-      let utc: string | null = null;
-      try {
-        utc = zonedDateTime(`${f.until}T23:59:59`, timezone).utc ?? null;
-      } catch {
-        utc = null;
-      }
-      parts.push(`UNTIL=${(utc ?? `${f.until}T23:59:59Z`).replace(/[-:]/g, '').replace(/\.\d+/, '').slice(0, 15)}Z`);
+      const ms = wallToUtcMs(`${f.until}T23:59:59`, timezone);
+      const utc = Number.isFinite(ms) ? new Date(ms).toISOString() : `${f.until}T23:59:59Z`;
+      parts.push(`UNTIL=${utc.replace(/[-:]/g, '').replace(/\.\d+/, '').slice(0, 15)}Z`);
     }
   }
   return parts.join(';');

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runReadBench } from './bench-engine-read.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -52,7 +53,7 @@ async function timed(pass, minMs = 1000) {
   return { passes, ms: performance.now() - t0 };
 }
 
-export async function runEngineBench({ log = console.log, storeEvents = 50_000 } = {}) {
+export async function runEngineBench({ log = console.log, storeEvents = 50_000, readOnly = false } = {}) {
   const work = mkdtempSync(join(root, 'node_modules', '.convene-bench-'));
   const results = {};
   try {
@@ -69,7 +70,10 @@ export async function runEngineBench({ log = console.log, storeEvents = 50_000 }
       });
       results.inspectPerSec = (ins.passes * files.length) / (ins.ms / 1000);
       log(`inspect: ${fmt(results.inspectPerSec)} messages/s (${files.length} corpus files × ${ins.passes} passes in ${fmt(ins.ms)} ms)`);
-
+    }
+    await runReadBench(E, join(work, 'bench-bundle.mjs'), files, log, results);
+    if (readOnly) return results;
+    if (files.length > 0) {
       const storeRoot = mkdtempSync(join(tmpdir(), 'convene-bench-proc-'));
       try {
         let processed = 0;
@@ -151,5 +155,6 @@ export async function runEngineBench({ log = console.log, storeEvents = 50_000 }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await runEngineBench();
+  // --read: only the reading figures (inspect+decide, distinct zones, the big invitation's first read).
+  await runEngineBench({ readOnly: process.argv.includes('--read') });
 }

@@ -3,39 +3,35 @@
 // interface onto a loopback WebSocket. Only plain data crosses (no class instances, no ical.js objects); every
 // method resolves to a Result envelope because IPC drops error details.
 
+import type { z } from 'zod';
+import type {
+  accountInputSchema,
+  cancelRequestSchema,
+  invitationPageRequestSchema,
+  messagePartRequestSchema,
+  openFileRequestSchema,
+  partstatSchema,
+  proposeRequestSchema,
+  resolvePendingRequestSchema,
+  respondRequestSchema,
+  requestUpdateRequestSchema,
+  securitySchema,
+  serverSettingsSchema,
+  settingsSchema,
+} from './api-schemas';
 import type { Result } from './errors';
-import type { ConferenceLink } from './links';
+import type { ConferenceLink } from './present/links';
 import type { Occurrence } from './itip/agenda';
 import type { MeetingDraft } from './itip/meeting';
-import type { ProcessingPolicy } from './itip/types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts and settings
 
-export type Security = 'tls' | 'starttls' | 'none';
-
-export interface ServerSettings {
-  host: string;
-  port: number;
-  security: Security;
-  user: string;
-}
-
-export interface AccountInput {
-  /** Absent when adding. */
-  id?: string;
-  name: string;
-  /** The account's address; identities add aliases. */
-  email: string;
-  displayName?: string;
-  aliases: string[];
-  imap: ServerSettings;
-  smtp: ServerSettings;
-  /** Plain text only on the way in; never returned by the API. Omit on update to keep the stored one. */
-  password?: string;
-  /** Whether the provider files sent mail itself (Gmail, Outlook.com): then we do not APPEND to Sent. */
-  providerSavesSent?: boolean;
-}
+// The request types are inferred from their schemas (shared/api-schemas.ts), which the IPC and WebSocket edges
+// validate with: one definition per argument shape.
+export type Security = z.infer<typeof securitySchema>;
+export type ServerSettings = z.infer<typeof serverSettingsSchema>;
+export type AccountInput = z.infer<typeof accountInputSchema>;
 
 export interface AccountView {
   id: string;
@@ -54,15 +50,7 @@ export interface ConnectionCheck {
   smtp: { ok: true } | { ok: false; code: string; message: string };
 }
 
-export interface Settings {
-  policy: ProcessingPolicy;
-  /** Invitations older than this many days are listed but not applied automatically. */
-  timeFrameDays: number;
-  /** Move processed invitation mails to this folder (null: leave them). */
-  processedFolder: string | null;
-  /** The user's time zone for display (IANA); null = the system's. */
-  timezone: string | null;
-}
+export type Settings = z.infer<typeof settingsSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Invitations and calendar
@@ -89,15 +77,9 @@ export interface InvitationSummary {
   organizerName?: string | null;
 }
 
+export type InvitationPageRequest = z.infer<typeof invitationPageRequestSchema>;
 /** Which threads a page of the invitation list holds. */
-export type InvitationFilter = 'all' | 'received' | 'organized' | 'pending';
-
-export interface InvitationPageRequest {
-  offset: number;
-  /** At most 500; 0 returns only the counts. */
-  limit: number;
-  filter?: InvitationFilter;
-}
+export type InvitationFilter = NonNullable<InvitationPageRequest['filter']>;
 
 export interface InvitationPage {
   items: InvitationSummary[];
@@ -133,12 +115,8 @@ export interface MailAttachmentView {
   size: number;
 }
 
-export interface MailPartRequest {
-  uid: string;
-  /** The thread entry's key. */
-  key: string;
-  path: string;
-}
+/** One attachment (IMAP part path) of a thread message (by the thread entry's key). */
+export type MailPartRequest = z.infer<typeof messagePartRequestSchema>;
 
 export interface AttendeeView {
   email: string;
@@ -216,25 +194,10 @@ export interface InvitationDetail {
   conference?: ConferenceLink | null;
 }
 
-export type Partstat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
-
-export interface RespondRequest {
-  uid: string;
-  partstat: Partstat;
-  comment?: string;
-  /** One occurrence; absent: the whole series. */
-  recurrenceId?: string | null;
-}
-
-export interface ProposeRequest {
-  uid: string;
-  recurrenceId?: string | null;
-  /** Local wall time 'YYYY-MM-DDTHH:mm' in `timezone`. */
-  start: string;
-  end: string;
-  timezone: string;
-  comment?: string;
-}
+export type Partstat = z.infer<typeof partstatSchema>;
+export type RespondRequest = z.infer<typeof respondRequestSchema>;
+export type ProposeRequest = z.infer<typeof proposeRequestSchema>;
+export type RequestUpdateRequest = z.infer<typeof requestUpdateRequestSchema>;
 
 export interface QueuedOutcome {
   /** Outbox message ids queued by the action (empty for a personal event). */
@@ -246,25 +209,9 @@ export interface SaveMeetingOutcome extends QueuedOutcome {
   sequence: number;
 }
 
-export interface CancelRequest {
-  uid: string;
-  recurrenceId?: string | null;
-  comment?: string;
-}
-
-export interface ResolvePendingRequest {
-  uid: string;
-  pendingId: string;
-  /** counter: accept|decline; party-crasher: add|ignore; refresh: send|ignore; others: dismiss. */
-  action: 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
-  comment?: string;
-}
-
-export interface OpenFileRequest {
-  name: string;
-  /** File bytes, base64. */
-  contentBase64: string;
-}
+export type CancelRequest = z.infer<typeof cancelRequestSchema>;
+export type ResolvePendingRequest = z.infer<typeof resolvePendingRequestSchema>;
+export type OpenFileRequest = z.infer<typeof openFileRequestSchema>;
 
 export interface OpenFileOutcome {
   /** Set when the file held an invitation or event that is now shown (and stored) under this UID. */
@@ -351,6 +298,12 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /**
+   * Asks the organizer to resend the latest version (RFC 5546 §3.2.6 REFRESH), for an invitation whose copy is
+   * missing, out of date or damaged; the whole event, or one occurrence.
+   */
+  requestUpdate(req: RequestUpdateRequest): Promise<Result<QueuedOutcome>>;
+
   /** One page of the invitation list, newest first (the list renders a window of 10,000 threads: issue 9 §4). */
   listInvitationPage(req: InvitationPageRequest): Promise<Result<InvitationPage>>;
   /** A thread message's own mail (IMAP for synced mail, the kept file for opened ones). */
@@ -388,6 +341,7 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  requestUpdate: 'invitations:refresh',
   listInvitationPage: 'invitations:page',
   getMessage: 'messages:get',
   getMessagePart: 'messages:part',

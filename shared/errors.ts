@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'FORBIDDEN'
   | 'STORE_IO'
+  /** The calendar store's files are damaged (not a torn tail): nothing is written until `convene store repair`. */
+  | 'STORE_CORRUPT'
   | 'CONFLICT'
   | 'INTERNAL';
 

@@ -1,5 +1,6 @@
-// convene agenda --store DIR --from ISO --to ISO: occurrences in [from, to).
-import { CalendarStore } from '../../electron/store/calendar-store';
+// convene agenda --store DIR --from ISO --to ISO: occurrences in [from, to), read through the store's window index
+// (the series whose span touches the window), expanded by shared/itip/agenda.ts.
+import { CalendarStore } from '../../electron/public';
 import { expandAgenda } from '../../shared/itip/agenda';
 import { json, parse, requireIso, requireStore, UsageError, type Io } from '../util';
 
@@ -11,7 +12,7 @@ export async function agendaCommand(args: string[], io: Io): Promise<number> {
   const to = requireIso('to', values.to);
   const store = await CalendarStore.open(dir, { readOnly: true });
   try {
-    const occ = expandAgenda(store.all(), from, to).map(({ uid, recurrenceId, start, end, summary, status }) => ({ uid, recurrenceId, start, end, summary, status }));
+    const occ = expandAgenda(store.window(from, to), from, to).map(({ uid, recurrenceId, start, end, summary, status }) => ({ uid, recurrenceId, start, end, summary, status }));
     io.out(json(occ));
   } finally {
     await store.close();

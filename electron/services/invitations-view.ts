@@ -28,6 +28,11 @@ export interface ViewContext {
   accountFor(address: string | null): string | null;
 }
 
+/** expandAgenda's signature: the store passes its cached equivalent (electron/store/expansion-cache.ts). */
+export type Expand = (events: StoredEvent[], from: string, to: string) => Occurrence[];
+/** The events that can have an occurrence in [from, to) (the store's index query). */
+export type EventsIn = (from: string, to: string) => StoredEvent[];
+
 const DAY = 86_400_000;
 
 /** The value the UI shows: the UTC instant for timed values, the date for all-day, the wall time for floating. */
@@ -186,19 +191,19 @@ function someOccurrenceKept(ev: StoredEvent, me: readonly string[]): boolean {
  * occurrence (its override or reply record). The expansion itself is shared/itip/agenda.ts's, as the command line
  * uses it; only this view layer knows whose calendar it is.
  */
-function expandMine(events: StoredEvent[], from: string, to: string, me: readonly string[]): Occurrence[] {
+function expandMine(events: StoredEvent[], from: string, to: string, me: readonly string[], expand: Expand = expandAgenda): Occurrence[] {
   // A declined series without any occurrence answered otherwise is not expanded at all.
   const candidates = events.filter((e) => !declinedByMe(e, mineFor(e, me)) || someOccurrenceKept(e, me));
   const byUid = new Map(candidates.map((e) => [e.uid, e]));
-  return expandAgenda(candidates, from, to).filter((o) => {
+  return expand(candidates, from, to).filter((o) => {
     const ev = byUid.get(o.uid);
     return !ev || occurrencePartstat(ev, o.recurrenceId, me) !== 'DECLINED';
   });
 }
 
 /** The agenda in [from, to): cancelled and declined events and occurrences are left out (they take none of my time). */
-export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[]): OccurrenceView[] {
-  return expandMine(events, from, to, me).map(toOccurrenceView);
+export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[], expand: Expand = expandAgenda): OccurrenceView[] {
+  return expandMine(events, from, to, me, expand).map(toOccurrenceView);
 }
 
 function overlap(a: Occurrence, b: Occurrence): boolean {
@@ -231,7 +236,11 @@ function pendingView(ev: StoredEvent): PendingView[] {
   });
 }
 
-export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: StoredEvent[], ctx: ViewContext): InvitationDetail {
+/**
+ * `all`: every stored event, or (the store's window query) the events that can touch a window: conflicts then read
+ * only those. `expand`: expandAgenda, or the store's cached equivalent.
+ */
+export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: StoredEvent[] | EventsIn, ctx: ViewContext, expand: Expand = expandAgenda): InvitationDetail {
   const c = mainComponent(ev);
   const me = ctx.me;
   const nowMs = Date.parse(ctx.now);
@@ -256,9 +265,9 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
     const from = mine[0]!.start;
     const last = mine[mine.length - 1]!;
     const to = new Date(Math.max(isoToMs(last.end), isoToMs(last.start)) + DAY).toISOString();
-    const others = all.filter((o) => o.uid !== ev.uid && !isCancelled(o));
     const fromIso = new Date(isoToMs(from) - DAY).toISOString();
-    for (const o of expandMine(others, fromIso, to, me)) {
+    const others = (typeof all === 'function' ? all(fromIso, to) : all).filter((o) => o.uid !== ev.uid && !isCancelled(o));
+    for (const o of expandMine(others, fromIso, to, me, expand)) {
       if (mine.some((m) => overlap(m, o))) conflicts.push(toOccurrenceView(o));
       if (conflicts.length >= 10) break;
     }

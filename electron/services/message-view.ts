@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { MailAttachmentView, MailView } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import { readMimeSync } from '../../shared/itip/mime';
+import { contentKey } from './files-service';
 import type { MimeNode } from '../../shared/itip/types';
 
 export interface MessageSourceDeps {
@@ -22,9 +23,9 @@ export interface MessageSourceDeps {
 const MAX_TEXT = 1024 * 1024;
 const MAX_ATTACHMENTS = 200;
 
-/** Keeps an opened file's bytes so its mail can be shown later (key 'file:<sha256>'). Idempotent. */
-export function keepOpenedFile(filesDir: string, key: string, bytes: Uint8Array): void {
-  const name = fileName(key);
+/** Keeps an opened file's bytes so its mail can be shown later (by its content key). Idempotent. */
+export function keepOpenedFile(filesDir: string, bytes: Uint8Array): void {
+  const name = fileName(contentKey(bytes));
   if (!name) return;
   mkdirSync(filesDir, { recursive: true, mode: 0o700 });
   const path = join(filesDir, name);
@@ -35,7 +36,7 @@ export function keepOpenedFile(filesDir: string, key: string, bytes: Uint8Array)
 }
 
 function fileName(key: string): string | null {
-  const m = /^file:([0-9a-f]{64})$/.exec(key);
+  const m = /^(?:sha256|file):([0-9a-f]{64})$/.exec(key);
   return m ? `${m[1]}.eml` : null;
 }
 

@@ -5,8 +5,8 @@
 import ICAL from 'ical.js';
 import type { InvitationFilter, InvitationPage, InvitationPageRequest, InvitationSummary, OccurrenceMark, OccurrenceView } from '../../shared/api';
 import type { EventData, StoredEvent } from '../../shared/itip/types';
-import { findConferenceLink, type ConferenceLink } from '../../shared/links';
-import { usefulName } from '../../shared/names';
+import { findConferenceLink, type ConferenceLink } from '../../shared/present/links';
+import { usefulName } from '../../shared/present/names';
 import { occurrencePartstat } from './invitations-view';
 
 export interface EventExtras {

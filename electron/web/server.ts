@@ -20,7 +20,7 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent, ConveneApi } from '../../shared/api';
-import { dispatch } from '../validate-args';
+import { dispatch } from '../dispatch';
 import { cspHeader } from '../window-options';
 
 export const LOOPBACK = '127.0.0.1';

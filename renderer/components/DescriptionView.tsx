@@ -3,7 +3,7 @@
 // every link opening in the system browser, long content wrapping. The "plain text" toggle is per invitation: the
 // detail mounts this keyed by UID, so nothing carries over to the next one.
 import { useMemo, useState } from 'react';
-import { splitLinks } from '../../shared/links';
+import { splitLinks } from '../../shared/present/links';
 import { htmlWithBreaks, looksHtml, readableHtml } from '../html-view';
 
 /** Plain text with URLs as links (React escapes the text; only the href is ours, and splitLinks keeps http(s)). */

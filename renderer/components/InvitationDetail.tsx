@@ -7,9 +7,9 @@ import { DataTable } from './DataTable';
 import { DescriptionView } from './DescriptionView';
 import { JoinButton } from './JoinButton';
 import { OriginalMailButton } from './OriginalMail';
-import { personWithAddress } from '../../shared/names';
+import { personWithAddress } from '../../shared/present/names';
 import { Badge } from './Invitations';
-import { describeRecurrence } from '../../shared/rrule-text';
+import { describeRecurrence } from '../../shared/present/rrule-text';
 
 type PendingAction = 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
 
@@ -188,6 +188,15 @@ export function InvitationDetailView({ uid }: { uid: string }) {
     refresh();
   };
 
+  // RFC 5546 §3.2.6 REFRESH: for a copy that looks out of date or damaged, ask the organizer to send it again.
+  const askForUpdate = async () => {
+    setBusy(true);
+    const r = await api.requestUpdate({ uid, recurrenceId: null });
+    setBusy(false);
+    if (!r.ok) return toast(errText(r), 'error');
+    toast('Asked the organizer for the latest version (in the outbox).');
+  };
+
   const counts = d.attendees.reduce<Record<string, number>>((m, a) => ((m[a.partstat] = (m[a.partstat] ?? 0) + 1), m), {});
 
   return (
@@ -309,6 +318,14 @@ export function InvitationDetailView({ uid }: { uid: string }) {
             </form>
           )}
         </section>
+      )}
+
+      {d.role === 'attendee' && d.organizer && (
+        <p className="small">
+          <button type="button" className="link" disabled={busy} data-testid="ask-for-update" onClick={() => void askForUpdate()}>
+            Ask the organizer for the latest version
+          </button>
+        </p>
       )}
 
       {d.attendees.length > 0 && (

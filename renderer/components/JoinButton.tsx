@@ -1,7 +1,7 @@
 // The meeting's Join button (issue 11 §11): the conference link the core found (RFC 7986 CONFERENCE,
 // X-GOOGLE-CONFERENCE, or a Teams/Zoom/Meet/Webex link in LOCATION or the description). A link styled as a button:
 // it opens in the system browser (target=_blank; Electron's window-open handler calls shell.openExternal).
-import type { ConferenceLink } from '../../shared/links';
+import type { ConferenceLink } from '../../shared/present/links';
 
 export function JoinButton({ link }: { link: ConferenceLink | null | undefined }) {
   if (!link) return null;

@@ -17,7 +17,7 @@ export function fmtSize(bytes: number): string {
 /** The newest invitation-like message of the thread (the one the organizer wrote), else the newest one. */
 function mailOf(thread: ThreadMessageView[]): ThreadMessageView | null {
   // An opened .ics has no mail around it (its thread entry is "file NAME", without an envelope).
-  const live = thread.filter((t) => !t.deleted && !(t.key.startsWith('file:') && (t.from ?? '').startsWith('file ')));
+  const live = thread.filter((t) => !t.deleted && !(/^(sha256|file):/.test(t.key) && (t.from ?? '').startsWith('file ')));
   return [...live].reverse().find((t) => ['REQUEST', 'ADD', 'PUBLISH', 'CANCEL'].includes((t.method ?? '').toUpperCase()) || t.method === null) ?? live[live.length - 1] ?? null;
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { OUTBOX_WAITING_FOR_ACCOUNT, type AppStatus, type OutboxItemView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
-import { humanError } from '../../shared/error-text';
+import { humanError } from '../../shared/present/error-text';
 import { receiveState, sendState } from '../connection-state';
 import { errText, fmtDateTime } from '../format';
 import { DataTable } from './DataTable';

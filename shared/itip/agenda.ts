@@ -8,6 +8,7 @@
 // zone (DateTimeValue.tzid) through Intl.
 import ICAL from 'ical.js';
 import { isKnownZone, zoneOffsetSeconds } from './ics-write';
+import { useCachedZones } from './zones/vtimezone';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
 
 export interface Occurrence {
@@ -84,6 +85,7 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     '',
   ].join('\r\n');
   const cal = new ICAL.Component(ICAL.parse(text));
+  useCachedZones(cal); // each zone definition expanded once, not per event per call (zones/vtimezone.ts)
   const comps = cal.getAllSubcomponents(master.component.toLowerCase());
   const masterComp = comps.find((c) => !c.hasProperty('recurrence-id'));
   if (!masterComp || !masterComp.hasProperty('dtstart')) {

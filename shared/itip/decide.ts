@@ -591,6 +591,9 @@ function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Dec
 
     let updated = withAttendee(target, who.email, {
       partstat: String(who.partstat),
+      // The attendee has answered: nothing is asked of them any more (RSVP, RFC 5545 §3.2.17). An override derived
+      // from the master for this answer would otherwise keep the master's RSVP=TRUE.
+      rsvp: false,
       ...(who.delegatedTo.length ? { delegatedTo: who.delegatedTo } : {}),
       ...(who.delegatedFrom.length ? { delegatedFrom: who.delegatedFrom } : {}),
     });

@@ -13,6 +13,7 @@
 import ICAL from 'ical.js';
 import type { Attendee, DateTimeValue, EventData, ItipMethod, Organizer } from './types';
 import { normalizeAddress, toMailto } from './address';
+import { isKnownZone, zoneOffsetMinutes, zoneOffsetSeconds } from './zones/intl';
 
 export const PRODID = '-//Convene//Convene 0.1//EN';
 
@@ -72,70 +73,9 @@ export function foldText(text: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Time zones through Intl (no tz database of our own: the platform's ICU has one)
+// Time zones through Intl: one module for the whole engine (zones/intl.ts); re-exported for existing imports.
 
-/** A formatter per zone, or the RangeError an unknown zone gave (remembered: agenda expansion asks often). */
-const formatters = new Map<string, Intl.DateTimeFormat | RangeError>();
-
-function formatterFor(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: tz,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      f = err;
-    }
-    formatters.set(tz, f);
-  }
-  if (f instanceof RangeError) throw f;
-  return f;
-}
-
-/** True when the platform knows the IANA zone. */
-export function isKnownZone(tz: string): boolean {
-  try {
-    formatterFor(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The zone's UTC offset in seconds at the instant `ms` (east positive; local mean times keep their seconds).
- * Throws RangeError for unknown zones.
- */
-export function zoneOffsetSeconds(tz: string, ms: number): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatterFor(tz).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const asUtc = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    (parts.hour ?? 0) % 24,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  const floored = Math.floor(ms / 1000) * 1000;
-  return Math.round((asUtc - floored) / 1000);
-}
-
-/** The zone's UTC offset in minutes at the instant `ms` (east positive). Throws RangeError for unknown zones. */
-export function zoneOffsetMinutes(tz: string, ms: number): number {
-  return Math.round(zoneOffsetSeconds(tz, ms) / 60);
-}
+export { isKnownZone, zoneOffsetMinutes, zoneOffsetSeconds };
 
 /** 'YYYY-MM-DDTHH:mm[:ss]' wall time as if it were UTC, in ms. */
 function wallMs(wall: string): number {

@@ -4,6 +4,7 @@ import { isMine, normalizeAddress } from './address';
 import type { ReadResult } from './message';
 import type { CalendarObject, EventData, Problem } from './types';
 import { validate } from './validate';
+import { isKnownZone } from './zones/intl';
 
 export interface InspectAttendee {
   email: string;
@@ -56,12 +57,7 @@ function ianaOrNull(tzid: string | null | undefined): string | null {
   if (!tzid) return null;
   if (tzid === 'UTC') return tzid;
   if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tzid)) return null;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tzid });
-    return tzid;
-  } catch {
-    return null;
-  }
+  return isKnownZone(tzid) ? tzid : null;
 }
 
 /** The described component: the master (no RECURRENCE-ID) when there is one, else the first. */

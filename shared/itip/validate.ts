@@ -45,6 +45,8 @@ export const PROBLEM_CODES = {
     'A REPLY listing the replying delegate and its delegator (RFC 5546 §4.2.6 example; the §3.2.3 table says one ATTENDEE).',
   'reply-missing-partstat': 'A REPLY whose ATTENDEE has no PARTSTAT (it then means NEEDS-ACTION, RFC 5545 §3.2.12), and no REQUEST-STATUS error.',
   'refresh-extra-properties': 'A REFRESH carrying properties its table forbids (RFC 5546 §3.2.6: DTSTART, SEQUENCE, SUMMARY... 0).',
+  'declinecounter-extra-properties':
+    'A DECLINECOUNTER carrying properties its table forbids (RFC 5546 §3.2.8: DTSTART, DTEND, SUMMARY, LOCATION, RRULE... 0).',
   'add-has-recurrence': 'An ADD carrying RECURRENCE-ID, RRULE, RDATE or EXDATE (RFC 5546 §3.2.4: all 0).',
   'add-sequence-not-positive': 'An ADD with SEQUENCE 0 or missing (RFC 5546 §3.2.4: SEQUENCE 1, MUST be greater than 0).',
   'cancel-status-not-cancelled': 'A CANCEL with a STATUS other than CANCELLED (RFC 5546 §3.2.5).',
@@ -59,6 +61,38 @@ export const PROBLEM_CODES = {
 export type ProblemCode = keyof typeof PROBLEM_CODES;
 
 type Method = ItipMessage['method'];
+
+/**
+ * Properties whose presence is 0 in the VEVENT tables of RFC 5546 §3.2.6 (REFRESH) and §3.2.8 (DECLINECOUNTER):
+ * both carry only UID, DTSTAMP, ORGANIZER, ATTENDEE, RECURRENCE-ID, COMMENT (and SEQUENCE, REQUEST-STATUS for
+ * DECLINECOUNTER; X- properties for both).
+ */
+const ANSWER_ONLY_FORBIDDEN = [
+  'ATTACH',
+  'CATEGORIES',
+  'CLASS',
+  'CONTACT',
+  'CREATED',
+  'DESCRIPTION',
+  'DTEND',
+  'DTSTART',
+  'DURATION',
+  'EXDATE',
+  'GEO',
+  'LAST-MODIFIED',
+  'LOCATION',
+  'PRIORITY',
+  'RDATE',
+  'RELATED-TO',
+  'RESOURCES',
+  'RRULE',
+  'STATUS',
+  'SUMMARY',
+  'TRANSP',
+  'URL',
+] as const;
+/** §3.2.6: a REFRESH also has SEQUENCE 0 and REQUEST-STATUS 0. */
+const REFRESH_FORBIDDEN = [...ANSWER_ONLY_FORBIDDEN, 'SEQUENCE', 'REQUEST-STATUS'] as const;
 
 const ORGANIZER_METHODS: ReadonlySet<Method> = new Set(['PUBLISH', 'REQUEST', 'ADD', 'CANCEL', 'DECLINECOUNTER']);
 const ATTENDEE_METHODS: ReadonlySet<Method> = new Set(['REPLY', 'COUNTER', 'REFRESH']);
@@ -273,11 +307,13 @@ function validateInner(msg: ItipMessage, direction: 'incoming' | 'outgoing'): Pr
         add('reply-missing-partstat', 'warning', `REPLY ATTENDEE ${replier?.email} has no PARTSTAT`);
       }
     }
-    if (method === 'REFRESH') {
-      const extra = ['DTSTART', 'DTEND', 'DURATION', 'SEQUENCE', 'SUMMARY', 'RRULE', 'RDATE', 'EXDATE', 'LOCATION', 'STATUS', 'DESCRIPTION'].filter(
-        (p) => props.has(p),
-      );
-      if (extra.length) add('refresh-extra-properties', 'warning', `REFRESH carries ${extra.join(', ')}`);
+    if (method === 'REFRESH' && isEvent) {
+      const extra = REFRESH_FORBIDDEN.filter((p) => props.has(p));
+      if (extra.length) add('refresh-extra-properties', lenient, `REFRESH carries ${extra.join(', ')} (RFC 5546 §3.2.6: 0)`);
+    }
+    if (method === 'DECLINECOUNTER' && isEvent) {
+      const extra = ANSWER_ONLY_FORBIDDEN.filter((p) => props.has(p));
+      if (extra.length) add('declinecounter-extra-properties', lenient, `DECLINECOUNTER carries ${extra.join(', ')} (RFC 5546 §3.2.8: 0)`);
     }
     if (method === 'ADD') {
       const bad = ['RECURRENCE-ID', 'RRULE', 'RDATE', 'EXDATE'].filter((p) => props.has(p));

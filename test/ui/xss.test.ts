@@ -61,7 +61,8 @@ describe('hostile invitation text', () => {
     expect(await html.locator('a[href^="javascript:"]').count()).toBe(0);
     // Summary and location stay text: their markup is shown, never parsed.
     expect(await detail.locator('dl img, dl svg, h2 img').count()).toBe(0);
-    await page.waitForTimeout(500);
+    // Two painted frames after the formatted view rendered: anything it could run would have run by now.
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(remote).toEqual([]);
     expect(problems).toEqual([]);

@@ -15,6 +15,7 @@ function convene(...args: string[]): { code: number; out: string; err: string } 
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
+let messageNo = 0;
 function eml(opts: { from: string; method: string; body: string[]; subject?: string }): string {
   const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Convene test//EN', `METHOD:${opts.method}`, ...opts.body, 'END:VCALENDAR', ''].join('\r\n');
   return [
@@ -22,7 +23,7 @@ function eml(opts: { from: string; method: string; body: string[]; subject?: str
     'To: me@example.com',
     `Subject: ${opts.subject ?? opts.method}`,
     'Date: Mon, 05 Jan 2026 10:00:00 +0000',
-    `Message-ID: <${Math.random().toString(36).slice(2)}@example.com>`,
+    `Message-ID: <cli-test-${++messageNo}@example.com>`,
     'MIME-Version: 1.0',
     'Content-Type: multipart/alternative; boundary="b1"',
     '',

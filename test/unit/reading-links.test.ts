@@ -1,6 +1,6 @@
 // The conference link and plain-URL links (issue 11 §11): shared/links.ts.
 import { describe, expect, it } from 'vitest';
-import { conferenceService, findConferenceLink, safeHref, splitLinks } from '../../shared/links';
+import { conferenceService, findConferenceLink, safeHref, splitLinks } from '../../shared/present/links';
 
 describe('splitLinks', () => {
   it('links http(s) and www. URLs and leaves sentence punctuation outside', () => {

@@ -2,7 +2,7 @@
 // FREQ=WEEKLY), and the REPLY's From named with the account's name when the invitation gives only my address.
 import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
-import { buildReply, buildRequest } from '../../shared/itip/build';
+import { buildReply, buildRequest } from '../../electron/mail/smtp/mime';
 import { eventFromDraft } from '../../shared/itip/meeting';
 
 const NOW = '2026-11-02T08:00:00Z';

@@ -1,6 +1,6 @@
 // A recurrence rule in words (issue 11 §14): shared/rrule-text.ts, and the editor's form ⇄ RRULE round trip.
 import { describe, expect, it } from 'vitest';
-import { describeRecurrence } from '../../shared/rrule-text';
+import { describeRecurrence } from '../../shared/present/rrule-text';
 import { fromRrule, NO_REPEAT, toRrule, weekdayPosition } from '../../renderer/recurrence-form';
 
 describe('describeRecurrence', () => {

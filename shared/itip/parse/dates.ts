@@ -1,0 +1,145 @@
+// Dates: DTSTART/DTEND/RECURRENCE-ID/RDATE/EXDATE values → DateTimeValue, with our own date handling so that
+// Windows TZIDs (Outlook/Exchange) and TZIDs without a VTIMEZONE still give a correct UTC instant.
+
+import ICAL from 'ical.js';
+import type { DateTimeValue } from '../types';
+import { cleanTzid, toIana } from '../zones/iana';
+import { ianaOffsetForLocal } from '../zones/intl';
+import { param, rawValues } from './ical';
+import { type ReadCtx, warn } from './context';
+
+interface Fields {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  date: boolean;
+  utc: boolean;
+}
+
+/** Reads 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS[Z]' (jCal) or the iCalendar basic forms; null for junk. */
+function fieldsOf(raw: string): Fields | null {
+  const s = raw.trim().replace(/[-:]/g, '');
+  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?T?$/i.exec(s);
+  if (!m) return null;
+  const f: Fields = {
+    y: +m[1]!,
+    mo: +m[2]!,
+    d: +m[3]!,
+    h: m[4] ? +m[4] : 0,
+    mi: m[5] ? +m[5] : 0,
+    s: m[6] ? +m[6] : 0,
+    date: m[4] === undefined,
+    utc: !!m[7],
+  };
+  if (f.mo < 1 || f.mo > 12 || f.d < 1 || f.d > 31 || f.h > 24 || f.mi > 59 || f.s > 60) return null;
+  return f;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+const dateText = (f: Fields): string => `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`;
+const localText = (f: Fields): string => `${dateText(f)}T${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}`;
+const isoUtc = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const localMs = (f: Fields): number => {
+  const d = new Date(0);
+  d.setUTCFullYear(f.y, f.mo - 1, f.d);
+  d.setUTCHours(f.h, f.mi, f.s, 0);
+  return d.getTime();
+};
+
+function offsetText(seconds: number): string {
+  const sign = seconds < 0 ? '-' : '+';
+  const a = Math.abs(Math.round(seconds / 60));
+  return `${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+export function dateProp(p: ICAL.Property | null, ctx: ReadCtx): DateTimeValue | null {
+  return p ? dateValue(p, ctx) : null;
+}
+
+export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown): DateTimeValue | null {
+  let raw = rawOverride ?? rawValues(p)[0];
+  if (Array.isArray(raw)) raw = raw[0]; // PERIOD (RDATE;VALUE=PERIOD): its start
+  if (typeof raw === 'string' && raw.includes('/')) raw = raw.split('/')[0];
+  const f = typeof raw === 'string' ? fieldsOf(raw) : null;
+  if (!f) {
+    warn(ctx, 'invalid-date', `${p.name.toUpperCase()} has an unreadable value`);
+    return null;
+  }
+  const check = new Date(Date.UTC(f.y, f.mo - 1, f.d));
+  if (check.getUTCDate() !== f.d) {
+    // Feb 30 (Lotus Notes 8.5.3): keep the rolled-over day, as Outlook does, but say so.
+    warn(ctx, 'invalid-date', `${p.name.toUpperCase()} names a day that does not exist (${dateText(f)})`);
+    const ms = localMs(f);
+    const d = new Date(ms);
+    f.y = d.getUTCFullYear();
+    f.mo = d.getUTCMonth() + 1;
+    f.d = d.getUTCDate();
+  }
+  if (f.date || p.type === 'date') {
+    return { value: dateText(f), tzid: null, allDay: true, floating: false, utc: null };
+  }
+  if (f.utc) {
+    // RFC 5545 §3.3.5: a UTC time ignores any TZID (Yahoo sends both: corpus utc-time-with-tzid).
+    const u = isoUtc(localMs(f));
+    return { value: u, tzid: 'UTC', allDay: false, floating: false, utc: u };
+  }
+  const tzRaw = param(p, 'tzid');
+  const original = tzRaw === null ? '' : cleanTzid(tzRaw);
+  if (original === '') {
+    if (tzRaw !== null) warn(ctx, 'unknown-tzid', `${p.name.toUpperCase()} has an empty TZID; read as floating time`);
+    return { value: localText(f), tzid: null, allDay: false, floating: true, utc: null };
+  }
+  const zone = resolveZone(original, ctx.zones);
+  let offset: number | null = null;
+  if (zone.vtimezone) {
+    // The embedded VTIMEZONE is what the sender meant (RFC 5545 §3.2.19), so its rules win over our database.
+    try {
+      const t = ICAL.Time.fromData({ year: f.y, month: f.mo, day: f.d, hour: f.h, minute: f.mi, second: f.s, isDate: false });
+      const o = zone.vtimezone.utcOffset(t);
+      if (Number.isFinite(o)) offset = o;
+    } catch {
+      offset = null;
+    }
+  }
+  if (offset === null && zone.iana) offset = ianaOffsetForLocal(zone.iana, localMs(f));
+  if (offset === null) {
+    warn(ctx, 'unknown-tzid', `TZID "${original}" has no VTIMEZONE and no known mapping; read as floating time`);
+    return { value: localText(f), tzid: null, originalTzid: original, allDay: false, floating: true, utc: null };
+  }
+  const tzid = zone.iana ?? original;
+  const out: DateTimeValue = {
+    value: `${localText(f)}${offset === 0 && tzid === 'UTC' ? 'Z' : offsetText(offset)}`,
+    tzid,
+    allDay: false,
+    floating: false,
+    utc: isoUtc(localMs(f) - offset * 1000),
+  };
+  if (tzRaw !== null && tzRaw !== tzid) out.originalTzid = tzRaw;
+  return out;
+}
+
+export function normalisedInstant(v: DateTimeValue): string {
+  if (v.allDay) return v.value;
+  return v.utc ?? v.value; // floating recurrence ids keep their local form
+}
+
+export function multiDates(p: ICAL.Property, ctx: ReadCtx): string[] {
+  const out: string[] = [];
+  for (const raw of rawValues(p)) {
+    const v = dateValue(p, ctx, raw);
+    if (v) out.push(normalisedInstant(v));
+  }
+  return out;
+}
+
+interface Zone {
+  iana: string | null;
+  vtimezone: ICAL.Timezone | null;
+}
+
+function resolveZone(tzid: string, zones: Map<string, ICAL.Timezone>): Zone {
+  return { iana: toIana(tzid), vtimezone: zones.get(tzid) ?? null };
+}

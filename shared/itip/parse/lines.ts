@@ -1,0 +1,147 @@
+// Line repair: the text of an iCalendar object as real producers write it → content lines ical.js can read
+// (RFC 5545 §3.1 folding, blank lines, stray content, values ical.js would misread).
+
+import type { ComponentKind, Problem } from '../types';
+import { decodeCharset, decodeTransfer } from '../mime';
+
+export const COMPONENT_KINDS: readonly ComponentKind[] = ['VEVENT', 'VTODO', 'VJOURNAL', 'VFREEBUSY'];
+
+/**
+ * A calendar saved still quoted-printable encoded (KDE libkcal, corpus feature `stray-quoted-printable`): its
+ * parameters are written `NAME=3D...`, which would read as PARTSTAT "3DNEEDS-ACTION". Only when most parameters are
+ * written so is the text decoded (RFC 2045 §6.7), so a value that merely contains "=3D" is left alone.
+ */
+export function undoStrayQuotedPrintable(text: string, problems: Problem[]): string {
+  const encoded = text.match(/;[A-Za-z0-9-]+=3D/g)?.length ?? 0;
+  if (encoded < 2) return text;
+  const plain = (text.match(/;[A-Za-z0-9-]+=(?!3D)/g) ?? []).length;
+  if (plain >= encoded) return text;
+  const bytes = decodeTransfer(bytesOfUtf8(text), 'quoted-printable');
+  problems.push({ code: 'malformed-ics', severity: 'warning', message: 'calendar text was still quoted-printable encoded; decoded' });
+  return decodeCharset(bytes, null).text;
+}
+
+function bytesOfUtf8(text: string): string {
+  let out = '';
+  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
+  return out;
+}
+
+const CONTENT_LINE = /^[A-Za-z0-9-]+[;:]/;
+const DATE_PROPS = new Set(['DTSTART', 'DTEND', 'DUE', 'RECURRENCE-ID', 'EXDATE', 'RDATE']);
+
+/**
+ * Returns content lines joined with CRLF, or null when there is no component at all. Repairs (with a warning when
+ * data may have been lost): LF-only / CR-only endings, tab folding (RFC 5545 §3.1 allows SPACE or HTAB), blank
+ * lines, lines before BEGIN / after the last END, unbalanced BEGIN/END, dates written without VALUE=DATE, RRULEs
+ * with spaces (Exchange CDO's "BYDAY=MO, TU").
+ */
+export function repairLines(text: string, problems: Problem[]): string | null {
+  const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1).
+  const lines: string[] = [];
+  for (const line of raw) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 0 && line.trim() !== '') {
+      lines[lines.length - 1] += line.slice(1);
+    } else {
+      lines.push(line);
+    }
+  }
+  const out: string[] = [];
+  const stack: string[] = [];
+  let sawBegin = false;
+  let dropped = 0;
+  let bareRange = 0;
+  let finished = false;
+  for (let line of lines) {
+    if (line.trim() === '') continue; // blank lines inside components (Teams, KDE) carry nothing
+    if (finished) {
+      // Content after END:VCALENDAR (Podio): a second VCALENDAR is read as well, anything else is dropped.
+      if (/^BEGIN:VCALENDAR\s*$/i.test(line.trim())) finished = false;
+      else {
+        dropped++;
+        continue;
+      }
+    }
+    const trimmed = line.trim();
+    const begin = /^BEGIN:([A-Za-z0-9-]+)$/i.exec(trimmed);
+    const end = /^END:([A-Za-z0-9-]+)$/i.exec(trimmed);
+    if (begin?.[1]) {
+      const name = begin[1].toUpperCase();
+      if (stack.length === 0 && name !== 'VCALENDAR' && !COMPONENT_KINDS.includes(name as ComponentKind)) {
+        dropped++;
+        continue;
+      }
+      sawBegin = true;
+      stack.push(name);
+      out.push(`BEGIN:${name}`);
+      continue;
+    }
+    if (end?.[1]) {
+      const name = end[1].toUpperCase();
+      const at = stack.lastIndexOf(name);
+      if (at < 0) {
+        dropped++;
+        continue;
+      }
+      while (stack.length > at + 1) out.push(`END:${stack.pop()}`);
+      stack.pop();
+      out.push(`END:${name}`);
+      if (stack.length === 0) finished = true;
+      continue;
+    }
+    if (stack.length === 0) {
+      dropped++;
+      continue;
+    }
+    if (!CONTENT_LINE.test(line) || !line.includes(':')) {
+      // Not a content line: most often a producer that did not fold a long text value. Keep the text on the
+      // previous property rather than losing it, but only when that property is a text one.
+      const prev = out[out.length - 1];
+      if (prev && !/^(BEGIN|END):/i.test(prev) && /^(DESCRIPTION|SUMMARY|COMMENT|LOCATION|X-[A-Z0-9-]+)[;:]/i.test(prev)) {
+        out[out.length - 1] = prev + ' ' + line.trim();
+      } else dropped++;
+      continue;
+    }
+    // RFC 5546 §4.4.5 writes "RECURRENCE-ID;THISANDFUTURE:..." (corpus quirk thisandfuture-without-range-param): a
+    // parameter without a name, which ical.js rejects, losing the RECURRENCE-ID and turning the change of the future
+    // occurrences into a new master. RFC 5545 §3.2.13 names it RANGE=THISANDFUTURE; read it so, with a warning.
+    if (/^RECURRENCE-ID;(?:[^:]*;)?THISANDFUTURE[;:]/i.test(line)) {
+      line = line.replace(/;THISANDFUTURE(?=[;:])/i, ';RANGE=THISANDFUTURE');
+      bareRange++;
+    }
+    line = fixValue(line);
+    out.push(line);
+  }
+  if (bareRange > 0) {
+    problems.push({ code: 'malformed-ics', severity: 'warning', message: 'RECURRENCE-ID;THISANDFUTURE without RANGE= read as RANGE=THISANDFUTURE (RFC 5545 §3.2.13)' });
+  }
+  if (!sawBegin) return null;
+  if (stack.length > 0) {
+    problems.push({ code: 'malformed-ics', severity: 'warning', message: `missing END for ${stack.join(', ')}` });
+    while (stack.length > 0) out.push(`END:${stack.pop()}`);
+  }
+  if (dropped > 0) {
+    problems.push({ code: 'malformed-ics', severity: 'warning', message: `${dropped} malformed line(s) ignored` });
+  }
+  return out.join('\r\n') + '\r\n';
+}
+
+/** Small value repairs that keep ical.js from misreading or throwing on common producer mistakes. */
+function fixValue(line: string): string {
+  const m = /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/.exec(line);
+  if (!m) return line;
+  const name = (m[1] ?? '').toUpperCase();
+  const params = m[2] ?? '';
+  let value = m[3] ?? '';
+  let extra = '';
+  if (DATE_PROPS.has(name) && !/;VALUE=/i.test(params) && /^\s*\d{8}(\s*,\s*\d{8})*\s*$/.test(value)) {
+    // RFC 5545 §3.3.4 wants VALUE=DATE for dates; ZideStore and others omit it. Without it ical.js reads a
+    // DATE-TIME and mangles the value.
+    extra = ';VALUE=DATE';
+    value = value.replace(/\s+/g, '');
+  }
+  if (name === 'RRULE' || name === 'EXRULE') value = value.replace(/\s+/g, '');
+  if (DATE_PROPS.has(name) || name === 'DTSTAMP' || name === 'CREATED' || name === 'LAST-MODIFIED') value = value.trim();
+  return `${m[1]}${params}${extra}:${value}`;
+}
