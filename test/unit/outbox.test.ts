@@ -32,6 +32,8 @@ class TestSmtp {
   rejectRcpt = new Set<string>();
   /** Subjects answered 451 at end of DATA (per-message transient failures). */
   tempfailSubjects = new Map<string, number>();
+  /** Subject → another subject: answered 451 until that other one has been received (order without timing). */
+  holdUntilReceived = new Map<string, string>();
   dataAttempts = 0;
 
   async start(port = 0): Promise<void> {
@@ -56,7 +58,9 @@ class TestSmtp {
           const raw = Buffer.concat(chunks).toString('utf8');
           const subject = /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '';
           const left = this.tempfailSubjects.get(subject) ?? 0;
-          if (this.mode === 'tempfail' || this.tempfailNext > 0 || left > 0) {
+          const waitFor = this.holdUntilReceived.get(subject);
+          const held = waitFor !== undefined && !this.received.some((r) => r.subject === waitFor);
+          if (this.mode === 'tempfail' || this.tempfailNext > 0 || left > 0 || held) {
             if (this.tempfailNext > 0) this.tempfailNext--;
             if (left > 0) this.tempfailSubjects.set(subject, left - 1);
             const e = new Error('4.3.0 try again later') as Error & { responseCode: number };
@@ -172,7 +176,8 @@ describe('Outbox', () => {
 
   it('keeps per-meeting order while a message waits in backoff, without holding back other meetings', async () => {
     const ob = await openOutbox();
-    smtp.tempfailSubjects.set('X1', 2); // X1 is refused twice with 451
+    smtp.tempfailSubjects.set('X1', 2); // X1 is refused at least twice with 451…
+    smtp.holdUntilReceived.set('X1', 'Y2'); // …and until Y2 is in: if Y were held behind X1, drain() never ends
     await ob.enqueue(message('X', 'X1'), null);
     await ob.enqueue(message('Y', 'Y1'), null);
     await ob.enqueue(message('X', 'X2'), null);
@@ -186,7 +191,7 @@ describe('Outbox', () => {
     // Y went out while X1 was backing off: both Y messages arrived before X1 did.
     expect(order.indexOf('Y2')).toBeLessThan(order.indexOf('X1'));
     const x1 = ob.list().find((v) => v.subject === 'X1')!;
-    expect(x1.attempts).toBe(3);
+    expect(x1.attempts).toBeGreaterThanOrEqual(3);
     expect(smtp.received).toHaveLength(5);
   });
 
