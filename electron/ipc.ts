@@ -4,7 +4,7 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { API_METHODS, CHANNELS, type ConveneApi } from '../shared/api';
 import { fail } from '../shared/errors';
-import { dispatch } from './validate-args';
+import { dispatch } from './dispatch';
 import { isAppUrl } from './window-options';
 
 export interface IpcOptions {

@@ -29,7 +29,8 @@ async function buildApp() {
   if (existsSync(join(root, 'electron/main.ts'))) {
     // Electron loads main as CommonJS; conf, electron-store and ical.js are ESM-only, so `require()` of them would
     // hand back a module namespace instead of the default export. Bundle everything but electron itself.
-    jobs.push(build({ ...nodeCommon, packages: undefined, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron'] }));
+    // better-sqlite3 is a native module: it stays in node_modules (rebuilt for Electron's ABI, see scripts/start.mjs).
+    jobs.push(build({ ...nodeCommon, packages: undefined, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron', 'better-sqlite3'] }));
   }
   if (existsSync(join(root, 'electron/preload.ts'))) {
     // A sandboxed preload cannot require project files: bundle everything into one CommonJS file.

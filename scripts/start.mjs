@@ -2,7 +2,7 @@
 // `npm start`: build, then open the Electron window; where Electron cannot start (the binary was never downloaded,
 // no display, a missing system library), say why and serve the browser shell instead, printing its URL.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,38 @@ function serveBrowserShell(reason) {
   child.on('exit', (code) => process.exit(code ?? 0));
 }
 
+/**
+ * better-sqlite3 (the calendar store) is a native module: Electron loads only a build for its own ABI. It is
+ * rebuilt for Electron into a copy under node_modules/.cache (once per Electron version) and handed to the main
+ * process as CONVENE_SQLITE_BINDING, so node_modules keeps the Node build the command line and the tests use.
+ * Only when an Electron binary is present (the browser shell runs on Node's build). Packaged apps are rebuilt by
+ * electron-builder instead (electron-builder.yml: npmRebuild).
+ */
+function sqliteForElectron() {
+  const version = require('electron/package.json').version;
+  const dir = join(root, 'node_modules/.cache/convene-electron-native', version);
+  const binding = join(dir, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+  if (existsSync(binding)) return binding;
+  console.log(`Convene: rebuilding better-sqlite3 for Electron ${version} (once)...`);
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  cpSync(join(root, 'node_modules/better-sqlite3'), join(dir, 'node_modules/better-sqlite3'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'convene-electron-native', private: true, dependencies: { 'better-sqlite3': '*' } }));
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/@electron/rebuild/lib/cli.js'), '--version', version, '--module-dir', dir, '--only', 'better-sqlite3', '--force'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0 || !existsSync(binding)) {
+    console.log('Convene: the rebuild for Electron failed (it needs network access the first time); Electron will not be able to open the store.');
+    return null;
+  }
+  return binding;
+}
+
 const bin = electronBinary();
+if (bin.path) {
+  const binding = sqliteForElectron();
+  if (binding) process.env.CONVENE_SQLITE_BINDING = binding;
+}
 if (!bin.path) {
   serveBrowserShell(bin.why);
 } else {

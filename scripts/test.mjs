@@ -22,6 +22,9 @@ function step(title, cmd, args, opts = {}) {
 }
 
 step('typecheck', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
+// The layers of docs/ARCHITECTURE.md (.dependency-cruiser.cjs): shared imports nothing of ours nor Node, the renderer
+// only shared's API, the CLI one entry of the core.
+step('layers', process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', 'shared', 'electron', 'renderer', 'cli']);
 step('build', process.execPath, [join(root, 'scripts/build.mjs')]);
 step('system packages', process.execPath, [join(root, 'scripts/ensure-system-deps.mjs')]);
 // The JSON report feeds the plain closing line below ('N passed, N failed'), which CI reads whatever the runner.

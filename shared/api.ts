@@ -3,38 +3,33 @@
 // interface onto a loopback WebSocket. Only plain data crosses (no class instances, no ical.js objects); every
 // method resolves to a Result envelope because IPC drops error details.
 
+import type { z } from 'zod';
+import type {
+  accountInputSchema,
+  oauthRefSchema,
+  cancelRequestSchema,
+  openFileRequestSchema,
+  partstatSchema,
+  proposeRequestSchema,
+  resolvePendingRequestSchema,
+  respondRequestSchema,
+  requestUpdateRequestSchema,
+  securitySchema,
+  serverSettingsSchema,
+  settingsSchema,
+} from './api-schemas';
 import type { Result } from './errors';
 import type { Occurrence } from './itip/agenda';
 import type { MeetingDraft } from './itip/meeting';
-import type { ProcessingPolicy } from './itip/types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts and settings
 
-export type Security = 'tls' | 'starttls' | 'none';
-
-export interface ServerSettings {
-  host: string;
-  port: number;
-  security: Security;
-  user: string;
-}
-
-export interface AccountInput {
-  /** Absent when adding. */
-  id?: string;
-  name: string;
-  /** The account's address; identities add aliases. */
-  email: string;
-  displayName?: string;
-  aliases: string[];
-  imap: ServerSettings;
-  smtp: ServerSettings;
-  /** Plain text only on the way in; never returned by the API. Omit on update to keep the stored one. */
-  password?: string;
-  /** Whether the provider files sent mail itself (Gmail, Outlook.com): then we do not APPEND to Sent. */
-  providerSavesSent?: boolean;
-}
+// The request types are inferred from their schemas (shared/api-schemas.ts), which the IPC and WebSocket edges
+// validate with: one definition per argument shape.
+export type Security = z.infer<typeof securitySchema>;
+export type ServerSettings = z.infer<typeof serverSettingsSchema>;
+export type AccountInput = z.infer<typeof accountInputSchema>;
 
 export interface AccountView {
   id: string;
@@ -46,6 +41,38 @@ export interface AccountView {
   smtp: ServerSettings;
   providerSavesSent: boolean;
   hasPassword: boolean;
+  /** How it logs in (absent: password). OAuth2 accounts hold a refresh token, never returned. */
+  authMethod?: 'password' | 'oauth2';
+  /** OAuth2: why the user must sign in again (grant revoked or expired); null when signed in. */
+  signInRequired?: string | null;
+  /** OAuth2: which sign-in (for "Sign in again"); null for password accounts. */
+  oauth?: OAuthRefView | null;
+}
+
+/** What account set-up found for an address (issue 12 §2); the user can still change every field. */
+export interface DiscoveredSettings {
+  imap: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  smtp: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  /** Provider id ('google', 'microsoft', 'fastmail'…, or the autoconfig file's id); null when unknown. */
+  provider: string | null;
+  /** The step that found it. */
+  source: 'bundled' | 'autoconfig' | 'srv' | 'mx' | 'probe';
+  imapUser: string;
+  smtpUser: string;
+  providerSavesSent: boolean;
+  /** The OAuth2 sign-in to use when auth is 'oauth2'. */
+  oauth: OAuthRefView | null;
+  /** "Google", "Microsoft", or the issuer's host: for the "Sign in with …" button. */
+  oauthName: string | null;
+}
+
+export type OAuthRefView = z.infer<typeof oauthRefSchema>;
+
+export interface AccountDiscovery {
+  found: DiscoveredSettings | null;
+  /** A configuration that would send the password without TLS: shown with a warning, never chosen. */
+  insecure: DiscoveredSettings | null;
+  error: string | null;
 }
 
 export interface ConnectionCheck {
@@ -53,15 +80,7 @@ export interface ConnectionCheck {
   smtp: { ok: true } | { ok: false; code: string; message: string };
 }
 
-export interface Settings {
-  policy: ProcessingPolicy;
-  /** Invitations older than this many days are listed but not applied automatically. */
-  timeFrameDays: number;
-  /** Move processed invitation mails to this folder (null: leave them). */
-  processedFolder: string | null;
-  /** The user's time zone for display (IANA); null = the system's. */
-  timezone: string | null;
-}
+export type Settings = z.infer<typeof settingsSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Invitations and calendar
@@ -155,25 +174,10 @@ export interface InvitationDetail {
   accountId: string | null;
 }
 
-export type Partstat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
-
-export interface RespondRequest {
-  uid: string;
-  partstat: Partstat;
-  comment?: string;
-  /** One occurrence; absent: the whole series. */
-  recurrenceId?: string | null;
-}
-
-export interface ProposeRequest {
-  uid: string;
-  recurrenceId?: string | null;
-  /** Local wall time 'YYYY-MM-DDTHH:mm' in `timezone`. */
-  start: string;
-  end: string;
-  timezone: string;
-  comment?: string;
-}
+export type Partstat = z.infer<typeof partstatSchema>;
+export type RespondRequest = z.infer<typeof respondRequestSchema>;
+export type ProposeRequest = z.infer<typeof proposeRequestSchema>;
+export type RequestUpdateRequest = z.infer<typeof requestUpdateRequestSchema>;
 
 export interface QueuedOutcome {
   /** Outbox message ids queued by the action (empty for a personal event). */
@@ -185,25 +189,9 @@ export interface SaveMeetingOutcome extends QueuedOutcome {
   sequence: number;
 }
 
-export interface CancelRequest {
-  uid: string;
-  recurrenceId?: string | null;
-  comment?: string;
-}
-
-export interface ResolvePendingRequest {
-  uid: string;
-  pendingId: string;
-  /** counter: accept|decline; party-crasher: add|ignore; refresh: send|ignore; others: dismiss. */
-  action: 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
-  comment?: string;
-}
-
-export interface OpenFileRequest {
-  name: string;
-  /** File bytes, base64. */
-  contentBase64: string;
-}
+export type CancelRequest = z.infer<typeof cancelRequestSchema>;
+export type ResolvePendingRequest = z.infer<typeof resolvePendingRequestSchema>;
+export type OpenFileRequest = z.infer<typeof openFileRequestSchema>;
 
 export interface OpenFileOutcome {
   /** Set when the file held an invitation or event that is now shown (and stored) under this UID. */
@@ -290,6 +278,18 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /** Set-up from the address alone (issue 12 §2). */
+  discoverAccount(req: { email: string }): Promise<Result<AccountDiscovery>>;
+  /** Starts an OAuth2 sign-in: the URL to open in the browser (`opened`: the app already opened it). */
+  beginSignIn(req: { email: string; oauth: OAuthRefView }): Promise<Result<{ flowId: string; url: string; opened: boolean }>>;
+  /** Waits for the sign-in to come back and saves the account (new, or `account.id` signed in again). */
+  finishSignIn(req: { flowId: string; account: AccountInput }): Promise<Result<AccountView>>;
+  /**
+   * Asks the organizer to resend the latest version (RFC 5546 §3.2.6 REFRESH), for an invitation whose copy is
+   * missing, out of date or damaged; the whole event, or one occurrence.
+   */
+  requestUpdate(req: RequestUpdateRequest): Promise<Result<QueuedOutcome>>;
+
   /** Subscribes to core events; returns the unsubscribe function. */
   onEvent(cb: (e: AppEvent) => void): () => void;
 }
@@ -320,6 +320,10 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  discoverAccount: 'accounts:discover',
+  beginSignIn: 'accounts:signin-begin',
+  finishSignIn: 'accounts:signin-finish',
+  requestUpdate: 'invitations:refresh',
 };
 
 export const EVENT_CHANNEL = 'core:event';

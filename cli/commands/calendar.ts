@@ -1,5 +1,5 @@
 // convene calendar --store DIR: the stored events.
-import { CalendarStore } from '../../electron/store/calendar-store';
+import { CalendarStore } from '../../electron/public';
 import { eventEnd, isoToMs } from '../../shared/itip/agenda';
 import type { StoredEvent } from '../../shared/itip/types';
 import { json, parse, requireStore, UsageError, type Io } from '../util';

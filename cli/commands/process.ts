@@ -3,11 +3,8 @@
 // Applies each file in order, the way the app applies new mail: read → decide (processRead) → one atomic store
 // commit (the next event state, the processed record keyed by the content hash, the thread entry). Messages that
 // are rejected or not iMIP change nothing. A file already processed (same bytes) is a duplicate.
-import { createHash } from 'node:crypto';
-import { CalendarStore, type StoreChange } from '../../electron/store/calendar-store';
+import { applyFile, CalendarStore, contentKey, organizersOf } from '../../electron/public';
 import { normalizeAddress } from '../../shared/itip/address';
-import { readInput } from '../../shared/itip/message';
-import { processRead } from '../../shared/itip/process';
 import type { DecideContext, Decision, ProcessingPolicy } from '../../shared/itip/types';
 import { parse, readBytes, requireStore, UsageError, type Io } from '../util';
 
@@ -18,83 +15,29 @@ export interface ProcessLine {
   reason: string;
 }
 
-export function contentKey(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
+export { contentKey };
 
 /** Organizers of stored events count as known contacts for the 'known' policy. */
-export function knownFromStore(store: CalendarStore): Set<string> {
-  const known = new Set<string>();
-  for (const ev of store.all()) {
-    const org = ev.master?.organizer?.email ?? ev.overrides[0]?.organizer?.email;
-    if (org) known.add(normalizeAddress(org));
-  }
-  return known;
-}
+export const knownFromStore = (store: CalendarStore): Set<string> => organizersOf(store);
 
-/** Processes one message against the store. Never throws for bad input; store I/O failures are AppErrors. */
+/** Processes one message against the store (the app's apply path). Never throws for bad input; store I/O failures are AppErrors. */
 export async function processOne(
   store: CalendarStore,
   file: string,
   bytes: Uint8Array,
   ctx: Omit<DecideContext, 'knownContacts' | 'now'> & { known: Set<string>; now?: string },
 ): Promise<ProcessLine> {
-  const key = contentKey(bytes);
-  const seen = store.processedRecord(key);
+  const seen = store.processedRecord(contentKey(bytes));
   // A message held for a decision is decided again (the policy or the known contacts may have changed since); the
   // decider itself reports a pending item it already holds as a duplicate.
   if (seen && seen.action !== 'needs-decision') {
     return { file, action: 'duplicate', uid: seen.uid, reason: `already processed at ${seen.at} (${seen.action})` };
   }
   const now = ctx.now ?? new Date().toISOString();
-  let decision: Decision;
-  let method: string | null = null;
-  let envelope = null as Awaited<ReturnType<typeof readInput>>['envelope'];
-  try {
-    const r = await readInput(bytes, file);
-    envelope = r.envelope;
-    method = r.itip?.method ?? null;
-    const uid = r.itip?.calendar.components.find((c) => c.uid)?.uid ?? null;
-    const stored = uid ? store.get(uid) : undefined;
-    decision = processRead(r.itip, r.problems, stored, {
-      me: ctx.me,
-      policy: ctx.policy,
-      knownContacts: [...ctx.known],
-      now,
-    });
-  } catch (err) {
-    // A bug in the engine must not take the batch down or touch the store.
-    return { file, action: 'rejected', uid: null, reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  const line: ProcessLine = { file, action: decision.action, uid: decision.uid, reason: decision.reason };
-  if (decision.action === 'rejected' || decision.action === 'not-imip') return line;
-
-  const changes: StoreChange[] = [];
-  if (decision.next) changes.push({ type: 'put', event: decision.next });
-  changes.push({
-    type: 'processed',
-    key,
-    record: { action: decision.action, uid: decision.uid, reason: decision.reason, at: now, messageId: envelope?.messageId ?? null },
-  });
-  if (decision.uid) {
-    changes.push({
-      type: 'thread',
-      uid: decision.uid,
-      entry: {
-        key,
-        method,
-        from: envelope?.from ?? null,
-        subject: envelope?.subject ?? null,
-        date: envelope?.date ?? null,
-        action: decision.action,
-        reason: decision.reason,
-      },
-    });
-  }
-  await store.commit(changes);
+  const { decision } = await applyFile(store, file, bytes, { me: ctx.me, policy: ctx.policy, knownContacts: [...ctx.known], now });
   const org = decision.next?.master?.organizer?.email ?? decision.next?.overrides[0]?.organizer?.email;
   if (org) ctx.known.add(normalizeAddress(org));
-  return line;
+  return { file, action: decision.action, uid: decision.uid, reason: decision.reason };
 }
 
 const POLICIES: readonly ProcessingPolicy[] = ['always', 'known', 'never'];

@@ -28,6 +28,11 @@ export interface ViewContext {
   accountFor(address: string | null): string | null;
 }
 
+/** expandAgenda's signature: the store passes its cached equivalent (electron/store/expansion-cache.ts). */
+export type Expand = (events: StoredEvent[], from: string, to: string) => Occurrence[];
+/** The events that can have an occurrence in [from, to) (the store's index query). */
+export type EventsIn = (from: string, to: string) => StoredEvent[];
+
 const DAY = 86_400_000;
 
 /** The value the UI shows: the UTC instant for timed values, the date for all-day, the wall time for floating. */
@@ -131,14 +136,25 @@ export function summaryOf(ev: StoredEvent, thread: ThreadEntryLike[], ctx: ViewC
 }
 
 /** Threads newest first (the newest message in each thread decides), then by UID for a stable order. */
-export function listView(events: StoredEvent[], threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
-  return events
-    .map((ev) => summaryOf(ev, threadOf(ev.uid), ctx))
-    .sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
+export function listView(events: Iterable<StoredEvent>, threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
+  // An iterable (the store streams its events) is summarised one event at a time: the whole history is never held.
+  const out: InvitationSummary[] = [];
+  for (const ev of events) out.push(summaryOf(ev, threadOf(ev.uid), ctx));
+  return out.sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
 }
 
 export function toOccurrenceView(o: Occurrence): OccurrenceView {
-  return { uid: o.uid, recurrenceId: o.recurrenceId, start: o.start, end: o.end, summary: o.summary, status: o.status, allDay: o.allDay };
+  return {
+    uid: o.uid,
+    recurrenceId: o.recurrenceId,
+    start: o.start,
+    end: o.end,
+    summary: o.summary,
+    status: o.status,
+    allDay: o.allDay,
+    attendees: o.attendees.map((a) => ({ ...a })),
+    ...(o.truncated ? { truncated: o.truncated } : {}),
+  };
 }
 
 /** True when I declined this event (it does not block my time). */
@@ -186,19 +202,19 @@ function someOccurrenceKept(ev: StoredEvent, me: readonly string[]): boolean {
  * occurrence (its override or reply record). The expansion itself is shared/itip/agenda.ts's, as the command line
  * uses it; only this view layer knows whose calendar it is.
  */
-function expandMine(events: StoredEvent[], from: string, to: string, me: readonly string[]): Occurrence[] {
+function expandMine(events: StoredEvent[], from: string, to: string, me: readonly string[], expand: Expand = expandAgenda): Occurrence[] {
   // A declined series without any occurrence answered otherwise is not expanded at all.
   const candidates = events.filter((e) => !declinedByMe(e, mineFor(e, me)) || someOccurrenceKept(e, me));
   const byUid = new Map(candidates.map((e) => [e.uid, e]));
-  return expandAgenda(candidates, from, to).filter((o) => {
+  return expand(candidates, from, to).filter((o) => {
     const ev = byUid.get(o.uid);
     return !ev || occurrencePartstat(ev, o.recurrenceId, me) !== 'DECLINED';
   });
 }
 
 /** The agenda in [from, to): cancelled and declined events and occurrences are left out (they take none of my time). */
-export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[]): OccurrenceView[] {
-  return expandMine(events, from, to, me).map(toOccurrenceView);
+export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[], expand: Expand = expandAgenda): OccurrenceView[] {
+  return expandMine(events, from, to, me, expand).map(toOccurrenceView);
 }
 
 function overlap(a: Occurrence, b: Occurrence): boolean {
@@ -231,34 +247,41 @@ function pendingView(ev: StoredEvent): PendingView[] {
   });
 }
 
-export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: StoredEvent[], ctx: ViewContext): InvitationDetail {
+/**
+ * `all`: every stored event, or (the store's window query) the events that can touch a window: conflicts then read
+ * only those. `expand`: expandAgenda, or the store's cached equivalent.
+ */
+export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: StoredEvent[] | EventsIn, ctx: ViewContext, expand: Expand = expandAgenda): InvitationDetail {
   const c = mainComponent(ev);
   const me = ctx.me;
   const nowMs = Date.parse(ctx.now);
   const start = instantOf(c?.start);
   const end = c ? endOf(c) : null;
   const tzid = c?.start?.tzid ?? null;
+  // This event's own occurrences, cancelled or not: through `expand` (the store's cache) unless it is cancelled
+  // (the cache holds the stored event as it is, and expansion skips cancelled events).
+  const expandSelf = (from: string, to: string): Occurrence[] => (ev.cancelled ? expandAgenda([{ ...ev, cancelled: false }], from, to) : expand([ev], from, to));
 
   // Occurrences: a recurring meeting's upcoming instances (for per-occurrence answers and cancels).
   let occurrences: OccurrenceView[] = [];
   if (c?.rrule || ev.overrides.length > 0 || (c?.rdate.length ?? 0) > 0) {
     // From now (or the series start, when it lies ahead) for a year.
     const base = Math.max(nowMs, start ? isoToMs(start) : nowMs);
-    occurrences = expandAgenda([{ ...ev, cancelled: false }], new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
+    occurrences = expandSelf(new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
       .slice(0, 30)
       .map(toOccurrenceView);
   }
 
   // Conflicts: my other (not declined, not cancelled) events overlapping this one's next instances.
-  const mine = expandAgenda([{ ...ev, cancelled: false }], new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
+  const mine = expandSelf(new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
   const conflicts: OccurrenceView[] = [];
   if (!isCancelled(ev) && mine.length > 0) {
     const from = mine[0]!.start;
     const last = mine[mine.length - 1]!;
     const to = new Date(Math.max(isoToMs(last.end), isoToMs(last.start)) + DAY).toISOString();
-    const others = all.filter((o) => o.uid !== ev.uid && !isCancelled(o));
     const fromIso = new Date(isoToMs(from) - DAY).toISOString();
-    for (const o of expandMine(others, fromIso, to, me)) {
+    const others = (typeof all === 'function' ? all(fromIso, to) : all).filter((o) => o.uid !== ev.uid && !isCancelled(o));
+    for (const o of expandMine(others, fromIso, to, me, expand)) {
       if (mine.some((m) => overlap(m, o))) conflicts.push(toOccurrenceView(o));
       if (conflicts.length >= 10) break;
     }

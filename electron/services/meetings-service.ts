@@ -16,22 +16,17 @@ import {
   type CancelRequest,
   type ProposeRequest,
   type QueuedOutcome,
+  type RequestUpdateRequest,
   type RespondRequest,
   type ResolvePendingRequest,
   type SaveMeetingOutcome,
 } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import { isMine, normalizeAddress, sameAddress } from '../../shared/itip/address';
+import type { CancelOptions } from '../../shared/itip/build';
+import { buildCancel, buildCounter, buildDeclineCounter, buildRefresh, buildReply, buildRequest, type OutgoingMessage } from '../mail/smtp/mime';
 import {
-  buildCancel,
-  buildCounter,
-  buildDeclineCounter,
-  buildReply,
-  buildRequest,
-  type CancelOptions,
-  type OutgoingMessage,
-} from '../../shared/itip/build';
-import {
+  allComponents,
   componentFor,
   deriveOccurrence,
   effectiveOccurrence,
@@ -46,6 +41,7 @@ import {
 import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
 import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
 import { readCalendarText, readMessage } from '../../shared/itip/message';
+import { calendarOf, planSchedule, recipientsFor, type ScheduledMessage } from '../../shared/itip/schedule';
 import type { EventData, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
@@ -130,19 +126,6 @@ export class MeetingsService {
       const sender = this.replyIdentity(stored, base);
       const now = this.stampAfter(findReply(stored.replies, sender.email, rid)?.dtstamp);
       const comment = req.comment?.trim() || undefined;
-      const msg = await buildReply({
-        event: base,
-        overrides: stored.overrides,
-        me: sender.email,
-        ...(sender.cn ? { cn: sender.cn } : {}),
-        partstat: req.partstat,
-        ...(comment ? { comment } : {}),
-        recurrenceId: rid,
-        now,
-        messageId: messageIdFor(sender.email),
-      });
-      await this.check(msg);
-
       // The local calendar shows the answer at once: my PARTSTAT in the component answered, and my own reply
       // record (with the comment) for that occurrence.
       let next: StoredEvent;
@@ -171,6 +154,25 @@ export class MeetingsService {
         }),
         updatedAt: now,
       };
+
+      // Whether a REPLY is due is the engine's decision (planSchedule): not when the organizer already has this
+      // answer (RSVP answered with the same PARTSTAT), unless a comment is new information to pass on.
+      if (!comment && !this.replyDue(stored, next, sender.email, now)) {
+        await this.deps.calendar.put(next);
+        return { queued: [] };
+      }
+      const msg = await buildReply({
+        event: base,
+        overrides: stored.overrides,
+        me: sender.email,
+        ...(sender.cn ? { cn: sender.cn } : {}),
+        partstat: req.partstat,
+        ...(comment ? { comment } : {}),
+        recurrenceId: rid,
+        now,
+        messageId: messageIdFor(sender.email),
+      });
+      await this.check(msg);
       const view = await this.deps.outbox.enqueue(msg, sender.accountId);
       await this.deps.calendar.put(next);
       return { queued: [view.id] };
@@ -194,6 +196,35 @@ export class MeetingsService {
         proposed: { start: req.start, end: req.end, timezone: req.timezone, allDay: req.start.length === 10 },
         ...(comment ? { comment } : {}),
         recurrenceId: rid,
+        now: this.nowIso(),
+        messageId: messageIdFor(sender.email),
+      });
+      return { queued: await this.enqueueAll([msg], sender.accountId) };
+    });
+  }
+
+  /**
+   * Asks the organizer for the latest version (RFC 5546 §3.2.6 REFRESH): for a copy that is missing an update or
+   * damaged. My calendar is unchanged; the organizer's answer arrives as a REQUEST and is processed as usual.
+   */
+  requestUpdate(req: RequestUpdateRequest): Promise<QueuedOutcome> {
+    return this.serial(async () => {
+      const stored = this.requireStored(req.uid);
+      if (stored.role !== 'attendee') throw new AppError('BAD_REQUEST', `I am not an attendee of ${req.uid}`);
+      const rid = req.recurrenceId ?? null;
+      const ev = componentFor(stored, rid) ?? stored.master ?? stored.overrides[0];
+      const organizer = ev?.organizer ?? stored.master?.organizer;
+      if (!ev || !organizer) throw new AppError('BAD_REQUEST', `${req.uid} names no organizer to ask`);
+      const sender = this.replyIdentity(stored, ev);
+      const comment = req.comment?.trim() || undefined;
+      const msg = await buildRefresh({
+        uid: stored.uid,
+        organizer: { email: organizer.email, cn: organizer.cn },
+        me: sender.email,
+        ...(sender.cn ? { cn: sender.cn } : {}),
+        recurrenceId: rid,
+        ...(comment ? { comment } : {}),
+        summary: ev.summary,
         now: this.nowIso(),
         messageId: messageIdFor(sender.email),
       });
@@ -263,7 +294,8 @@ export class MeetingsService {
         // RFC 5546 §3.2.5 / §2.1.4: a cancellation is a new revision (STATUS changes).
         const cancelled = withRevisionAndStatus(master, { status: 'CANCELLED', sequence: master.sequence + 1, dtstamp: now });
         const next: StoredEvent = { ...stored, master: cancelled, cancelled: true, updatedAt: now };
-        const queued = await this.queueCancel(stored, master, { event: cancelled, overrides: stored.overrides, ...(comment ? { comment } : {}) }, now);
+        const to = this.cancelRecipients(stored, [cancelled, ...stored.overrides], 'cancelled', now);
+        const queued = await this.queueCancel(stored, to, { event: cancelled, overrides: stored.overrides, ...(comment ? { comment } : {}) }, now);
         await this.deps.calendar.put(next);
         return { queued };
       }
@@ -274,7 +306,8 @@ export class MeetingsService {
       const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
       const next: StoredEvent = { ...stored, overrides, updatedAt: now };
-      const queued = await this.queueCancel(stored, cancelledOcc, { event: master, overrides, recurrenceId: rid, ...(comment ? { comment } : {}) }, now);
+      const to = this.cancelRecipients(stored, [master, ...overrides], 'occurrence-cancelled', now);
+      const queued = await this.queueCancel(stored, to, { event: master, overrides, recurrenceId: rid, ...(comment ? { comment } : {}) }, now);
       await this.deps.calendar.put(next);
       return { queued };
     });
@@ -370,7 +403,9 @@ export class MeetingsService {
           }),
         };
         const events = [withCrasher, ...stored.overrides];
-        const others = this.recipients(withCrasher).filter((a) => !sameAddress(a, item.from));
+        const others = recipientsFor(this.plan([master, ...stored.overrides], events, [sender.email], now, stored.vtimezones), 'updated').filter(
+          (a) => !sameAddress(a, item.from),
+        );
         const msgs: OutgoingMessage[] = [];
         msgs.push(await buildRequest({ events, to: [normalizeAddress(item.from)], now, messageId: messageIdFor(sender.email) }));
         if (others.length) msgs.push(await buildRequest({ events, to: others, now, messageId: messageIdFor(sender.email), update: true }));
@@ -497,11 +532,15 @@ export class MeetingsService {
     const uid = next.uid!;
     const events = [next, ...(prevStored?.overrides ?? [])];
 
-    const before = prev ? this.recipients(prev) : [];
-    const after = this.recipients(next);
-    const removed = before.filter((a) => !after.some((b) => sameAddress(a, b)));
-    const added = after.filter((a) => !before.some((b) => sameAddress(a, b)));
-    const kept = after.filter((a) => before.some((b) => sameAddress(a, b)));
+    // Who gets what is the engine's decision (shared/itip/schedule.ts, RFC 5546): removed attendees a CANCEL, added
+    // ones the invitation, the others the update. This service only builds, queues and stores.
+    const formerOrganizer = prev?.organizer && isMine(prev.organizer.email, this.allAddresses()) ? [prev.organizer.email] : [];
+    const plan = this.plan(prevStored ? [prev, ...prevStored.overrides] : null, events, [sender.email, ...formerOrganizer], now, prevStored?.vtimezones);
+    const removed = recipientsFor(plan, 'uninvited');
+    const added = recipientsFor(plan, 'invited');
+    // The others hear of it when their view changed, or when the guest list did (they see who comes).
+    const updated = plan.filter((m) => m.change === 'updated');
+    const kept = updated.some((m) => m.contentChanged) || removed.length || added.length ? updated.map((m) => m.recipient) : [];
 
     const msgs: OutgoingMessage[] = [];
     if (removed.length && prev) {
@@ -511,14 +550,14 @@ export class MeetingsService {
     if (added.length) {
       msgs.push(await buildRequest({ events, to: added, now, messageId: messageIdFor(sender.email), update: false }));
     }
-    if (kept.length && (!prev || changedForAttendees(prev, next) || removed.length || added.length)) {
+    if (kept.length) {
       msgs.push(await buildRequest({ events, to: kept, now, messageId: messageIdFor(sender.email), update: true }));
     }
     const queued = await this.enqueueAll(msgs, sender.accountId);
 
     const stored: StoredEvent = {
       uid,
-      role: after.length ? 'organizer' : 'personal',
+      role: added.length || updated.length ? 'organizer' : 'personal',
       master: next,
       overrides: prevStored?.overrides ?? [],
       vtimezones: prevStored?.vtimezones ?? [],
@@ -533,14 +572,37 @@ export class MeetingsService {
   }
 
   /**
-   * The CANCEL for `opts`, validated and queued from my organizer account, when I organize the meeting and someone
-   * listed on `audience` is left to tell; else nothing is sent.
+   * The CANCEL for `opts` to `to`, validated and queued from my organizer account, when I organize the meeting and
+   * someone is left to tell; else nothing is sent.
    */
-  private async queueCancel(stored: StoredEvent, audience: EventData, opts: Omit<CancelOptions, 'now' | 'messageId'>, now: string): Promise<string[]> {
-    if (stored.role !== 'organizer' || this.recipients(audience).length === 0) return [];
+  private async queueCancel(stored: StoredEvent, to: string[], opts: Omit<CancelOptions, 'now' | 'messageId' | 'to'>, now: string): Promise<string[]> {
+    if (stored.role !== 'organizer' || to.length === 0) return [];
     const sender = this.organizerIdentity(opts.event.organizer?.email ?? '');
-    const msg = await buildCancel({ ...opts, now, messageId: messageIdFor(sender.email) });
+    const msg = await buildCancel({ ...opts, to, now, messageId: messageIdFor(sender.email) });
     return this.enqueueAll([msg], sender.accountId);
+  }
+
+  /**
+   * Does my copy going from `stored` to `next` call for a REPLY (planSchedule, attendee side)? A copy the engine
+   * cannot plan for (it refuses it) is answered anyway: the user asked to answer, and the organizer is known.
+   */
+  private replyDue(stored: StoredEvent, next: StoredEvent, me: string, now: string): boolean {
+    const p = planSchedule({ old: calendarOf(allComponents(stored), stored.vtimezones), new: calendarOf(allComponents(next), next.vtimezones), me: [me], now });
+    return !p.ok || p.messages.some((m) => m.method === 'REPLY');
+  }
+
+  /** Who the engine says must hear of this cancellation (the whole meeting, or one occurrence). */
+  private cancelRecipients(stored: StoredEvent, next: readonly EventData[], change: 'cancelled' | 'occurrence-cancelled', now: string): string[] {
+    const organizer = stored.master?.organizer?.email;
+    if (stored.role !== 'organizer' || !organizer) return [];
+    return recipientsFor(this.plan([stored.master, ...stored.overrides], next, [organizer], now, stored.vtimezones), change);
+  }
+
+  /** The engine's plan for a change I make as `me` (planSchedule); a refusal is a caller bug, reported as such. */
+  private plan(old: readonly (EventData | null)[] | null, next: readonly EventData[], me: string[], now: string, vtimezones: readonly string[] = []): ScheduledMessage[] {
+    const p = planSchedule({ old: old ? calendarOf(old, vtimezones) : null, new: calendarOf(next, vtimezones), me, now });
+    if (!p.ok) throw new AppError('ITIP_INVALID', p.reason);
+    return p.messages;
   }
 
   /** Validates every message first, then enqueues them in order (one meeting's messages leave in this order). */
@@ -602,14 +664,6 @@ export class MeetingsService {
     if (!id) throw new AppError('BAD_REQUEST', `${email || 'the organizer'} is not one of my addresses`);
     return { accountId: id.accountId, email: normalizeAddress(email), cn: id.displayName ?? null };
   }
-
-  /** The attendees a message about `ev` goes to: everyone listed but the organizer (and its SENT-BY). */
-  private recipients(ev: EventData): string[] {
-    const org = ev.organizer;
-    return ev.attendees
-      .map((a) => normalizeAddress(a.email))
-      .filter((a) => a && !(org && (sameAddress(a, org.email) || sameAddress(a, org.sentBy))));
-  }
 }
 
 /** A DateTimeValue as the meeting editor writes it in `tz`: 'YYYY-MM-DD' all day, else 'YYYY-MM-DDTHH:MM'. */
@@ -670,22 +724,4 @@ function readdressEvent(ev: StoredEvent, email: string, cn: string | null): Stor
 
 function rewrite(e: EventData): EventData {
   return { ...e, ics: eventToComponentText(e) };
-}
-
-/** Whether an attendee would see a difference (anything but DTSTAMP). */
-function changedForAttendees(a: EventData, b: EventData): boolean {
-  const key = (e: EventData) =>
-    JSON.stringify([
-      e.summary,
-      e.description,
-      e.location,
-      e.start?.value,
-      e.start?.tzid,
-      e.end?.value,
-      e.rrule,
-      e.status,
-      e.sequence,
-      e.attendees.map((x) => [x.email, x.role, x.cn]).sort(),
-    ]);
-  return key(a) !== key(b);
 }

@@ -6,7 +6,8 @@
 // Events: 'invitations-changed', 'status-changed' (AccountStatus[]), 'new-invitation' ({uid, summary, from}),
 // 'processed' ({key, accountId, mailbox, imapUid, action, uid, reason}; for tests and logs), 'progress'.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE, ensurePrivateDirSync } from '../store/durable-file';
 import { join } from 'node:path';
 import type { MailboxObject } from 'imapflow';
 import nodemailer from 'nodemailer';
@@ -15,13 +16,16 @@ import { AppError } from '../../shared/errors';
 import { normalizeAddress } from '../../shared/itip/address';
 import { processRead } from '../../shared/itip/process';
 import type { Decision, DecideContext, StoredEvent } from '../../shared/itip/types';
-import type { CalendarStore, StoreChange } from '../store/calendar-store';
+import { decisionUid, planApply, type StoreChange } from '../../shared/itip/apply';
+import type { CalendarStore } from '../store/calendar-store';
 import type { SecretBox } from '../store/credentials';
 import type { SettingsStore } from '../store/settings-store';
 import { AccountSync, type AccountSyncOptions, type SyncItem, type SyncProcessor } from '../mail/imap/account-sync';
 import { connectImap, mapImapError, type ImapConnectParams } from '../mail/imap/connection';
 import { PROCESSED_KEYWORD, canStoreKeyword, markProcessedOnServer } from '../mail/imap/keywords';
 import { SyncStateStore } from '../mail/imap/sync-state';
+import type { TokenManager } from '../accounts/tokens';
+import { organizersOf } from './files-service';
 
 export interface SyncServiceDeps {
   calendar: CalendarStore;
@@ -34,6 +38,8 @@ export interface SyncServiceDeps {
   sync?: Pick<AccountSyncOptions, 'batchSize' | 'pollMs' | 'backoff' | 'disable'>;
   /** Extra TLS options for IMAP (a private CA in tests). */
   tls?: ImapConnectParams['tls'];
+  /** Access tokens of OAuth2 accounts (issue 12). */
+  tokens?: TokenManager;
 }
 
 export interface ProcessedEvent {
@@ -67,7 +73,7 @@ export class SyncService extends EventEmitter {
   constructor(private readonly deps: SyncServiceDeps) {
     super();
     this.now = deps.now ?? (() => new Date());
-    mkdirSync(deps.dataDir, { recursive: true });
+    ensurePrivateDirSync(deps.dataDir);
     this.state = new SyncStateStore(join(deps.dataDir, 'sync-state'));
     this.contactsFile = join(deps.dataDir, 'contacts.json');
     if (existsSync(this.contactsFile)) {
@@ -146,6 +152,14 @@ export class SyncService extends EventEmitter {
   private async connect(accountId: string) {
     const a = this.deps.settings.storedAccount(accountId);
     if (!a) throw new AppError('NOT_FOUND', `No account with id ${accountId}`);
+    const tokens = this.deps.tokens;
+    if (tokens?.isOAuth(accountId)) {
+      // XOAUTH2/OAUTHBEARER with the access token; refreshed once more when the server rejects it (issue 12 §1).
+      const user = a.imap.user || a.email;
+      return tokens.withToken(accountId, 'IMAP', (e) => e instanceof AppError && e.code === 'IMAP_AUTH', (accessToken) =>
+        connectImap({ host: a.imap.host, port: a.imap.port, security: a.imap.security, user, accessToken, ...(this.deps.tls ? { tls: this.deps.tls } : {}) }),
+      );
+    }
     const cred = this.deps.settings.credentials(accountId, 'imap');
     return connectImap({
       host: a.imap.host,
@@ -161,12 +175,7 @@ export class SyncService extends EventEmitter {
 
   /** Addresses from my mail history plus organizers of stored events, lower-case. */
   knownContacts(): string[] {
-    const out = new Set(this.contacts);
-    for (const ev of this.deps.calendar.all()) {
-      const org = ev.master?.organizer?.email ?? ev.overrides[0]?.organizer?.email;
-      if (org) out.add(normalizeAddress(org));
-    }
-    return [...out];
+    return [...new Set([...this.contacts, ...organizersOf(this.deps.calendar)])];
   }
 
   addressBook(prefix: string): string[] {
@@ -194,7 +203,7 @@ export class SyncService extends EventEmitter {
     if (this.contactsDirty) clearTimeout(this.contactsDirty);
     this.contactsDirty = null;
     const tmp = `${this.contactsFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify([...this.contacts].sort()));
+    writeFileSync(tmp, JSON.stringify([...this.contacts].sort()), { mode: PRIVATE_FILE });
     renameSync(tmp, this.contactsFile);
   }
 
@@ -249,29 +258,34 @@ export class SyncService extends EventEmitter {
           decision = { action: 'rejected', uid: eventUid, reason: `internal error: ${(err as Error).message}` };
         }
       }
-      const uid = decision.uid ?? eventUid;
+      const uid = decisionUid(decision) ?? eventUid;
       if (decision.next) {
         pending.set(decision.next.uid, decision.next);
-        changes.push({ type: 'put', event: decision.next });
         touched = true;
         if (decision.action === 'created' && item.role === 'inbox') {
           const m = decision.next.master ?? decision.next.overrides[0] ?? null;
           created.push({ uid: decision.next.uid, summary: m?.summary ?? '(no title)', from: item.envelope.from });
         }
       }
-      changes.push({
-        type: 'processed',
-        key: item.key,
-        record: { action: decision.action, uid, reason: decision.reason, at: now.toISOString(), account: accountId, mailbox: item.mailbox, imapUid: item.uid, messageId: item.envelope.messageId },
-      });
-      if (uid) {
-        touched = true;
-        changes.push({
-          type: 'thread',
-          uid,
-          entry: { key: item.key, method: itip?.method ?? null, from: item.envelope.from, subject: item.envelope.subject, date: item.envelope.date, action: decision.action, reason: decision.reason },
-        });
-      }
+      if (uid) touched = true;
+      changes.push(
+        ...planApply({
+          decision: { ...decision, uid },
+          messages: [
+            {
+              key: item.key,
+              source: 'mailbox',
+              method: itip?.method ?? null,
+              from: item.envelope.from,
+              subject: item.envelope.subject,
+              date: item.envelope.date,
+              messageId: item.envelope.messageId,
+              position: { account: accountId, mailbox: item.mailbox, imapUid: item.uid },
+            },
+          ],
+          at: now.toISOString(),
+        }),
+      );
       if (FINAL_ACTIONS.has(decision.action)) move.push(item.uid);
       done.push({ key: item.key, accountId, mailbox: item.mailbox, imapUid: item.uid, action: decision.action, uid, reason: decision.reason, method: itip?.method ?? null });
     }
@@ -398,11 +412,14 @@ export class SyncService extends EventEmitter {
 
   async testConnection(input: AccountInput & { password?: string }): Promise<ConnectionCheck> {
     let password = input.password;
-    if (!password && input.id) password = this.deps.settings.password(input.id) ?? undefined;
+    // A stored password goes only to the servers it was stored for (issue 10 §5): passwordFor throws otherwise.
+    if (!password && input.id) password = this.deps.settings.passwordFor(input.id, input) ?? undefined;
+    // An OAuth2 account (same servers, checked above): its access token instead of a password.
+    const accessToken = !password && input.id && this.deps.tokens?.isOAuth(input.id) ? await this.deps.tokens.accessToken(input.id) : undefined;
     const user = (s: ServerSettings) => s.user || input.email;
     const check: ConnectionCheck = { imap: { ok: true }, smtp: { ok: true } };
     try {
-      const c = await connectImap({ host: input.imap.host, port: input.imap.port, security: input.imap.security, user: user(input.imap), password: password ?? '', timeoutMs: 10_000, ...(this.deps.tls ? { tls: this.deps.tls } : {}) });
+      const c = await connectImap({ host: input.imap.host, port: input.imap.port, security: input.imap.security, user: user(input.imap), ...(accessToken ? { accessToken } : { password: password ?? '' }), timeoutMs: 10_000, ...(this.deps.tls ? { tls: this.deps.tls } : {}) });
       await c.logout().catch(() => c.close());
     } catch (err) {
       const e = mapImapError(err, { host: input.imap.host, port: input.imap.port, user: user(input.imap) });
@@ -415,7 +432,7 @@ export class SyncService extends EventEmitter {
         secure: input.smtp.security === 'tls',
         requireTLS: input.smtp.security === 'starttls',
         ignoreTLS: input.smtp.security === 'none',
-        auth: { user: user(input.smtp), pass: password ?? '' },
+        auth: accessToken ? { type: 'OAuth2', user: user(input.smtp), accessToken } : { user: user(input.smtp), pass: password ?? '' },
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,
       });

@@ -1,60 +1,46 @@
-// The calendar store: stored events by UID, processed-message records and invitation threads.
+// The calendar store: stored events by UID, processed-message records and invitation threads, in one SQLite
+// database (better-sqlite3), the way Thunderbird, Evolution and Signal keep their state.
 //
 // Plain Node (no electron import): the app's main process and the `convene` command line (`--store DIR`) share it.
 //
-// Layout of DIR:
-//   snapshot.jsonl   the full state at generation G, one record per line, written to a temp file, fsynced, renamed
-//                    over the old one, then the directory fsynced: it is always the old or the new snapshot.
-//   journal.jsonl    append-only: one line per commit (`{"g":G,"ops":[...]}` + TAB + CRC-32), fsynced before the
-//                    commit resolves. Replayed on open; lines of an older generation are skipped (a crash between
-//                    the snapshot rename and the journal reset), a torn or bad tail is cut off.
-//   lock             the owner's pid; a second process gets STORE_IO 'store is in use by pid N' (after waiting
-//                    briefly); a lock left by a dead process is taken over.
+// Layout of DIR (0700; every file 0600 whatever the umask):
+//   calendar.db (+ -wal, -shm)  WAL mode; one transaction per commit, synchronous=FULL: a commit resolves once it
+//                               is durable, and a crash (SIGKILL, power loss) leaves the previous or the next state.
+//   store.json                  written once the database exists: a store.json without calendar.db is a deleted
+//                               database (refused), not a new store.
+//   lock                        the writer's pid; a second writer gets STORE_IO 'store is in use by pid N' (after
+//                               waiting briefly); a lock left by a dead process is taken over. Readers need none.
+//   snapshot.jsonl.migrated, journal.jsonl.migrated
+//                               a store of the format before SQLite, kept after its migration on first open.
 //
-// Why this design: a write costs one appended line and one fdatasync whatever the store size; compaction happens
-// when the journal outgrows the snapshot (and at least `compactAfterBytes`), so its cost is amortised to a
-// constant per write. A commit is one line, so a batch of changes is atomic: on a crash (SIGKILL, power loss after
-// fsync) the store opens in the previous or the next state, never in between.
-import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+// Tables: events (uid, the event as JSON without its VTIMEZONEs, their ids, a CRC-32, its span), zones (each
+// VTIMEZONE text once, by content hash), event_span (an rtree_i32 over each series' [first start, last end] in
+// minutes, open-ended for endless rules: event-span.ts), processed (by message key), threads (by uid, key).
+//
+// Damage (issue 10 §6): every row carries a CRC-32 of its content, checked when it is read and by `convene store
+// check`; SQLite's own structure is checked on open (quick_check). A damaged database is refused with STORE_CORRUPT
+// naming the table and row; nothing is written to it, every file is kept; `convene store repair` keeps every intact
+// row after a backup (store-repair.ts).
+//
+// Reads are synchronous (better-sqlite3 is): parsed events are kept per series until they change, so a read never
+// parses twice; occurrences are cached per series and month (expansion-cache.ts).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
-import type { DecisionAction, StoredEvent } from '../../shared/itip/types';
-import { ioError, pidAlive, syncDir } from './durable-file';
+import { isoToMs, type Occurrence } from '../../shared/itip/agenda';
+import type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
+import type { StoredEvent } from '../../shared/itip/types';
+import { ensurePrivateDir, ensurePrivateFileSync, ioError, pidAlive, syncDir } from './durable-file';
+import { spanOf, toIndexMinutes, windowMinutes } from './event-span';
+import { ExpansionCache } from './expansion-cache';
+import { LEGACY_FILES, hasLegacyStore, readLegacyStore, type LegacyState } from './legacy-store';
 
-export interface ProcessedRecord {
-  action: DecisionAction | string;
-  uid: string | null;
-  reason: string;
-  /** ISO instant the message was processed. */
-  at: string;
-  account?: string;
-  mailbox?: string;
-  imapUid?: number;
-  messageId?: string | null;
-}
-
-/** One message about an event, in the order they were processed. */
-export interface ThreadEntry {
-  /** The processed key (content hash or account/mailbox/uid) of the message. */
-  key: string;
-  method: string | null;
-  from: string | null;
-  subject: string | null;
-  date: string | null;
-  action: DecisionAction | string;
-  reason: string;
-  /** ISO instant the sync found the mail gone from the server (expunged, or its mailbox recreated). The calendar
-   * is not changed by a deleted mail: the entry stays, marked. */
-  deleted?: string;
-}
-
-export type StoreChange =
-  | { type: 'put'; event: StoredEvent }
-  | { type: 'delete'; uid: string }
-  | { type: 'processed'; key: string; record: ProcessedRecord }
-  | { type: 'thread'; uid: string; entry: ThreadEntry };
+// The change and record types are the apply path's (shared/itip/apply.ts: planApply plans them as plain data).
+export type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
 
 export interface StoreChangeEvent {
   /** UIDs whose stored event was put or deleted. */
@@ -71,17 +57,23 @@ export interface StoreEvents {
 }
 
 export interface StoreOptions {
-  /** Compact when the journal exceeds max(this, snapshot size). Default 4 MiB. */
+  /** Unused since the SQLite store (WAL checkpoints are automatic); accepted so existing callers compile. */
   compactAfterBytes?: number;
-  /** Also compact when the journal holds this many commits. Default 100,000. */
+  /** Unused since the SQLite store. */
   compactAfterRecords?: number;
   /** How long to wait for another process's lock before failing. Default 2,000 ms. */
   lockWaitMs?: number;
-  /** fsync journal appends and snapshots. Default true; false only for throwaway stores (benchmarks). */
+  /** Durable commits (synchronous=FULL). Default true; false only for throwaway stores (benchmarks). */
   durable?: boolean;
   /**
-   * Open without the lock, for readers (`convene calendar` while the app runs): never writes or repairs files,
-   * every write is refused. Sees the state as of the last commit fsynced before open.
+   * SQLite's structural check (quick_check) reads the whole file: on open up to this size (default 32 MiB), above
+   * it before the first write instead (so a start stays fast and nothing is ever written into a damaged file; reads
+   * find damage through the row checksums and SQLite's own errors).
+   */
+  verifyOnOpenMaxBytes?: number;
+  /**
+   * Open without the lock, for readers (`convene calendar` while the app runs): never writes, migrates or repairs
+   * files, every write is refused. Sees the state as of the last commit before open.
    */
   readOnly?: boolean;
 }
@@ -90,46 +82,43 @@ export interface StoreStats {
   events: number;
   processed: number;
   threads: number;
+  /** Bytes of calendar.db and of its WAL. */
+  dbBytes: number;
+  walBytes: number;
+  /** Kept for callers of the journal store: always 0 (generation, journal) or the db size (snapshotBytes). */
   generation: number;
   journalRecords: number;
   journalBytes: number;
   snapshotBytes: number;
-  /** Journal lines dropped on open (a torn tail). */
+  /** Torn journal lines dropped when a legacy store was migrated on this open. */
   droppedOnOpen: number;
+  /** Whether this open migrated a snapshot+journal store. */
+  migrated: boolean;
 }
 
-const SNAPSHOT = 'snapshot.jsonl';
-const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
-const JOURNAL = 'journal.jsonl';
+const DB = 'calendar.db';
+const MARKER = 'store.json';
 const LOCK = 'lock';
-const FORMAT = 1;
+const MIGRATING = 'calendar.db.migrating';
+const SCHEMA_VERSION = 1;
+/** Parsed events kept in memory: a month's agenda and the invitations at hand, not the whole history. */
+const PARSED_MAX = 5_000;
 
-type Op =
-  | { o: 'put'; e: StoredEvent }
-  | { o: 'del'; u: string }
-  | { o: 'proc'; k: string; r: ProcessedRecord }
-  | { o: 'thr'; u: string; t: ThreadEntry };
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS zones(id TEXT PRIMARY KEY, text TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events(uid TEXT PRIMARY KEY, zones TEXT NOT NULL, data TEXT NOT NULL, crc INTEGER NOT NULL,
+  first_start INTEGER NOT NULL, last_end INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS event_span USING rtree_i32(id, lo, hi);
+CREATE TABLE IF NOT EXISTS processed(key TEXT PRIMARY KEY, uid TEXT, data TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS processed_uid ON processed(uid);
+CREATE TABLE IF NOT EXISTS threads(uid TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+  crc INTEGER NOT NULL, PRIMARY KEY(uid, key));
+CREATE INDEX IF NOT EXISTS threads_key ON threads(key);
+CREATE INDEX IF NOT EXISTS threads_seq ON threads(uid, seq);
+`;
 
-interface Pending {
-  /** The ops as JSON; framed with the generation at write time (a compaction may come between). */
-  opsJson: string;
-  ops: Op[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-function frame(json: string): string {
-  return `${json}\t${crc32(json).toString(16)}\n`;
-}
-
-/** Returns the JSON text of a framed line, or null when the line is torn or its checksum is wrong. */
-function unframe(line: string): string | null {
-  const tab = line.lastIndexOf('\t');
-  if (tab < 0) return null;
-  const json = line.slice(0, tab);
-  if (crc32(json).toString(16) !== line.slice(tab + 1)) return null;
-  return json;
-}
+type Db = Database.Database;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -139,126 +128,339 @@ function validUid(uid: unknown): uid is string {
   return typeof uid === 'string' && uid.length > 0;
 }
 
+/** CRC of a row's content, as stored in its `crc` column. */
+export function rowCrc(...parts: string[]): number {
+  return crc32(parts.join('\n'));
+}
+
+function zoneId(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** SQLite's corruption codes (SQLITE_CORRUPT*, SQLITE_NOTADB) as STORE_CORRUPT; other failures as STORE_IO. */
+export function storeError(what: string, err: unknown, path: string): AppError {
+  if (err instanceof AppError) return err;
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new AppError('STORE_CORRUPT', `${path} is damaged (${what}: ${(err as Error).message}); nothing was written. Run: convene store check --store DIR`, false, { cause: err });
+  }
+  return ioError(`${what} (${path})`, err);
+}
+
+function corrupt(where: string): AppError {
+  return new AppError('STORE_CORRUPT', `${where} is damaged; nothing was written. Run: convene store check --store DIR`);
+}
+
+/** Opens (creating when missing) a database file with the store's settings. */
+export function openDatabase(path: string, opts: { readOnly?: boolean; durable?: boolean } = {}): Db {
+  if (!opts.readOnly) {
+    // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+    ensurePrivateFileSync(path);
+  }
+  // Inside Electron (npm start), scripts/start.mjs points to a build of the native module for Electron's ABI.
+  const nativeBinding = process.env.CONVENE_SQLITE_BINDING || undefined;
+  const db = new Database(path, { readonly: !!opts.readOnly, fileMustExist: !!opts.readOnly, ...(nativeBinding ? { nativeBinding } : {}) });
+  try {
+    if (!opts.readOnly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${opts.durable === false ? 'OFF' : 'FULL'}`);
+    }
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+export function createSchema(db: Db): void {
+  db.exec(SCHEMA);
+  db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
+}
+
+/** The prepared statements one writer uses; shared with migration and repair so a row is written one way. */
+export class RowWriter {
+  private readonly putZone;
+  private readonly upsertEvent;
+  private readonly eventRowid;
+  private readonly putSpan;
+  private readonly delEvent;
+  private readonly delSpan;
+  private readonly upsertProcessed;
+  private readonly upsertThread;
+  private readonly maxSeq;
+  private seq: number;
+
+  constructor(private readonly db: Db) {
+    this.putZone = db.prepare('INSERT OR IGNORE INTO zones(id, text, crc) VALUES (?, ?, ?)');
+    this.upsertEvent = db.prepare(
+      'INSERT INTO events(uid, zones, data, crc, first_start, last_end) VALUES (@uid, @zones, @data, @crc, @lo, @hi) ' +
+        'ON CONFLICT(uid) DO UPDATE SET zones = excluded.zones, data = excluded.data, crc = excluded.crc, first_start = excluded.first_start, last_end = excluded.last_end',
+    );
+    this.eventRowid = db.prepare('SELECT rowid FROM events WHERE uid = ?').pluck();
+    this.putSpan = db.prepare('INSERT OR REPLACE INTO event_span(id, lo, hi) VALUES (?, ?, ?)');
+    this.delEvent = db.prepare('DELETE FROM events WHERE rowid = ?');
+    this.delSpan = db.prepare('DELETE FROM event_span WHERE id = ?');
+    this.upsertProcessed = db.prepare(
+      'INSERT INTO processed(key, uid, data, crc) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET uid = excluded.uid, data = excluded.data, crc = excluded.crc',
+    );
+    // The same message processed twice is one thread entry in its first place (the later outcome wins).
+    this.upsertThread = db.prepare(
+      'INSERT INTO threads(uid, key, seq, data, crc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(uid, key) DO UPDATE SET data = excluded.data, crc = excluded.crc',
+    );
+    this.maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM threads').pluck();
+    this.seq = Number(this.maxSeq.get());
+  }
+
+  /** Writes an event; its VTIMEZONEs go to `zones` once each. Returns the JSON stored (without the zones). */
+  putEvent(ev: StoredEvent): void {
+    const ids: string[] = [];
+    for (const text of ev.vtimezones ?? []) {
+      const id = zoneId(text);
+      this.putZone.run(id, text, rowCrc(text));
+      ids.push(id);
+    }
+    const zones = JSON.stringify(ids);
+    const data = JSON.stringify({ ...ev, vtimezones: [] });
+    const span = toIndexMinutes(spanOf(ev));
+    this.upsertEvent.run({ uid: ev.uid, zones, data, crc: rowCrc(zones, data), lo: span.lo, hi: span.hi });
+    const rowid = this.eventRowid.get(ev.uid) as number;
+    this.putSpan.run(rowid, span.lo, span.hi);
+  }
+
+  deleteEvent(uid: string): void {
+    const rowid = this.eventRowid.get(uid) as number | undefined;
+    if (rowid === undefined) return;
+    this.delEvent.run(rowid);
+    this.delSpan.run(rowid);
+  }
+
+  putProcessed(key: string, record: ProcessedRecord): void {
+    const data = JSON.stringify(record);
+    this.upsertProcessed.run(key, record?.uid ?? null, data, rowCrc(key, data));
+  }
+
+  putThread(uid: string, entry: ThreadEntry): void {
+    const data = JSON.stringify(entry);
+    this.upsertThread.run(uid, entry.key, ++this.seq, data, rowCrc(uid, data));
+  }
+
+  /** Writes a whole legacy state (migration, repair of a legacy store) in one transaction. */
+  writeAll(state: Pick<LegacyState, 'events' | 'processed' | 'threads'>): void {
+    this.db.transaction(() => {
+      for (const ev of state.events.values()) this.putEvent(ev);
+      for (const [k, r] of state.processed) this.putProcessed(k, r);
+      for (const [u, list] of state.threads) for (const t of list) this.putThread(u, t);
+    })();
+  }
+}
+
 export class CalendarStore implements StoreEvents {
   readonly dir: string;
-  private readonly events = new Map<string, StoredEvent>();
-  private readonly processed = new Map<string, ProcessedRecord>();
-  private readonly threads = new Map<string, ThreadEntry[]>();
   private readonly listeners = new Set<(c: StoreChangeEvent) => void>();
   private readonly opts: Required<StoreOptions>;
-  private journal: FileHandle | null = null;
-  private generation = 0;
-  private journalRecords = 0;
-  private journalBytes = 0;
-  private snapshotBytes = 0;
+  private db: Db | null = null;
+  private writer: RowWriter | null = null;
+  /**
+   * Parsed events (the store's own objects) most recently read, replaced on write; bounded so that 50,000 events
+   * are never all held at once (all() parses the rest as it streams them and keeps none of them).
+   */
+  private readonly parsed = new Map<string, StoredEvent>();
+  /** VTIMEZONE texts by id: one string per zone in memory, shared by every event that uses it. */
+  private readonly zoneText = new Map<string, string>();
+  private readonly expansions = new ExpansionCache();
   private droppedOnOpen = 0;
-  private queue: Pending[] = [];
-  private drainScheduled = false;
-  private mutex: Promise<void> = Promise.resolve();
+  private migrated = false;
   private closed = false;
-  private exitHook: (() => void) | null = null;
+  /** Set when damage is found while open: every later write is refused. */
+  private damaged: AppError | null = null;
+  /** Whether quick_check ran since open (see verifyOnOpenMaxBytes). */
+  private verified = false;
+  private lock: { release(): void } | null = null;
+  private stmts!: {
+    getEvent: Database.Statement;
+    hasEvent: Database.Statement;
+    allEvents: Database.Statement;
+    eventsAfter: Database.Statement;
+    countEvents: Database.Statement;
+    windowEvents: Database.Statement;
+    getZone: Database.Statement;
+    getProcessed: Database.Statement;
+    countProcessed: Database.Statement;
+    getThread: Database.Statement;
+    countThreads: Database.Statement;
+  };
 
   private constructor(dir: string, opts: StoreOptions) {
     this.dir = dir;
     this.opts = {
-      compactAfterBytes: opts.compactAfterBytes ?? 4 * 1024 * 1024,
-      compactAfterRecords: opts.compactAfterRecords ?? 100_000,
+      compactAfterBytes: opts.compactAfterBytes ?? 0,
+      compactAfterRecords: opts.compactAfterRecords ?? 0,
       lockWaitMs: opts.lockWaitMs ?? 2_000,
       durable: opts.durable ?? true,
       readOnly: opts.readOnly ?? false,
+      verifyOnOpenMaxBytes: opts.verifyOnOpenMaxBytes ?? 32 * 1024 * 1024,
     };
   }
 
-  /** Opens (creating when missing) the store in `dir`. Throws AppError STORE_IO. */
+  private get dbPath(): string {
+    return join(this.dir, DB);
+  }
+
+  /** Opens (creating when missing, migrating a snapshot+journal store) the store in `dir`. Throws AppError
+   * STORE_IO (unusable directory, lock held) or STORE_CORRUPT (damaged files; nothing written). */
   static async open(dir: string, opts: StoreOptions = {}): Promise<CalendarStore> {
     if (opts.readOnly) return CalendarStore.openReadOnly(dir, opts);
     const store = new CalendarStore(dir, opts);
     try {
-      await mkdir(dir, { recursive: true });
+      await ensurePrivateDir(dir);
     } catch (err) {
       throw ioError(`cannot create store directory ${dir}`, err);
     }
     await store.acquireLock();
     try {
-      await store.load();
+      await store.openWriter();
     } catch (err) {
+      store.db?.close();
+      store.db = null;
       store.releaseLock();
-      throw ioError(`cannot open store ${dir}`, err);
+      throw storeError('cannot open store', err, join(dir, DB));
     }
     return store;
   }
 
-  /**
-   * A writer may compact while we read (snapshot renamed, journal reset): the snapshot's identity is checked
-   * before and after, and the read retried when it changed.
-   */
   private static async openReadOnly(dir: string, opts: StoreOptions): Promise<CalendarStore> {
-    const ident = async () => {
-      const st = await stat(join(dir, SNAPSHOT)).catch(() => null);
-      return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
-    };
+    const store = new CalendarStore(dir, opts);
     const dirStat = await stat(dir).catch(() => null);
     if (dirStat && !dirStat.isDirectory()) throw new AppError('STORE_IO', `not a store directory: ${dir}`);
-    if (!dirStat) {
-      // Nothing written yet: an empty store, and (read-only) no directory created.
-      const empty = new CalendarStore(dir, opts);
-      empty.closed = true;
-      return empty;
-    }
-    for (let attempt = 0; ; attempt++) {
-      const store = new CalendarStore(dir, opts);
-      const before = await ident();
-      try {
-        await store.loadSnapshot();
-        await store.replayJournal();
-      } catch (err) {
-        if (attempt < 3) continue;
-        throw ioError(`cannot read store ${dir}`, err);
+    try {
+      if (dirStat && existsSync(store.dbPath)) {
+        store.db = openDatabase(store.dbPath, { readOnly: true });
+        if (statSync(store.dbPath).size <= store.opts.verifyOnOpenMaxBytes) store.verifyStructure();
+      } else {
+        if (dirStat) store.refuseMissingDatabase();
+        // Nothing written yet, or a store not yet migrated (a reader never migrates): read it into memory.
+        store.db = new Database(':memory:');
+        createSchema(store.db);
+        if (dirStat && hasLegacyStore(dir)) store.loadLegacy(new RowWriter(store.db));
       }
-      if ((await ident()) === before || attempt >= 3) {
-        store.closed = true;
-        return store;
-      }
+      store.prepare();
+    } catch (err) {
+      store.db?.close();
+      throw storeError('cannot read store', err, store.dbPath);
     }
+    return store;
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // Reads (from memory; the returned objects are the store's: treat them as read-only)
+  // Reads (the returned objects are the store's: treat them as read-only)
 
   get(uid: string): StoredEvent | undefined {
-    return this.events.get(uid);
+    const cached = this.parsed.get(uid);
+    if (cached) return cached;
+    const row = this.read(() => this.stmts.getEvent.get(uid)) as EventRow | undefined;
+    if (!row) return undefined;
+    return this.remember(this.decodeEvent(row));
   }
 
+  /** Every stored event, in the order they were first stored. */
   all(): StoredEvent[] {
-    return [...this.events.values()];
+    // Row by row (iterate, not all()): each row's text is garbage as soon as it is parsed, so reading 50,000 rows
+    // never holds 100+ MB of JSON at once.
+    const out: StoredEvent[] = [];
+    this.read(() => {
+      for (const row of this.stmts.allEvents.iterate() as IterableIterator<EventRow>) out.push(this.parsed.get(row.uid) ?? this.decodeEvent(row));
+    });
+    return out;
+  }
+
+  /**
+   * Every stored event, read 1,000 rows at a time: at most one batch of parsed events is alive at once (the list of
+   * 50,000 invitations summarises them as they come). Other reads may run between batches.
+   */
+  *each(): IterableIterator<StoredEvent> {
+    let after = 0;
+    for (;;) {
+      const rows = this.read(() => this.stmts.eventsAfter.all(after)) as (EventRow & { rowid: number })[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.rowid;
+      const batch = rows.map((row) => this.parsed.get(row.uid) ?? this.decodeEvent(row));
+      rows.length = 0;
+      yield* batch;
+    }
+  }
+
+  /**
+   * The events whose span (first start to last end, open-ended for endless rules) touches [from, to): a superset
+   * of those with an occurrence in the window, read through the index. In the order they were first stored.
+   */
+  window(from: string, to: string): StoredEvent[] {
+    const fromMs = isoToMs(from);
+    const toMs = isoToMs(to);
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return this.all();
+    const w = windowMinutes(fromMs, toMs);
+    const out: StoredEvent[] = [];
+    this.read(() => {
+      for (const row of this.stmts.windowEvents.iterate(w.to, w.from) as IterableIterator<EventRow>) {
+        out.push(this.parsed.get(row.uid) ?? this.remember(this.decodeEvent(row)));
+      }
+    });
+    return out;
+  }
+
+  /**
+   * expandAgenda(events, from, to) with each series' occurrences cached per month until the series changes.
+   * `events` must be this store's current objects (from get/all/window).
+   */
+  expand(events: readonly StoredEvent[], from: string, to: string): Occurrence[] {
+    return this.expansions.expand(events, from, to);
   }
 
   has(uid: string): boolean {
-    return this.events.has(uid);
+    if (this.parsed.has(uid)) return true;
+    return this.read(() => this.stmts.hasEvent.get(uid)) !== undefined;
   }
 
   get size(): number {
-    return this.events.size;
+    return Number(this.read(() => this.stmts.countEvents.get()));
   }
 
   processedRecord(key: string): ProcessedRecord | undefined {
-    return this.processed.get(key);
+    const row = this.read(() => this.stmts.getProcessed.get(key)) as { data: string; crc: number } | undefined;
+    if (!row) return undefined;
+    if (rowCrc(key, row.data) !== row.crc) throw this.markDamaged(corrupt(`${this.dbPath}: processed record ${JSON.stringify(key)}`));
+    return JSON.parse(row.data) as ProcessedRecord;
   }
 
   thread(uid: string): ThreadEntry[] {
-    return [...(this.threads.get(uid) ?? [])];
+    const rows = this.read(() => this.stmts.getThread.all(uid)) as { data: string; crc: number }[];
+    return rows.map((row) => {
+      if (rowCrc(uid, row.data) !== row.crc) throw this.markDamaged(corrupt(`${this.dbPath}: thread entry of ${JSON.stringify(uid)}`));
+      return JSON.parse(row.data) as ThreadEntry;
+    });
   }
 
   stats(): StoreStats {
+    const size = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    const dbBytes = size(this.dbPath);
     return {
-      events: this.events.size,
-      processed: this.processed.size,
-      threads: this.threads.size,
-      generation: this.generation,
-      journalRecords: this.journalRecords,
-      journalBytes: this.journalBytes,
-      snapshotBytes: this.snapshotBytes,
+      events: this.size,
+      processed: Number(this.read(() => this.stmts.countProcessed.get())),
+      threads: Number(this.read(() => this.stmts.countThreads.get())),
+      dbBytes,
+      walBytes: size(`${this.dbPath}-wal`),
+      generation: 0,
+      journalRecords: 0,
+      journalBytes: 0,
+      snapshotBytes: dbBytes,
       droppedOnOpen: this.droppedOnOpen,
+      migrated: this.migrated,
     };
   }
 
@@ -268,14 +470,14 @@ export class CalendarStore implements StoreEvents {
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // Writes: each resolves once durable (journal line fsynced) and applied in memory.
+  // Writes: each resolves once durable (its transaction committed) and visible to reads.
 
   put(ev: StoredEvent): Promise<void> {
     return this.commit([{ type: 'put', event: ev }]);
   }
 
   async delete(uid: string): Promise<boolean> {
-    if (!this.events.has(uid)) return false;
+    if (!this.has(uid)) return false;
     await this.commit([{ type: 'delete', uid }]);
     return true;
   }
@@ -288,112 +490,255 @@ export class CalendarStore implements StoreEvents {
     return this.commit([{ type: 'thread', uid, entry }]);
   }
 
-  /** Writes several changes atomically: after a crash either all of them are there or none. */
+  /** Writes several changes in one transaction: after a crash either all of them are there or none. */
   commit(changes: StoreChange[]): Promise<void> {
     if (this.opts.readOnly) return Promise.reject(new AppError('STORE_IO', `store ${this.dir} is open read-only`));
-    if (this.closed) return Promise.reject(new AppError('STORE_IO', `store ${this.dir} is closed`));
+    if (this.closed || !this.db || !this.writer) return Promise.reject(new AppError('STORE_IO', `store ${this.dir} is closed`));
+    if (!this.verified) {
+      try {
+        this.verifyStructure();
+      } catch (err) {
+        return Promise.reject(this.markDamaged(storeError('structure check', err, this.dbPath)));
+      }
+    }
+    if (this.damaged) return Promise.reject(this.damaged);
     if (changes.length === 0) return Promise.resolve();
-    let ops: Op[];
-    let opsJson: string;
+    let copies: StoreChange[];
     try {
-      ops = changes.map(toOp);
-      // JSON round trip: the store keeps its own copy, and a non-serialisable value fails here, not on replay.
-      opsJson = JSON.stringify(ops);
-      ops = JSON.parse(opsJson) as Op[];
+      for (const c of changes) validate(c);
+      // JSON round trip: the store keeps its own copy, and a non-serialisable value fails here, before any write.
+      copies = JSON.parse(JSON.stringify(changes)) as StoreChange[];
     } catch (err) {
       return Promise.reject(err instanceof AppError ? err : new AppError('STORE_IO', `cannot serialise change: ${String(err)}`));
     }
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ opsJson, ops, resolve, reject });
-      if (!this.drainScheduled) {
-        this.drainScheduled = true;
-        void this.serialized(() => this.drain());
-      }
-    });
-  }
-
-  /** Writes a new snapshot and empties the journal. Runs automatically; public for tests and tools. */
-  compact(): Promise<void> {
-    return this.serialized(() => this.compactNow());
-  }
-
-  /** Waits for pending writes, closes the journal and releases the lock. */
-  async close(): Promise<void> {
-    if (this.closed || this.opts.readOnly) {
-      this.closed = true;
-      return;
+    const writer = this.writer;
+    try {
+      this.db.transaction(() => {
+        for (const c of copies) {
+          if (c.type === 'put') writer.putEvent(c.event);
+          else if (c.type === 'delete') writer.deleteEvent(c.uid);
+          else if (c.type === 'processed') writer.putProcessed(c.key, c.record);
+          else writer.putThread(c.uid, c.entry);
+        }
+      })();
+    } catch (err) {
+      const e = storeError('cannot write store', err, this.dbPath);
+      if (e.code === 'STORE_CORRUPT') this.markDamaged(e);
+      return Promise.reject(e);
     }
-    // New commits are refused from now on; queued ones were scheduled ahead of this on the mutex.
+    const change: StoreChangeEvent = { uids: [], processed: [], threads: [] };
+    for (const c of copies) {
+      if (c.type === 'put') {
+        this.parsed.delete(c.event.uid);
+        this.remember(this.internZones(c.event));
+        this.expansions.invalidate(c.event.uid);
+        change.uids.push(c.event.uid);
+      } else if (c.type === 'delete') {
+        this.parsed.delete(c.uid);
+        this.expansions.invalidate(c.uid);
+        change.uids.push(c.uid);
+      } else if (c.type === 'processed') change.processed.push(c.key);
+      else change.threads.push(c.uid);
+    }
+    this.emit(change);
+    return Promise.resolve();
+  }
+
+  /** Moves the WAL into the database file (SQLite also does this on its own). Public for tests and tools. */
+  async compact(): Promise<void> {
+    if (this.opts.readOnly || this.closed || !this.db) return;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      throw storeError('cannot checkpoint store', err, this.dbPath);
+    }
+  }
+
+  /** Closes the database and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    await this.serialized(async () => {
-      try {
-        await this.journal?.close();
-      } catch {
-        /* closing a handle cannot lose acknowledged data: every commit was fsynced */
-      }
-      this.journal = null;
-      this.releaseLock();
-    });
+    try {
+      this.db?.close();
+    } catch {
+      /* closing cannot lose acknowledged data: every commit was durable when it resolved */
+    }
+    this.db = null;
+    this.writer = null;
+    if (!this.opts.readOnly) this.releaseLock();
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Internals
 
-  /** Group commit: every queued commit's line goes out in one write and one fdatasync. */
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        const text = batch.map((p) => frame(`{"g":${this.generation},"ops":${p.opsJson}}`)).join('');
-        try {
-          const fh = await this.journalHandle();
-          await fh.write(text);
-          if (this.opts.durable) await fh.datasync();
-        } catch (err) {
-          // The tail may now hold part of this batch: cut it back so a later append does not follow garbage.
-          await this.truncateJournal(this.journalBytes).catch(() => undefined);
-          const e = ioError(`cannot write store journal in ${this.dir}`, err);
-          for (const p of batch) p.reject(e);
-          continue;
-        }
-        this.journalBytes += Buffer.byteLength(text);
-        this.journalRecords += batch.length;
-        const change: StoreChangeEvent = { uids: [], processed: [], threads: [] };
-        for (const p of batch) {
-          for (const op of p.ops) this.apply(op, change);
-          p.resolve();
-        }
-        this.emit(change);
-        if (this.needsCompaction()) {
-          try {
-            await this.compactNow();
-          } catch (err) {
-            // The journal still holds everything; the next commit retries.
-            process.emitWarning(`convene store: compaction failed: ${String(err)}`);
-          }
-        }
+  private async openWriter(): Promise<void> {
+    const dir = this.dir;
+    // A migration that did not finish: the legacy files are complete, start it again.
+    await rm(join(dir, MIGRATING), { force: true });
+    await rm(join(dir, `${MIGRATING}-wal`), { force: true });
+    await rm(join(dir, `${MIGRATING}-shm`), { force: true });
+    if (!existsSync(this.dbPath)) {
+      this.refuseMissingDatabase();
+      if (hasLegacyStore(dir)) await this.migrate();
+    }
+    const fresh = !existsSync(this.dbPath);
+    const bytes = fresh ? 0 : statSync(this.dbPath).size;
+    this.db = openDatabase(this.dbPath, { durable: this.opts.durable });
+    if (fresh) this.verified = true;
+    else if (bytes <= this.opts.verifyOnOpenMaxBytes) this.verifyStructure();
+    else this.read(() => this.db!.prepare('SELECT count(*) FROM sqlite_master').get()); // the header and schema read
+    createSchema(this.db);
+    if (!existsSync(join(dir, MARKER))) {
+      await writeFile(join(dir, MARKER), `${JSON.stringify({ format: 'sqlite', schema: SCHEMA_VERSION })}\n`, { mode: 0o600 });
+      ensurePrivateFileSync(join(dir, MARKER));
+      await syncDir(dir);
+    }
+    this.finishMigration();
+    this.writer = new RowWriter(this.db);
+    this.prepare();
+  }
+
+  /** A store.json (or WAL) without calendar.db is a deleted database: opening it empty would lose everything. */
+  private refuseMissingDatabase(): void {
+    for (const f of [MARKER, `${DB}-wal`]) {
+      if (existsSync(join(this.dir, f))) {
+        throw new AppError('STORE_CORRUPT', `${this.dbPath} is missing but ${f} is there; nothing was written. Run: convene store check --store DIR`);
       }
-    } finally {
-      this.drainScheduled = false;
     }
   }
 
-  /** Writes, compaction and close run one at a time, in call order. */
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.mutex.then(fn, fn);
-    this.mutex = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    return p;
+  /** SQLite's structural check (b-trees, pages, indexes): a damaged database is refused before anything is written. */
+  private verifyStructure(): void {
+    this.verified = true;
+    const db = this.db as Db;
+    let result: unknown[];
+    try {
+      result = db.pragma('quick_check(5)', { simple: false }) as unknown[];
+    } catch (err) {
+      throw storeError('structure check', err, this.dbPath);
+    }
+    const lines = result.map((r) => Object.values(r as object)[0]).map(String);
+    if (lines.length !== 1 || lines[0] !== 'ok') throw corrupt(`${this.dbPath} (${lines.join('; ')})`);
   }
 
-  private needsCompaction(): boolean {
-    return (
-      this.journalRecords >= this.opts.compactAfterRecords ||
-      this.journalBytes > Math.max(this.opts.compactAfterBytes, this.snapshotBytes)
-    );
+  /** First open of a snapshot+journal store: everything into a new database, or nothing (refused when damaged). */
+  private async migrate(): Promise<void> {
+    const state = readLegacyStore(this.dir);
+    if (state.damage.length > 0) {
+      const where = state.damage.slice(0, 3).map((d) => `${d.file} line ${d.line}: ${d.message}`).join('; ');
+      throw new AppError('STORE_CORRUPT', `store ${this.dir} cannot be migrated, it is damaged (${where}); every file was kept. Run: convene store repair --store DIR`);
+    }
+    const tmp = join(this.dir, MIGRATING);
+    const db = openDatabase(tmp, { durable: this.opts.durable });
+    try {
+      createSchema(db);
+      new RowWriter(db).writeAll(state);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+    await rm(`${tmp}-wal`, { force: true });
+    await rm(`${tmp}-shm`, { force: true });
+    renameSync(tmp, this.dbPath);
+    await syncDir(this.dir);
+    this.droppedOnOpen = state.tornTail;
+    this.migrated = true;
+  }
+
+  /** The legacy files stay beside the new database, renamed, so a later open does not read them again. */
+  private finishMigration(): void {
+    for (const f of [LEGACY_FILES.snapshot, LEGACY_FILES.journal]) {
+      const p = join(this.dir, f);
+      if (existsSync(p)) renameSync(p, `${p}.migrated`);
+    }
+    rmSync(join(this.dir, LEGACY_FILES.snapshotTmp), { force: true });
+  }
+
+  private loadLegacy(writer: RowWriter): void {
+    const state = readLegacyStore(this.dir);
+    if (state.damage.length > 0) {
+      const d = state.damage[0]!;
+      throw new AppError('STORE_CORRUPT', `store ${this.dir} is damaged (${d.file} line ${d.line}: ${d.message}). Run: convene store check --store DIR`);
+    }
+    writer.writeAll(state);
+    this.droppedOnOpen = state.tornTail;
+  }
+
+  private prepare(): void {
+    const db = this.db as Db;
+    const cols = 'uid, zones, data, crc';
+    this.stmts = {
+      getEvent: db.prepare(`SELECT ${cols} FROM events WHERE uid = ?`),
+      hasEvent: db.prepare('SELECT 1 FROM events WHERE uid = ?'),
+      allEvents: db.prepare(`SELECT ${cols} FROM events ORDER BY rowid`),
+      eventsAfter: db.prepare(`SELECT rowid, ${cols} FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000`),
+      countEvents: db.prepare('SELECT count(*) FROM events').pluck(),
+      windowEvents: db.prepare(`SELECT ${cols} FROM events WHERE rowid IN (SELECT id FROM event_span WHERE lo <= ? AND hi >= ?) ORDER BY rowid`),
+      getZone: db.prepare('SELECT text, crc FROM zones WHERE id = ?'),
+      getProcessed: db.prepare('SELECT data, crc FROM processed WHERE key = ?'),
+      countProcessed: db.prepare('SELECT count(*) FROM processed').pluck(),
+      getThread: db.prepare('SELECT data, crc FROM threads WHERE uid = ? ORDER BY seq'),
+      countThreads: db.prepare('SELECT count(DISTINCT uid) FROM threads').pluck(),
+    };
+  }
+
+  /** Runs a read; SQLite's corruption errors become STORE_CORRUPT (and refuse later writes). */
+  private read<T>(fn: () => T): T {
+    if (!this.db) throw new AppError('STORE_IO', `store ${this.dir} is closed`);
+    try {
+      return fn();
+    } catch (err) {
+      const e = storeError('cannot read store', err, this.dbPath);
+      if (e.code === 'STORE_CORRUPT') this.markDamaged(e);
+      throw e;
+    }
+  }
+
+  /** Keeps a parsed event among the most recently used (the oldest beyond PARSED_MAX go). */
+  private remember(ev: StoredEvent): StoredEvent {
+    this.parsed.set(ev.uid, ev);
+    if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value as string);
+    return ev;
+  }
+
+  private markDamaged(e: AppError): AppError {
+    this.damaged ??= e;
+    return e;
+  }
+
+  private decodeEvent(row: EventRow): StoredEvent {
+    if (rowCrc(row.zones, row.data) !== row.crc) throw this.markDamaged(corrupt(`${this.dbPath}: event ${JSON.stringify(row.uid)}`));
+    let ev: StoredEvent;
+    let ids: string[];
+    try {
+      ev = JSON.parse(row.data) as StoredEvent;
+      ids = JSON.parse(row.zones) as string[];
+    } catch {
+      throw this.markDamaged(corrupt(`${this.dbPath}: event ${JSON.stringify(row.uid)}`));
+    }
+    ev.vtimezones = ids.map((id) => this.zone(id));
+    return ev;
+  }
+
+  private zone(id: string): string {
+    const known = this.zoneText.get(id);
+    if (known !== undefined) return known;
+    const row = this.read(() => this.stmts.getZone.get(id)) as { text: string; crc: number } | undefined;
+    if (!row || rowCrc(row.text) !== row.crc) throw this.markDamaged(corrupt(`${this.dbPath}: time zone ${id}`));
+    this.zoneText.set(id, row.text);
+    return row.text;
+  }
+
+  /** The event as kept in memory: its VTIMEZONE strings replaced by the one shared copy of each. */
+  private internZones(ev: StoredEvent): StoredEvent {
+    ev.vtimezones = (ev.vtimezones ?? []).map((text) => {
+      const id = zoneId(text);
+      const known = this.zoneText.get(id);
+      if (known !== undefined) return known;
+      this.zoneText.set(id, text);
+      return text;
+    });
+    return ev;
   }
 
   private emit(change: StoreChangeEvent): void {
@@ -406,256 +751,96 @@ export class CalendarStore implements StoreEvents {
     }
   }
 
-  private apply(op: Op, change?: StoreChangeEvent): void {
-    switch (op.o) {
-      case 'put':
-        this.events.set(op.e.uid, op.e);
-        change?.uids.push(op.e.uid);
-        break;
-      case 'del':
-        this.events.delete(op.u);
-        change?.uids.push(op.u);
-        break;
-      case 'proc':
-        this.processed.set(op.k, op.r);
-        change?.processed.push(op.k);
-        break;
-      case 'thr': {
-        const list = this.threads.get(op.u) ?? [];
-        // The same message processed twice is one thread entry (the later outcome wins).
-        const at = list.findIndex((t) => t.key === op.t.key);
-        if (at >= 0) list[at] = op.t;
-        else list.push(op.t);
-        this.threads.set(op.u, list);
-        change?.threads.push(op.u);
-        break;
-      }
-    }
-  }
-
-  private async journalHandle(): Promise<FileHandle> {
-    if (!this.journal) this.journal = await open(join(this.dir, JOURNAL), 'a');
-    return this.journal;
-  }
-
-  private async truncateJournal(size: number): Promise<void> {
-    const fh = await open(join(this.dir, JOURNAL), 'r+');
-    try {
-      await fh.truncate(size);
-      if (this.opts.durable) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  }
-
-  private async load(): Promise<void> {
-    // A leftover temp snapshot is a compaction that did not finish: the old snapshot and journal are complete.
-    await rm(join(this.dir, SNAPSHOT_TMP), { force: true });
-    await this.loadSnapshot();
-    await this.replayJournal();
-  }
-
-  private async loadSnapshot(): Promise<void> {
-    let buf: Buffer;
-    try {
-      buf = await readFile(join(this.dir, SNAPSHOT));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    this.snapshotBytes = buf.length;
-    const text = buf.toString('utf8');
-    let pos = 0;
-    let lineNo = 0;
-    let header: { format: number; g: number } | null = null;
-    let trailer: { end: true; count: number } | null = null;
-    let count = 0;
-    while (pos < text.length) {
-      const nl = text.indexOf('\n', pos);
-      if (nl < 0) break;
-      const json = unframe(text.slice(pos, nl));
-      pos = nl + 1;
-      lineNo++;
-      // The snapshot was fsynced before it was renamed into place: a bad line is damage, not a torn write.
-      if (json === null) throw new AppError('STORE_IO', `store snapshot ${join(this.dir, SNAPSHOT)} is damaged at line ${lineNo}`);
-      const rec = JSON.parse(json);
-      if (lineNo === 1) {
-        header = rec;
-        if (header?.format !== FORMAT) throw new AppError('STORE_IO', `store snapshot has unknown format ${String(header?.format)}`);
-        continue;
-      }
-      if (rec.end) {
-        trailer = rec;
-        break;
-      }
-      this.apply(rec as Op);
-      count++;
-    }
-    if (!header || !trailer || trailer.count !== count) {
-      throw new AppError('STORE_IO', `store snapshot ${join(this.dir, SNAPSHOT)} is incomplete`);
-    }
-    this.generation = header.g;
-  }
-
-  private async replayJournal(): Promise<void> {
-    const path = join(this.dir, JOURNAL);
-    let buf: Buffer;
-    try {
-      buf = await readFile(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    let pos = 0;
-    let good = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(0x0a, pos);
-      if (nl < 0) break; // torn last line: never acknowledged
-      const json = unframe(buf.subarray(pos, nl).toString('utf8'));
-      if (json === null) break;
-      const rec = JSON.parse(json) as { g: number; ops: Op[] };
-      pos = nl + 1;
-      good = pos;
-      // Lines from before the current snapshot's generation are already in it (crash before the journal reset).
-      if (rec.g !== this.generation) continue;
-      for (const op of rec.ops) this.apply(op);
-      this.journalRecords++;
-    }
-    this.journalBytes = good;
-    if (good < buf.length) {
-      this.droppedOnOpen = buf.subarray(good).toString('utf8').split('\n').filter((l) => l.length > 0).length;
-      // A reader never repairs: the tail may be a commit the writer is appending right now.
-      if (!this.opts.readOnly) await this.truncateJournal(good);
-    }
-    if (this.journalRecords === 0 && good > 0 && !this.opts.readOnly) {
-      // Only stale lines: reset so they are not scanned again.
-      await this.truncateJournal(0);
-      this.journalBytes = 0;
-    }
-  }
-
-  private async compactNow(): Promise<void> {
-    const next = this.generation + 1;
-    const tmp = join(this.dir, SNAPSHOT_TMP);
-    const parts: string[] = [frame(JSON.stringify({ format: FORMAT, g: next, at: new Date().toISOString() }))];
-    let count = 0;
-    for (const e of this.events.values()) {
-      parts.push(frame(JSON.stringify({ o: 'put', e })));
-      count++;
-    }
-    for (const [k, r] of this.processed) {
-      parts.push(frame(JSON.stringify({ o: 'proc', k, r })));
-      count++;
-    }
-    for (const [u, list] of this.threads) {
-      for (const t of list) {
-        parts.push(frame(JSON.stringify({ o: 'thr', u, t })));
-        count++;
-      }
-    }
-    parts.push(frame(JSON.stringify({ end: true, count })));
-    const text = parts.join('');
-    try {
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.write(text);
-        if (this.opts.durable) await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, join(this.dir, SNAPSHOT));
-      if (this.opts.durable) await syncDir(this.dir);
-      // From here the new snapshot is authoritative; old journal lines carry the old generation and are skipped.
-      this.generation = next;
-      this.snapshotBytes = Buffer.byteLength(text);
-      await this.journal?.close();
-      this.journal = null;
-      await this.truncateJournal(0).catch(async (err) => {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      });
-      this.journalBytes = 0;
-      this.journalRecords = 0;
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      throw ioError(`cannot compact store ${this.dir}`, err);
-    }
-  }
-
   private async acquireLock(): Promise<void> {
-    const path = join(this.dir, LOCK);
-    const deadline = Date.now() + this.opts.lockWaitMs;
-    for (;;) {
-      try {
-        await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(`cannot lock store ${this.dir}`, err);
-      }
-      let pid = NaN;
-      try {
-        pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
-      } catch {
-        /* vanished or half-written: look again */
-      }
-      const held = Number.isInteger(pid) && pid > 0 && (pid === process.pid || pidAlive(pid));
-      if (!held) {
-        // A lock whose owner is gone (crash, SIGKILL). An empty lock is a writer that died between create and
-        // write, unless it is very fresh.
-        let stale = true;
-        if (!Number.isInteger(pid)) {
-          const st = await stat(path).catch(() => null);
-          stale = !st || Date.now() - st.mtimeMs > 1_000;
-        }
-        if (stale) {
-          await rm(path, { force: true });
-          continue;
-        }
-      }
-      if (Date.now() >= deadline) {
-        throw new AppError('STORE_IO', `store is in use by pid ${Number.isInteger(pid) ? pid : 'unknown'} (${this.dir})`, true);
-      }
-      await sleep(50);
-    }
-    const hook = () => this.releaseLockSync();
-    this.exitHook = hook;
-    process.once('exit', hook);
+    this.lock = await acquireStoreLock(this.dir, this.opts.lockWaitMs);
   }
 
   private releaseLock(): void {
-    if (this.exitHook) process.removeListener('exit', this.exitHook);
-    this.exitHook = null;
-    this.releaseLockSync();
+    this.lock?.release();
+    this.lock = null;
   }
+}
 
-  private releaseLockSync(): void {
-    const path = join(this.dir, LOCK);
+/**
+ * The writer's lock: DIR/lock holds the owner's pid. Waits up to `waitMs` for another live owner; a lock left by a
+ * dead process is taken over. Released on release() or process exit. Throws STORE_IO 'store is in use by pid N'.
+ */
+export async function acquireStoreLock(dir: string, waitMs: number): Promise<{ release(): void }> {
+  const path = join(dir, LOCK);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(`cannot lock store ${dir}`, err);
+    }
+    let pid = NaN;
+    try {
+      pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
+    } catch {
+      /* vanished or half-written: look again */
+    }
+    const held = Number.isInteger(pid) && pid > 0 && (pid === process.pid || pidAlive(pid));
+    if (!held) {
+      // A lock whose owner is gone (crash, SIGKILL). An empty lock is a writer that died between create and
+      // write, unless it is very fresh.
+      let stale = true;
+      if (!Number.isInteger(pid)) {
+        const st = await stat(path).catch(() => null);
+        stale = !st || Date.now() - st.mtimeMs > 1_000;
+      }
+      if (stale) {
+        await rm(path, { force: true });
+        continue;
+      }
+    }
+    if (Date.now() >= deadline) {
+      throw new AppError('STORE_IO', `store is in use by pid ${Number.isInteger(pid) ? pid : 'unknown'} (${dir})`, true);
+    }
+    await sleep(50);
+  }
+  const releaseSync = () => {
     try {
       if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
     } catch {
       /* already gone */
     }
-  }
+  };
+  process.once('exit', releaseSync);
+  return {
+    release() {
+      process.removeListener('exit', releaseSync);
+      releaseSync();
+    },
+  };
 }
 
-function toOp(c: StoreChange): Op {
-  switch (c.type) {
+interface EventRow {
+  uid: string;
+  zones: string;
+  data: string;
+  crc: number;
+}
+
+function validate(c: StoreChange): void {
+  switch (c?.type) {
     case 'put':
       if (!c.event || !validUid(c.event.uid)) throw new AppError('STORE_IO', 'cannot store an event without a UID');
-      return { o: 'put', e: c.event };
+      return;
     case 'delete':
       if (!validUid(c.uid)) throw new AppError('STORE_IO', 'cannot delete an event without a UID');
-      return { o: 'del', u: c.uid };
+      return;
     case 'processed':
       if (!c.key) throw new AppError('STORE_IO', 'a processed record needs a key');
-      return { o: 'proc', k: c.key, r: c.record };
+      return;
     case 'thread':
-      if (!validUid(c.uid)) throw new AppError('STORE_IO', 'a thread entry needs a UID');
-      return { o: 'thr', u: c.uid, t: c.entry };
+      if (!validUid(c.uid) || !c.entry || typeof c.entry.key !== 'string') throw new AppError('STORE_IO', 'a thread entry needs a UID and a key');
+      return;
     default:
       throw new AppError('STORE_IO', `unknown store change ${JSON.stringify(c)}`);
   }
 }
 
 // Exported for tools and tests that look at a store's files.
-export const STORE_FILES = { snapshot: SNAPSHOT, journal: JOURNAL, lock: LOCK } as const;
+export const STORE_FILES = { db: DB, marker: MARKER, lock: LOCK, ...LEGACY_FILES } as const;

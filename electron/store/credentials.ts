@@ -8,7 +8,8 @@
 //   settings file holds only a reference 'file:<id>'. The password is NOT encrypted there: protection is the file
 //   mode, as for ~/.netrc or ~/.fetchmailrc. The README says so.
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDirSync } from './durable-file';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 
@@ -66,7 +67,7 @@ export function fileSecretBox(dir: string): SecretBox & { readonly path: string 
   }
 
   function write(map: Record<string, string>): void {
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDirSync(dir);
     const tmp = `${file}.${process.pid}.tmp`;
     // Created 0600 from the start (not chmod after), so the secret is never readable by others, even briefly.
     writeFileSync(tmp, JSON.stringify(map, null, 2), { mode: 0o600 });

@@ -3,7 +3,8 @@
 //
 // A durable write goes to a temp file, is fsynced, renamed over the target and the directory is fsynced, so after a
 // crash (SIGKILL, power loss after fsync) a file holds either its old or its new content, never a torn mix.
-import { open, rename, rm } from 'node:fs/promises';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 
@@ -29,14 +30,37 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+// Every file and folder under the data dir is the user's alone (issue 10 §6): 0600 / 0700 whatever the umask.
+export const PRIVATE_FILE = 0o600;
+export const PRIVATE_DIR = 0o700;
+
+/** Creates `dir` (and missing parents) and makes it 0700; parents that already existed are left as they are. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+  await chmod(dir, PRIVATE_DIR);
+}
+
+export function ensurePrivateDirSync(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  chmodSync(dir, PRIVATE_DIR);
+}
+
+/** Creates `path` empty when missing, and makes it 0600 (before anything is written into it). */
+export function ensurePrivateFileSync(path: string): void {
+  closeSync(openSync(path, 'a', PRIVATE_FILE));
+  chmodSync(path, PRIVATE_FILE);
+}
+
 let tmpCounter = 0;
 
 /** Writes `data` to `path` atomically and durably (tmp + fsync + rename + directory fsync). */
 export async function writeFileDurable(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${process.pid}-${(++tmpCounter).toString(36)}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'w', PRIVATE_FILE);
     try {
+      // The mode given to open() is masked by the umask; chmod is not: private under any umask.
+      await fh.chmod(PRIVATE_FILE);
       await fh.writeFile(data);
       await fh.sync();
     } finally {

@@ -194,6 +194,15 @@ export function InvitationDetailView({ uid }: { uid: string }) {
     refresh();
   };
 
+  // RFC 5546 §3.2.6 REFRESH: for a copy that looks out of date or damaged, ask the organizer to send it again.
+  const askForUpdate = async () => {
+    setBusy(true);
+    const r = await api.requestUpdate({ uid, recurrenceId: null });
+    setBusy(false);
+    if (!r.ok) return toast(errText(r), 'error');
+    toast('Asked the organizer for the latest version (in the outbox).');
+  };
+
   const counts = d.attendees.reduce<Record<string, number>>((m, a) => ((m[a.partstat] = (m[a.partstat] ?? 0) + 1), m), {});
 
   return (
@@ -314,6 +323,14 @@ export function InvitationDetailView({ uid }: { uid: string }) {
             </form>
           )}
         </section>
+      )}
+
+      {d.role === 'attendee' && d.organizer && (
+        <p className="small">
+          <button type="button" className="link" disabled={busy} data-testid="ask-for-update" onClick={() => void askForUpdate()}>
+            Ask the organizer for the latest version
+          </button>
+        </p>
       )}
 
       {d.attendees.length > 0 && (

@@ -1,4 +1,6 @@
-// Outgoing iTIP messages over email (iMIP, RFC 6047), one builder per method.
+// Outgoing iTIP messages over email (iMIP, RFC 6047), one planner per method. A plan is plain data (headers, text
+// and html bodies, the iCalendar object, a stable Message-ID and boundary seed); electron/mail/smtp/mime.ts turns it
+// into MIME bytes with nodemailer, so this module stays free of Node (shared/ imports nothing from Node or the DOM).
 //
 // MIME shape (RFC 6047 §2.4, and what Outlook, Gmail, Apple Mail and Thunderbird all recognise as an invitation):
 //   multipart/mixed
@@ -7,10 +9,10 @@
 //       text/html; charset=utf-8
 //       text/calendar; charset=utf-8; method=X      ← the scheduling message; method= equals METHOD (§2.4)
 //     application/ics; name=invite.ics (attachment) ← the same object, for clients that only offer a file
-// nodemailer's MailComposer builds exactly this from its `icalEvent` option; nodemailer picks a transfer encoding
-// that keeps 8-bit text safe (quoted-printable or base64) for every text part.
+// nodemailer's MailComposer builds exactly this from its `icalEvent` option (in the adapter); nodemailer picks a
+// transfer encoding that keeps 8-bit text safe (quoted-printable or base64) for every text part.
 //
-// Every builder is deterministic given `now` and `messageId`: the outbox persists the message before sending and
+// Every planner is deterministic given `now` and `messageId`: the outbox persists the message before sending and
 // relies on a stable Message-ID to never send the same message twice. When no messageId is given, one is derived
 // from the content (method, UID, RECURRENCE-ID, SEQUENCE, DTSTAMP, sender, recipients), so building twice from the
 // same input still yields the same id. The multipart boundaries derive from the Message-ID for the same reason.
@@ -19,11 +21,10 @@
 // DECLINECOUNTER (or a delegate named in ORGANIZER;SENT-BY, who is then the From address); an attendee sends REPLY,
 // COUNTER and REFRESH, to the organizer only.
 //
-// Builders throw AppError('ITIP_INVALID' | 'BAD_REQUEST') for a request they cannot turn into a valid message (a
+// Planners throw AppError('ITIP_INVALID' | 'BAD_REQUEST') for a request they cannot turn into a valid message (a
 // REQUEST without attendees, a REPLY to an event without organizer): those are caller bugs or UI states that must
 // not reach the outbox.
 
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { AppError } from '../errors';
 import { normalizeAddress } from './address';
 import { calendarText, isKnownZone, toUtcIso, utcToWall, zonedDateTime, dateValue } from './ics-write';
@@ -31,11 +32,14 @@ import { findAttendee, newAttendee, occurrenceAt } from './event-state';
 import { draftTimes } from './meeting';
 import type { Attendee, DateTimeValue, EventData, ItipMethod, Organizer, PartStat } from './types';
 
-export interface OutgoingMessage {
+/** One iMIP mail as plain data: everything the MIME adapter needs, nothing Node-specific. */
+export interface MailPlan {
   method: ItipMethod;
   uid: string;
   /** Bare address of the sender (the From header). */
   from: string;
+  /** The sender's display name, when known. */
+  fromName: string | null;
   to: string[];
   cc: string[];
   subject: string;
@@ -45,8 +49,10 @@ export interface OutgoingMessage {
   ics: string;
   /** With angle brackets, as in the header: '<...@convene>'. */
   messageId: string;
-  /** The whole RFC 5322 message, CRLF line endings. */
-  raw: Uint8Array;
+  /** ISO instant for the Date header. */
+  date: string;
+  /** Seed of the multipart boundaries, derived from the Message-ID so rebuilding gives the same bytes. */
+  boundary: string;
 }
 
 /** A mail identity: a bare address and an optional display name; `sentBy` when acting on someone's behalf. */
@@ -273,7 +279,7 @@ interface ComposeInput {
   key: string;
 }
 
-async function compose(c: ComposeInput): Promise<OutgoingMessage> {
+async function planMail(c: ComposeInput): Promise<MailPlan> {
   const from = normalizeAddress(c.from.email);
   const to = dedupe(c.to);
   const cc = dedupe(c.cc).filter((a) => !to.includes(a));
@@ -281,27 +287,12 @@ async function compose(c: ComposeInput): Promise<OutgoingMessage> {
     [c.method, c.uid, c.key, toUtcIso(c.now), from, to.join(','), cc.join(','), c.subject].join('\n'),
   );
   const messageId = bracketed(c.messageId ?? `${digest.slice(0, 32)}@convene`);
-  const boundarySeed = c.messageId ? (await sha256Hex(messageId)).slice(0, 16) : digest.slice(32, 48);
-  const composer = new MailComposer({
-    from: c.from.cn ? { name: c.from.cn, address: from } : from,
-    to,
-    cc: cc.length ? cc : undefined,
-    subject: c.subject,
-    messageId,
-    date: new Date(c.now),
-    text: c.text,
-    html: c.html,
-    // RFC 6047 §2.4: the calendar part carries method=X matching METHOD; nodemailer writes charset=utf-8 and adds
-    // the invite.ics attachment.
-    icalEvent: { method: c.method, content: c.ics, filename: 'invite.ics' },
-    baseBoundary: boundarySeed,
-    newline: 'win',
-  });
-  const buf = await composer.compile().build();
+  const boundary = c.messageId ? (await sha256Hex(messageId)).slice(0, 16) : digest.slice(32, 48);
   return {
     method: c.method,
     uid: c.uid,
     from,
+    fromName: c.from.cn ?? null,
     to,
     cc,
     subject: c.subject,
@@ -309,8 +300,8 @@ async function compose(c: ComposeInput): Promise<OutgoingMessage> {
     html: c.html,
     ics: c.ics,
     messageId,
-    // A plain copy, not a view into Node's Buffer pool: it is persisted and may cross IPC.
-    raw: new Uint8Array(buf),
+    date: c.now,
+    boundary,
   };
 }
 
@@ -350,7 +341,7 @@ function eventsOf(o: { events?: EventData[]; event?: EventData }): EventData[] {
 }
 
 /** RFC 5546 §3.2.2: METHOD:REQUEST, the organizer invites (or updates) the attendees. */
-export async function buildRequest(opts: RequestOptions): Promise<OutgoingMessage> {
+export async function planRequest(opts: RequestOptions): Promise<MailPlan> {
   const given = eventsOf(opts);
   const uid = uidOf(given[0]!);
   const organizer = organizerOf(given[0]!, opts.organizer);
@@ -368,7 +359,7 @@ export async function buildRequest(opts: RequestOptions): Promise<OutgoingMessag
     headline: `${person(organizer.email, organizer.cn)} ${update ? 'has updated the invitation to' : 'has invited you to'}:`,
     event: master,
   });
-  return compose({
+  return planMail({
     method: 'REQUEST',
     uid,
     from: organizerSender(organizer),
@@ -404,7 +395,7 @@ export interface CancelOptions extends CommonOptions {
 }
 
 /** RFC 5546 §3.2.5: METHOD:CANCEL, STATUS:CANCELLED, same UID and ORGANIZER. */
-export async function buildCancel(opts: CancelOptions): Promise<OutgoingMessage> {
+export async function planCancel(opts: CancelOptions): Promise<MailPlan> {
   const base = opts.event;
   const uid = uidOf(base);
   const organizer = organizerOf(base, opts.organizer);
@@ -436,7 +427,7 @@ export async function buildCancel(opts: CancelOptions): Promise<OutgoingMessage>
     comment: opts.comment,
     showAttendees: false,
   });
-  return compose({
+  return planMail({
     method: 'CANCEL',
     uid,
     from: organizerSender(organizer),
@@ -506,7 +497,7 @@ const REPLY_SUBJECT: Record<string, string> = {
  * attendee never changes SEQUENCE), DTSTAMP = now, ORGANIZER; DTSTART/DTEND and SUMMARY are kept because Outlook
  * and Google match and display replies with them.
  */
-export async function buildReply(opts: ReplyOptions): Promise<OutgoingMessage> {
+export async function planReply(opts: ReplyOptions): Promise<MailPlan> {
   const { uid, organizer, me, target, mine } = attendeeSide(opts, 'reply');
   const attendee: Attendee = {
     ...(mine ?? newAttendee(me)),
@@ -541,7 +532,7 @@ export async function buildReply(opts: ReplyOptions): Promise<OutgoingMessage> {
     comment: opts.comment,
     showAttendees: false,
   });
-  return compose({
+  return planMail({
     method: 'REPLY',
     uid,
     from: { email: me, cn: attendee.cn },
@@ -583,7 +574,7 @@ export interface CounterOptions extends CommonOptions {
 }
 
 /** RFC 5546 §3.2.7: METHOD:COUNTER, an attendee proposes new times to the organizer; SEQUENCE unchanged. */
-export async function buildCounter(opts: CounterOptions): Promise<OutgoingMessage> {
+export async function planCounter(opts: CounterOptions): Promise<MailPlan> {
   const { uid, organizer, me, target, mine } = attendeeSide(opts, 'counter');
   const { start, end } = proposedValues(opts.proposed);
   const event: EventData = {
@@ -605,7 +596,7 @@ export async function buildCounter(opts: CounterOptions): Promise<OutgoingMessag
     note: `Currently: ${describeWhen(target.start, target.end)}`,
     showAttendees: false,
   });
-  return compose({
+  return planMail({
     method: 'COUNTER',
     uid,
     from: { email: me, cn: mine?.cn ?? opts.cn ?? null },
@@ -632,38 +623,79 @@ export interface DeclineCounterOptions extends CommonOptions {
 }
 
 /**
- * RFC 5546 §3.2.8: METHOD:DECLINECOUNTER to the proposer: UID, SEQUENCE, DTSTAMP, ORGANIZER and the proposer's
- * ATTENDEE, plus an optional COMMENT; the event's current times (DTSTART/DTEND) are repeated so the attendee's
- * client shows what still stands.
+ * A component that names an event and who speaks, and nothing of its times or text: what REFRESH (§3.2.6) and
+ * DECLINECOUNTER (§3.2.8) carry (UID, DTSTAMP, ORGANIZER, one ATTENDEE, RECURRENCE-ID, COMMENT; SEQUENCE for the
+ * latter).
  */
-export async function buildDeclineCounter(opts: DeclineCounterOptions): Promise<OutgoingMessage> {
+function identityOnly(c: {
+  component: EventData['component'];
+  uid: string;
+  recurrenceId: string | null;
+  thisAndFuture: boolean;
+  sequence: number;
+  now: string;
+  organizer: Organizer;
+  attendee: Attendee;
+  comment?: string;
+}): EventData {
+  return {
+    component: c.component,
+    uid: c.uid,
+    recurrenceId: c.recurrenceId,
+    thisAndFuture: c.thisAndFuture,
+    sequence: c.sequence,
+    dtstamp: toUtcIso(c.now),
+    start: null,
+    end: null,
+    duration: null,
+    summary: null,
+    location: null,
+    description: null,
+    status: null,
+    comment: c.comment ? [c.comment] : [],
+    organizer: c.organizer,
+    attendees: [c.attendee],
+    rrule: null,
+    rdate: [],
+    exdate: [],
+    requestStatus: [],
+    ics: '',
+  };
+}
+
+/**
+ * RFC 5546 §3.2.8: METHOD:DECLINECOUNTER to the proposer. The table allows UID, SEQUENCE (the current one),
+ * DTSTAMP, ORGANIZER, ATTENDEE, RECURRENCE-ID, COMMENT and REQUEST-STATUS only: DTSTART, DTEND, SUMMARY, LOCATION,
+ * RRULE... are 0, so they are left out of the calendar object (libical's restriction table flags them). What still
+ * stands is told in the human text instead.
+ */
+export async function planDeclineCounter(opts: DeclineCounterOptions): Promise<MailPlan> {
   const stored = opts.event;
   const uid = uidOf(stored);
   const organizer = organizerOf(stored, opts.organizer);
   const proposer = normalizeAddress(opts.to);
   if (!proposer) throw new AppError('BAD_REQUEST', 'no proposer to answer');
   const target = answeredComponent(stored, opts.recurrenceId);
-  const event: EventData = {
-    ...withStamp(target, opts.now),
+  const shown: EventData = { ...withStamp(target, opts.now), uid, organizer, description: null };
+  const event = identityOnly({
+    component: target.component,
     uid,
+    recurrenceId: target.recurrenceId,
+    thisAndFuture: target.thisAndFuture,
+    sequence: target.sequence,
+    now: opts.now,
     organizer,
-    attendees: [{ ...(findAttendee(target, proposer) ?? findAttendee(stored, proposer) ?? newAttendee(proposer)), rsvp: false }],
-    comment: opts.comment ? [opts.comment] : [],
-    description: null,
-    status: null,
-    rrule: opts.recurrenceId ? null : target.rrule,
-    rdate: [],
-    exdate: [],
-    requestStatus: [],
-  };
-  const subject = `New time proposal declined: ${title(event)}`;
+    attendee: { ...(findAttendee(target, proposer) ?? findAttendee(stored, proposer) ?? newAttendee(proposer)), rsvp: false },
+    comment: opts.comment,
+  });
+  const subject = `New time proposal declined: ${title(shown)}`;
   const { text, html } = bodies({
     headline: `${person(organizer.email, organizer.cn)} has declined your proposed new time for:`,
-    event,
+    event: shown,
     comment: opts.comment,
     showAttendees: false,
   });
-  return compose({
+  return planMail({
     method: 'DECLINECOUNTER',
     uid,
     from: organizerSender(organizer),
@@ -672,6 +704,8 @@ export async function buildDeclineCounter(opts: DeclineCounterOptions): Promise<
     subject,
     text,
     html,
+    // Without DTSTART a RECURRENCE-ID is written as its UTC instant (RFC 5545 §3.3.5 form #2), which names the same
+    // occurrence.
     ics: calendarText('DECLINECOUNTER', [event], opts.vtimezones),
     now: opts.now,
     messageId: opts.messageId,
@@ -697,34 +731,23 @@ export interface RefreshOptions extends CommonOptions {
  * RFC 5546 §3.2.6: METHOD:REFRESH asks the organizer to resend the latest version. The component carries only
  * UID, DTSTAMP, ORGANIZER, one ATTENDEE (the asker) and optionally RECURRENCE-ID and COMMENT.
  */
-export async function buildRefresh(opts: RefreshOptions): Promise<OutgoingMessage> {
+export async function planRefresh(opts: RefreshOptions): Promise<MailPlan> {
   const me = normalizeAddress(opts.me);
   const org = typeof opts.organizer === 'string' ? { email: opts.organizer } : opts.organizer;
   const orgEmail = normalizeAddress(org.email);
   if (!opts.uid || !orgEmail || !me) throw new AppError('BAD_REQUEST', 'REFRESH needs a UID, an organizer and my address');
-  const event: EventData = {
+  const event = identityOnly({
     component: 'VEVENT',
     uid: opts.uid,
     recurrenceId: opts.recurrenceId ?? null,
     thisAndFuture: false,
+    // Not written: a REFRESH has no SEQUENCE (§3.2.6).
     sequence: 0,
-    dtstamp: toUtcIso(opts.now),
-    start: null,
-    end: null,
-    duration: null,
-    summary: null,
-    location: null,
-    description: null,
-    status: null,
-    comment: opts.comment ? [opts.comment] : [],
+    now: opts.now,
     organizer: { email: orgEmail, cn: org.cn ?? null, sentBy: null },
-    attendees: [{ ...newAttendee(me), cn: opts.cn ?? null }],
-    rrule: null,
-    rdate: [],
-    exdate: [],
-    requestStatus: [],
-    ics: '',
-  };
+    attendee: { ...newAttendee(me), cn: opts.cn ?? null },
+    comment: opts.comment,
+  });
   const what = opts.summary?.trim() || opts.uid;
   const { text, html } = bodies({
     headline: `${person(me, opts.cn)} asks for the latest version of this event:`,
@@ -732,7 +755,7 @@ export async function buildRefresh(opts: RefreshOptions): Promise<OutgoingMessag
     comment: opts.comment,
     showAttendees: false,
   });
-  return compose({
+  return planMail({
     method: 'REFRESH',
     uid: opts.uid,
     from: { email: me, cn: opts.cn ?? null },
@@ -764,7 +787,7 @@ export interface AddOptions extends CommonOptions {
  * RFC 5546 §3.2.4: METHOD:ADD adds instances to an existing recurring event: one component per new instance, the
  * same UID, no RRULE/RDATE/EXDATE and no RECURRENCE-ID (the attendee's client gives each an RDATE).
  */
-export async function buildAdd(opts: AddOptions): Promise<OutgoingMessage> {
+export async function planAdd(opts: AddOptions): Promise<MailPlan> {
   const master = opts.event;
   const uid = uidOf(master);
   const organizer = organizerOf(master, opts.organizer);
@@ -798,7 +821,7 @@ export async function buildAdd(opts: AddOptions): Promise<OutgoingMessage> {
     event: first,
     note: events.length > 1 ? `New dates: ${events.map((e) => describeWhen(e.start, e.end)).join('; ')}` : null,
   });
-  return compose({
+  return planMail({
     method: 'ADD',
     uid,
     from: organizerSender(organizer),
@@ -829,14 +852,14 @@ export interface PublishOptions extends CommonOptions {
  * RFC 5546 §3.2.1: METHOD:PUBLISH, an event shared without scheduling (an export). ATTENDEE must not appear, so
  * attendees are dropped: this is the way to send a personal event to someone.
  */
-export async function buildPublish(opts: PublishOptions): Promise<OutgoingMessage> {
+export async function planPublish(opts: PublishOptions): Promise<MailPlan> {
   const given = eventsOf(opts);
   const uid = uidOf(given[0]!);
   const organizer = organizerOf(given[0]!, opts.organizer);
   const events = given.map((e) => ({ ...withStamp(e, opts.now), uid, organizer, attendees: [] }));
   const master = events[0]!;
   const { text, html } = bodies({ headline: `${person(organizer.email, organizer.cn)} shared an event:`, event: master });
-  return compose({
+  return planMail({
     method: 'PUBLISH',
     uid,
     from: organizerSender(organizer),

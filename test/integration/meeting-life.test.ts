@@ -8,6 +8,7 @@ import { sameAddress } from '../../shared/itip/address';
 import { findReply } from '../../shared/itip/event-state';
 import type { StoredEvent } from '../../shared/itip/types';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
+import { scenarioSteps } from '../servers/steps';
 import { waitFor } from '../servers/wait';
 import { itipIn, makeParty, type Party, type WireFacts } from './meeting-party';
 
@@ -50,10 +51,18 @@ function attendee(ev: StoredEvent | undefined, email: string) {
 }
 
 describe('the life of a meeting', () => {
-  it('invite → accept → reschedule → counter → accept counter → decline → remove carol → cancel one → cancel all', async () => {
-    const [A, B, C] = [alice.user.email, bob.user.email, carol.user.email];
+  // invite → accept → reschedule → counter → accept counter → decline → remove carol → cancel one → cancel all:
+  // one scenario in named steps (each reports on its own; a failure skips the steps after it).
+  const step = scenarioSteps();
+  let A: string;
+  let B: string;
+  let C: string;
+  let uid: string;
+  let pending: { id: string };
+  const second = '2026-12-08T15:00:00Z';
 
-    // --- 1. alice invites bob and carol to a weekly meeting ----------------------------------------------------
+  step('1. alice invites bob and carol to a weekly meeting', async () => {
+    [A, B, C] = [alice.user.email, bob.user.email, carol.user.email];
     const created = await alice.meetings.saveMeeting({
       summary: 'Planning',
       description: 'Quarterly planning',
@@ -66,7 +75,7 @@ describe('the life of a meeting', () => {
       attendees: [{ email: B, cn: 'Bob' }, { email: C, cn: 'Carol' }],
       organizer: { email: A, cn: 'Alice' },
     });
-    const uid = created.uid;
+    uid = created.uid;
     expect(created.sequence).toBe(0);
     expect(created.queued).toHaveLength(1);
     expect(alice.calendar.get(uid)?.role).toBe('organizer');
@@ -84,14 +93,16 @@ describe('the life of a meeting', () => {
     // alice's Sent folder holds the copy (same Message-ID).
     const sentItem = alice.outbox.details().find((d) => d.uid === uid)!;
     expect(sentItem).toMatchObject({ state: 'sent', filed: 'done', attempts: 1 });
+  });
 
-    // --- 2. bob's client sees it through IDLE (no syncNow) ------------------------------------------------------
+  step('2. bob’s client sees it through IDLE (no syncNow)', async () => {
     await waitFor(() => bob.calendar.get(uid), { ...WAIT, what: 'the invitation in bob’s calendar' });
     expect(processedOf(bob, 'REQUEST', uid)).toEqual(['created']);
     expect(bob.calendar.get(uid)!.myAddress).toBe(B);
     await waitFor(() => carol.calendar.get(uid), { ...WAIT, what: 'the invitation in carol’s calendar' });
+  });
 
-    // --- 3. bob accepts with a comment --------------------------------------------------------------------------
+  step('3. bob accepts with a comment', async () => {
     const beforeRespond = Math.floor(Date.now() / 1000) * 1000;
     const acc = await bob.meetings.respond({ uid, partstat: 'ACCEPTED', comment: 'See you there' });
     expect(acc.queued).toHaveLength(1);
@@ -109,13 +120,15 @@ describe('the life of a meeting', () => {
     expect(Date.parse(reply!.components[0]!.dtstamp!)).toBeLessThanOrEqual(Date.now());
     // The REPLY reached alice only: carol's inbox still holds just the REQUEST.
     expect((await itipIn(servers, carol.user)).map((m) => m.method)).toEqual(['REQUEST']);
+  });
 
-    // --- 4. alice's calendar shows bob ACCEPTED with the comment (her engine applied the REPLY) ----------------
+  step('4. alice’s calendar shows bob ACCEPTED with the comment (her engine applied the REPLY)', async () => {
     await waitFor(() => attendee(alice.calendar.get(uid), B)?.partstat === 'ACCEPTED', { ...WAIT, what: 'bob ACCEPTED at alice' });
     expect(findReply(alice.calendar.get(uid)!.replies, B, null)).toMatchObject({ partstat: 'ACCEPTED', comment: 'See you there' });
     expect(processedOf(alice, 'REPLY', uid)).toEqual(['reply-applied']);
+  });
 
-    // --- 5. alice reschedules: SEQUENCE 1, bob back to NEEDS-ACTION ---------------------------------------------
+  step('5. alice reschedules: SEQUENCE 1, bob back to NEEDS-ACTION', async () => {
     const draft = alice.meetings.getMeetingDraft(uid);
     expect(draft).toMatchObject({ start: '2026-12-01T10:00', end: '2026-12-01T11:00', timezone: 'Europe/Berlin', rrule: 'FREQ=WEEKLY;COUNT=4' });
     const moved = await alice.meetings.saveMeeting({ ...draft, start: '2026-12-01T14:00', end: '2026-12-01T15:00' });
@@ -129,17 +142,19 @@ describe('the life of a meeting', () => {
     }
     await waitFor(() => bob.calendar.get(uid)?.master?.sequence === 1, { ...WAIT, what: 'the update at bob' });
     expect(attendee(bob.calendar.get(uid), B)?.partstat).toBe('NEEDS-ACTION');
+  });
 
-    // --- 6. bob proposes a new time (COUNTER to alice only) -----------------------------------------------------
+  step('6. bob proposes a new time (COUNTER to alice only)', async () => {
     await bob.meetings.proposeNewTime({ uid, start: '2026-12-01T16:00', end: '2026-12-01T17:00', timezone: 'Europe/Berlin', comment: 'Later?' });
     await bob.outbox.drain();
     const [, counter] = await inbox(alice.user, 2);
     expect(counter).toMatchObject({ method: 'COUNTER', sequence: 1, organizer: A, from: B, to: [A] });
     expect(counter!.components[0]!.start!.utc).toBe('2026-12-01T15:00:00Z');
-    const pending = await waitFor(() => alice.calendar.get(uid)?.pending.find((p) => p.kind === 'counter'), { ...WAIT, what: 'the counter at alice' });
+    pending = await waitFor(() => alice.calendar.get(uid)?.pending.find((p) => p.kind === 'counter'), { ...WAIT, what: 'the counter at alice' });
     expect((await itipIn(servers, carol.user)).map((m) => m.method)).toEqual(['REQUEST', 'REQUEST']);
+  });
 
-    // --- 7. alice accepts the counter: REQUEST with the proposed time to all, SEQUENCE 2 -----------------------
+  step('7. alice accepts the counter: REQUEST with the proposed time to all, SEQUENCE 2', async () => {
     const accepted = await alice.meetings.resolvePending({ uid, pendingId: pending.id, action: 'accept' });
     expect(accepted.queued).toHaveLength(1);
     expect(alice.calendar.get(uid)!.pending).toEqual([]);
@@ -153,16 +168,18 @@ describe('the life of a meeting', () => {
     }
     await waitFor(() => bob.calendar.get(uid)?.master?.sequence === 2, { ...WAIT, what: 'the accepted counter at bob' });
     expect(bob.calendar.get(uid)!.master!.start!.utc).toBe('2026-12-01T15:00:00Z');
+  });
 
-    // --- 8. bob declines ------------------------------------------------------------------------------------------
+  step('8. bob declines', async () => {
     await bob.meetings.respond({ uid, partstat: 'DECLINED', comment: 'Cannot make it after all' });
     expect(attendee(bob.calendar.get(uid), B)?.partstat).toBe('DECLINED');
     await bob.outbox.drain();
     const [, , decline] = await inbox(alice.user, 3);
     expect(decline).toMatchObject({ method: 'REPLY', sequence: 2, from: B, to: [A], attendees: [B] });
     await waitFor(() => attendee(alice.calendar.get(uid), B)?.partstat === 'DECLINED', { ...WAIT, what: 'bob DECLINED at alice' });
+  });
 
-    // --- 9. alice removes carol: carol gets a CANCEL, bob the update --------------------------------------------
+  step('9. alice removes carol: carol gets a CANCEL, bob the update', async () => {
     const d2 = alice.meetings.getMeetingDraft(uid);
     const removed = await alice.meetings.saveMeeting({ ...d2, attendees: d2.attendees.filter((a) => a.email !== C) });
     expect(removed.sequence).toBe(2); // the attendee list is not a significant change
@@ -174,9 +191,9 @@ describe('the life of a meeting', () => {
     expect(bobList[3]).toMatchObject({ method: 'REQUEST', sequence: 2, to: [B], attendees: [B] });
     await waitFor(() => carol.calendar.get(uid)?.cancelled, { ...WAIT, what: 'carol’s copy cancelled' });
     expect(processedOf(carol, 'CANCEL', uid)).toEqual(['cancelled']);
+  });
 
-    // --- 10. one occurrence of the recurring meeting is cancelled ------------------------------------------------
-    const second = '2026-12-08T15:00:00Z';
+  step('10. one occurrence of the recurring meeting is cancelled', async () => {
     const one = await alice.meetings.cancelMeeting({ uid, recurrenceId: second, comment: 'Holiday' });
     expect(one.queued).toHaveLength(1);
     expect(alice.calendar.get(uid)!.overrides.find((o) => o.recurrenceId === second)?.status).toBe('CANCELLED');
@@ -189,8 +206,9 @@ describe('the life of a meeting', () => {
       what: 'the cancelled occurrence at bob',
     });
     expect(bob.calendar.get(uid)!.cancelled).toBe(false);
+  });
 
-    // --- 11. the whole meeting is cancelled ---------------------------------------------------------------------
+  step('11. the whole meeting is cancelled', async () => {
     const all = await alice.meetings.cancelMeeting({ uid });
     expect(all.queued).toHaveLength(1);
     expect(alice.calendar.get(uid)!.cancelled).toBe(true);
@@ -198,8 +216,9 @@ describe('the life of a meeting', () => {
     const bobList3 = await inbox(bob.user, 6);
     expect(bobList3[5]).toMatchObject({ method: 'CANCEL', sequence: 3, status: 'CANCELLED', recurrenceId: null, organizer: A, from: A, to: [B] });
     await waitFor(() => bob.calendar.get(uid)?.cancelled, { ...WAIT, what: 'bob’s copy cancelled' });
+  });
 
-    // Every message left exactly once; carol never received a REPLY or COUNTER; all of alice's went to Sent.
+  step('12. every message left exactly once; carol never received a REPLY or COUNTER; all of alice’s went to Sent', async () => {
     expect((await itipIn(servers, carol.user)).map((m) => m.method)).toEqual(['REQUEST', 'REQUEST', 'REQUEST', 'CANCEL']);
     expect((await itipIn(servers, bob.user)).map((m) => m.method)).toEqual(['REQUEST', 'REQUEST', 'REQUEST', 'REQUEST', 'CANCEL', 'CANCEL']);
     const aliceOut = alice.outbox.details();

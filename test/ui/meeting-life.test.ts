@@ -4,7 +4,8 @@
 // accepted → re-answer → cancel → remove. Each step asserts what each person sees; screenshots of the main screens
 // go to test-artifacts/ui/ (and, with CONVENE_UPDATE_SCREENSHOTS=1, docs/screenshots/ for the README).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { scenarioSteps } from '../servers/steps';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
 import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, tempDataDir, watchPage, type Shell } from './shell';
 
@@ -126,7 +127,9 @@ afterAll(async () => {
 });
 
 describe('a meeting, from invitation to cancellation, between two browser shells', () => {
-  it('sets up both accounts from the first-run screen', async () => {
+  // Named steps of one scenario: each reports on its own; a failure skips the steps after it (they build on it).
+  const step = scenarioSteps();
+  step('sets up both accounts from the first-run screen', async () => {
     await shot(alice.page, 'first-run', { docs: true });
     await addAccount(alice.page, alice.user, 'Alice Organizer', 'account-setup');
     await addAccount(bob.page, bob.user, 'Bob Attendee');
@@ -137,7 +140,7 @@ describe('a meeting, from invitation to cancellation, between two browser shells
   const rescheduledWall = `${d1}T12:00`;
   const proposedDay = day(4);
 
-  it('alice invites bob; bob sees the invitation in his time zone and accepts with a comment', async () => {
+  step('alice invites bob; bob sees the invitation in his time zone and accepts with a comment', async () => {
     const { page } = alice;
     await nav(page, 'New meeting');
     await page.getByLabel('Title').fill(SUMMARY);
@@ -183,7 +186,7 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     await shot(page, 'response-board', { docs: true });
   });
 
-  it('alice reschedules; bob sees the update and answers again', async () => {
+  step('alice reschedules; bob sees the update and answers again', async () => {
     const { page } = alice;
     await page.getByRole('button', { name: 'Edit meeting' }).click();
     await expect.poll(() => page.getByLabel('Title').inputValue(), WAIT).toBe(SUMMARY);
@@ -207,7 +210,7 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     expect(await row(page, bob.user.email).textContent()).toContain('Might be a few minutes late');
   });
 
-  it('bob proposes a new time; alice accepts the counter-proposal; bob re-answers', async () => {
+  step('bob proposes a new time; alice accepts the counter-proposal; bob re-answers', async () => {
     const b = bob.page;
     await b.getByRole('button', { name: 'Propose new time' }).click();
     await b.getByLabel(/Proposed start/).fill(`${proposedDay}T15:00`);
@@ -235,13 +238,14 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     await expect.poll(() => row(page, bob.user.email).textContent(), WAIT).toContain('Accepted');
   });
 
-  it('shows the calendar (week, agenda), the status with the outbox, and the settings', async () => {
+  step('shows the calendar (week, agenda), the status with the outbox, and the settings', async () => {
     const b = bob.page;
     await nav(b, 'Calendar');
     // Week of the meeting: go forward until it is in view (at most two weeks ahead).
     for (let i = 0; i < 3 && (await b.locator('.week .ev', { hasText: SUMMARY }).count()) === 0; i++) {
+      const shown = await b.getByTestId('week').textContent();
       await b.getByRole('button', { name: 'Next' }).click();
-      await b.waitForTimeout(300);
+      await expect.poll(() => b.getByTestId('week').textContent(), WAIT).not.toBe(shown);
     }
     expect(await b.locator('.week .ev', { hasText: SUMMARY }).count()).toBe(1);
     await shot(b, 'calendar-week', { docs: true });
@@ -260,7 +264,7 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     await shot(page, 'settings', { docs: true });
   });
 
-  it('alice cancels; bob sees the cancellation, no answer buttons, and removes it', async () => {
+  step('alice cancels; bob sees the cancellation, no answer buttons, and removes it', async () => {
     const page = alice.page;
     await openItem(page);
     await page.getByLabel('Message with the cancellation').fill('Postponed to next quarter');

@@ -6,7 +6,7 @@
 // mailboxes over IMAP).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReply } from '../../shared/itip/build';
+import { buildReply } from '../../electron/mail/smtp/mime';
 import { readMessage } from '../../shared/itip/message';
 import { itipIn, mailbox } from '../integration/meeting-party';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';

@@ -66,7 +66,8 @@ describe('hostile invitation text', () => {
     expect(await html.locator('img[src]').count()).toBe(0);
     expect(await html.locator('[onerror], [onload]').count()).toBe(0);
     expect(await html.locator('a[href^="javascript:"]').count()).toBe(0);
-    await page.waitForTimeout(500);
+    // Two painted frames after the formatted view rendered: anything it could run would have run by now.
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(remote).toEqual([]);
     expect(problems).toEqual([]);

@@ -11,7 +11,7 @@ import {
   buildReply,
   buildRequest,
   type OutgoingMessage,
-} from '../../shared/itip/build';
+} from '../../electron/mail/smtp/mime';
 import { eventFromDraft, newUid, type MeetingDraft } from '../../shared/itip/meeting';
 import { zonedDateTime, unfold } from '../../shared/itip/ics-write';
 import { readMessage } from '../../shared/itip/message';
@@ -341,6 +341,16 @@ describe('COUNTER, DECLINECOUNTER, REFRESH, ADD, PUBLISH', () => {
     const ev = (await readMessage(m.raw)).itip!.calendar.components[0]!;
     expect(ev.attendees.map((a) => a.email)).toEqual(['bob@example.org']);
     expect(ev.comment).toEqual(['Morning only, sorry']);
+  });
+
+  it('DECLINECOUNTER carries only what RFC 5546 §3.2.8 allows (no DTSTART, DTEND, SUMMARY, LOCATION), and lints clean', async () => {
+    const m = await builders.DECLINECOUNTER();
+    const lines = unfold(m.ics).split('\r\n');
+    const vevent = lines.slice(lines.indexOf('BEGIN:VEVENT') + 1, lines.indexOf('END:VEVENT')).map((l) => l.split(/[;:]/)[0]);
+    expect(vevent.sort()).toEqual(['ATTENDEE', 'COMMENT', 'DTSTAMP', 'ORGANIZER', 'SEQUENCE', 'UID']);
+    expect((await lintMessage(m.raw)).filter((p) => p.severity === 'error')).toEqual([]);
+    // The human text still says what stands.
+    expect(m.text).toContain('When:');
   });
 
   it('REFRESH carries only UID, DTSTAMP, ORGANIZER, ATTENDEE (RFC 5546 §3.2.6)', async () => {

@@ -346,6 +346,17 @@ describe('REPLY (RFC 5546 §3.2.3)', () => {
     expect(d.next?.replies[0]?.recurrenceId).toBe('2026-03-17T09:00:00Z');
   });
 
+  it('the answering attendee no longer has RSVP=TRUE, in a derived occurrence override and in the master (RFC 5545 §3.2.17)', () => {
+    const s = organized({ rrule: 'FREQ=WEEKLY;COUNT=5' });
+    expect(s.master!.attendees.find((a) => a.email === BOB)?.rsvp).toBe(true);
+    const d = run(reply({ rid: '20260317T090000Z', attendees: [`PARTSTAT=DECLINED:${BOB}`] }), s);
+    const o = d.next!.overrides[0]!;
+    expect(o.attendees.find((a) => a.email === BOB)).toMatchObject({ partstat: 'DECLINED', rsvp: false });
+    expect(o.ics.replace(/\r\n[ \t]/g, '')).not.toMatch(/RSVP=TRUE[^\r\n]*bob@example\.com/i);
+    const m = run(reply({ attendees: [`PARTSTAT=ACCEPTED:${BOB}`] }), s);
+    expect(m.next!.master!.attendees.find((a) => a.email === BOB)?.rsvp).toBe(false);
+  });
+
   it('§3.2.2.3: DELEGATED-TO adds the delegate as an attendee with DELEGATED-FROM', () => {
     const d = run(reply({ attendees: [`PARTSTAT=DELEGATED;DELEGATED-TO="mailto:erin@example.com":${BOB}`] }), organized());
     expect(d.action).toBe('reply-applied');

@@ -2,12 +2,13 @@
 // options module, in the built index.html and in the web shell's header), the IPC sender check, and the bundled
 // preload's surface, evaluated with fake contextBridge/ipcRenderer objects.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API_METHODS, CHANNELS, EVENT_CHANNEL } from '../../shared/api';
 import { registerIpc, senderAllowed } from '../../electron/ipc';
-import { validateArg } from '../../electron/validate-args';
+import { parseArg } from '../../shared/api-schemas';
+import { waitFor } from '../servers/wait';
 import { CSP, CSP_DIRECTIVES, CSP_META, isAppUrl, isExternalAllowed, windowOptions } from '../../electron/window-options';
 
 const root = join(__dirname, '..', '..');
@@ -42,13 +43,10 @@ describe('Content-Security-Policy', () => {
     // The only connection: the loopback WebSocket of the browser shell.
     expect(CSP_DIRECTIVES['connect-src']).toBe("'self' ws://127.0.0.1:*");
   });
-  it('is in the built index.html as a <meta>, when the renderer is built', () => {
-    let html: string;
-    try {
-      html = readFileSync(join(root, 'dist/renderer/index.html'), 'utf8');
-    } catch {
-      return; // not built in this run (npm test builds before testing)
-    }
+  it('is in the built index.html as a <meta>', () => {
+    const built = join(root, 'dist/renderer/index.html');
+    expect(existsSync(built), `${built} is missing: build first (npm test builds before testing; npm run build)`).toBe(true);
+    const html = readFileSync(built, 'utf8');
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${CSP_META}"`);
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts
   });
@@ -113,11 +111,11 @@ describe('IPC handlers', () => {
   });
 
   it('validates every method argument shape', () => {
-    expect(() => validateArg('respond', { uid: 'x', partstat: 'MAYBE' })).toThrow(/partstat/);
-    expect(validateArg('respond', { uid: 'x', partstat: 'ACCEPTED', comment: 'ok' })).toEqual({ uid: 'x', partstat: 'ACCEPTED', comment: 'ok' });
-    expect(() => validateArg('saveSettings', { policy: 'always', timeFrameDays: -1, processedFolder: null, timezone: null })).toThrow();
-    expect(() => validateArg('listInvitations', { any: 1 })).toThrow();
-    expect(() => validateArg('openFile', { name: 'a.ics', contentBase64: 7 })).toThrow();
+    expect(() => parseArg('respond', { uid: 'x', partstat: 'MAYBE' })).toThrow(/partstat/);
+    expect(parseArg('respond', { uid: 'x', partstat: 'ACCEPTED', comment: 'ok' })).toEqual({ uid: 'x', partstat: 'ACCEPTED', comment: 'ok' });
+    expect(() => parseArg('saveSettings', { policy: 'always', timeFrameDays: -1, processedFolder: null, timezone: null })).toThrow();
+    expect(() => parseArg('listInvitations', { any: 1 })).toThrow();
+    expect(() => parseArg('openFile', { name: 'a.ics', contentBase64: 7 })).toThrow();
   });
 });
 
@@ -186,10 +184,11 @@ describe('main process (bundled main.ts with a fake electron module)', () => {
       platform: 'node',
       format: 'cjs',
       write: false,
-      external: ['electron', 'electron-store'],
+      external: ['electron', 'electron-store', 'better-sqlite3'], // as scripts/build.mjs: native, stays in node_modules
       logLevel: 'silent',
     });
     const rec = {
+      userData,
       appOn: new Map<string, Listener>(),
       quit: 0,
       windows: [] as { opts: unknown; loaded: string[] }[],
@@ -272,8 +271,7 @@ describe('main process (bundled main.ts with a fake electron module)', () => {
 
   it('opens one locked-down window, registers the IPC handlers and the CSP, denies navigation and permissions', async () => {
     const rec = await runMain({ lock: true });
-    const until = Date.now() + 20_000;
-    while (rec.windows.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => rec.windows.length > 0, { timeoutMs: 20_000, what: 'the main window' });
     try {
       expect(rec.windows).toHaveLength(1);
       const o = rec.windows[0]!.opts as ReturnType<typeof windowOptions>;
@@ -306,7 +304,8 @@ describe('main process (bundled main.ts with a fake electron module)', () => {
       expect(rec.opened).toEqual(['https://example.com/', 'https://example.com/a', 'mailto:bob@example.test']);
     } finally {
       rec.appOn.get('will-quit')?.();
-      await new Promise((r) => setTimeout(r, 300));
+      // The core closes (and releases the calendar store's lock) before the next test starts another main.
+      await waitFor(() => !existsSync(join(rec.userData, 'calendar', 'lock')), { timeoutMs: 10_000, what: 'the core closed' });
     }
   });
 });

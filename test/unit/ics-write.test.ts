@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import '../random'; // seeds fast-check for this file; the seed is in every failure report
 import ICAL from 'ical.js';
 import {
   PRODID,

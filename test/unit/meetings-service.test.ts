@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../electron/mail/smtp/outbox';
 import { MeetingsService } from '../../electron/services/meetings-service';
 import { CalendarStore } from '../../electron/store/calendar-store';
-import { buildCounter, buildRefresh, buildReply } from '../../shared/itip/build';
+import { buildCounter, buildRefresh, buildReply } from '../../electron/mail/smtp/mime';
 import { findReply } from '../../shared/itip/event-state';
 import { lintMessage } from '../../shared/itip/lint';
 import { readMessage } from '../../shared/itip/message';
@@ -110,6 +110,18 @@ describe('MeetingsService', () => {
     expect((await deliver(alice, await raw(bob, out.queued[0]!))).action).toBe('reply-applied');
   });
 
+  it('answering again with the same PARTSTAT sends nothing (the organizer has it); a new comment is sent', async () => {
+    const uid = await invite([BOB], null);
+    expect((await bob.meetings.respond({ uid, partstat: 'ACCEPTED' })).queued).toHaveLength(1);
+    expect((await bob.meetings.respond({ uid, partstat: 'ACCEPTED' })).queued).toEqual([]);
+    expect(bob.outbox.list()).toHaveLength(1);
+    const withNote = await bob.meetings.respond({ uid, partstat: 'ACCEPTED', comment: 'running 5 min late' });
+    expect(withNote.queued).toHaveLength(1);
+    expect((await itipOf(await raw(bob, withNote.queued[0]!))).calendar.components[0]!.comment).toEqual(['running 5 min late']);
+    // A different answer is due again.
+    expect((await bob.meetings.respond({ uid, partstat: 'DECLINED' })).queued).toHaveLength(1);
+  });
+
   it('adds a party crasher: the crasher gets the REQUEST, the others the update', async () => {
     const uid = await invite([BOB]);
     const dave = 'dave@example.test';
@@ -127,6 +139,26 @@ describe('MeetingsService', () => {
     expect(stored.pending).toEqual([]);
     expect(stored.master!.attendees.find((a) => a.email === dave)?.partstat).toBe('ACCEPTED');
     expect((await deliver(bob, await raw(alice, out.queued[1]!))).action).toBe('updated');
+  });
+
+  it('asks the organizer for the latest version (REFRESH, RFC 5546 §3.2.6), from the address invited, and gets the REQUEST back', async () => {
+    const uid = await invite([BOB_ALIAS, CAROL]);
+    const before = JSON.stringify(bob.calendar.get(uid));
+    const out = await bob.meetings.requestUpdate({ uid, comment: 'my copy got lost' });
+    expect(bob.outbox.list()[0]).toMatchObject({ accountId: 'acct-bob', method: 'REFRESH', to: [ALICE] });
+    const msg = await itipOf(await raw(bob, out.queued[0]!));
+    expect(msg.method).toBe('REFRESH');
+    expect(msg.envelope!.from).toBe(BOB_ALIAS);
+    expect(msg.calendar.components[0]!.attendees.map((a) => a.email)).toEqual([BOB_ALIAS]);
+    expect(msg.calendar.components[0]!.comment).toEqual(['my copy got lost']);
+    expect(JSON.stringify(bob.calendar.get(uid))).toBe(before);
+    // The organizer sees it as a pending refresh and answers with the current REQUEST to the asker.
+    expect((await deliver(alice, await raw(bob, out.queued[0]!))).detail).toBe('refresh');
+    const r = alice.calendar.get(uid)!.pending.find((p) => p.kind === 'refresh')!;
+    const sent = await alice.meetings.resolvePending({ uid, pendingId: r.id, action: 'send' });
+    expect((await itipOf(await raw(alice, sent.queued[0]!))).envelope!.to).toEqual([BOB_ALIAS]);
+    // Only an attendee asks the organizer.
+    await expect(alice.meetings.requestUpdate({ uid })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('answers a REFRESH with the current REQUEST to the asker, and declines a COUNTER to the proposer', async () => {

@@ -1,5 +1,6 @@
 // Properties of decide(): random SEQUENCE/DTSTAMP histories (fast-check).
 import fc from 'fast-check';
+import '../random'; // seeds fast-check for this file; the seed is in every failure report
 import { describe, expect, it } from 'vitest';
 import { parseCalendar } from '../../shared/itip/parse';
 import { decide } from '../../shared/itip/decide';
@@ -108,11 +109,18 @@ describe('decide properties', () => {
     );
   });
 
-  it('junk never throws out of decide', () => {
+  // decide() turns a bug into an 'internal-error' decision instead of throwing, so "does not throw" alone could not
+  // fail: the property is that junk never reaches that net, and an event without a UID is refused as such.
+  it('junk is decided (no internal error); without a UID it is rejected as missing-uid', () => {
     fc.assert(
       fc.property(fc.string(), fc.constantFrom(...METHODS), (junk, method) => {
         const calendar = parseCalendar(`BEGIN:VCALENDAR\r\nMETHOD:${method}\r\nBEGIN:VEVENT\r\n${junk}\r\nEND:VEVENT\r\nEND:VCALENDAR`);
-        expect(() => decide({ method, calendar, methodParam: null, envelope: null, part: null }, undefined, ctx)).not.toThrow();
+        const d = decide({ method, calendar, methodParam: null, envelope: null, part: null }, undefined, ctx);
+        expect(d.detail).not.toBe('internal-error');
+        if (calendar.components.length > 0 && calendar.components.every((c) => !c.uid)) {
+          expect(d.action).toBe('rejected');
+          expect(d.detail).toBe('missing-uid');
+        }
       }),
       { numRuns: 100 },
     );

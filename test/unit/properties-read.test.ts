@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
+import '../random'; // seeds fast-check for this file; the seed is in every failure report
 import { describe, expect, it } from 'vitest';
 import { findCalendarParts } from '../../shared/itip/detect';
 import { readMime } from '../../shared/itip/mime';
@@ -58,9 +59,7 @@ describe('reading never throws', () => {
 
   it('readInput on mutated corpus files (truncation, byte flips, header deletion)', async () => {
     await fc.assert(fc.asyncProperty(mutation, async (m) => {
-      const t0 = Date.now();
-      const r = await readInput(mutate(m));
-      expect(Date.now() - t0).toBeLessThan(5000); // bounded: a hang would show here
+      const r = await readInput(mutate(m)); // a hang fails the test on its timeout; no timing assertion
       expect(Array.isArray(r.problems)).toBe(true);
       if (r.itip) expect(['PUBLISH', 'REQUEST', 'REPLY', 'ADD', 'CANCEL', 'REFRESH', 'COUNTER', 'DECLINECOUNTER']).toContain(r.itip.method);
     }), { numRuns: 300 });

@@ -116,6 +116,23 @@ describe('validate', () => {
     expect(codes(validate(msg(ics('REFRESH', base({}, ATT)))))).toContain('refresh-extra-properties');
   });
 
+  it('DECLINECOUNTER follows the RFC 5546 §3.2.8 table: DTSTART, DTEND, SUMMARY, LOCATION... 0; lenient on incoming mail', () => {
+    const full = ics('DECLINECOUNTER', base({ LOCATION: 'Room 1' }, ATT));
+    const out = find(validate(msg(full), { direction: 'outgoing' }), 'declinecounter-extra-properties');
+    expect(out?.severity).toBe('error');
+    for (const p of ['DTSTART', 'DTEND', 'SUMMARY', 'LOCATION']) expect(out?.message).toContain(p);
+    expect(find(validate(msg(full)), 'declinecounter-extra-properties')?.severity).toBe('warning');
+    const minimal = ics('DECLINECOUNTER', base({ DTSTART: null, DTEND: null, SUMMARY: null, COMMENT: 'No, sorry' }, ATT));
+    expect(codes(validate(msg(minimal), { direction: 'outgoing' }))).toEqual([]);
+  });
+
+  it('REFRESH: the whole §3.2.6 table (SEQUENCE, DTSTART, CLASS... 0)', () => {
+    const onlyAllowed = ics('REFRESH', ['UID:u1@example.com', 'DTSTAMP:20260101T100000Z', `ORGANIZER:mailto:${ORG}`, ...ATT]);
+    expect(codes(validate(msg(onlyAllowed), { direction: 'outgoing' }))).toEqual([]);
+    const withClass = ics('REFRESH', ['UID:u1@example.com', 'DTSTAMP:20260101T100000Z', `ORGANIZER:mailto:${ORG}`, 'CLASS:PRIVATE', ...ATT]);
+    expect(find(validate(msg(withClass), { direction: 'outgoing' }), 'refresh-extra-properties')?.message).toContain('CLASS');
+  });
+
   it('ADD: add-has-recurrence, add-sequence-not-positive', () => {
     const p = validate(msg(ics('ADD', base({ SEQUENCE: '0', RRULE: 'FREQ=DAILY' }, ATT))));
     expect(codes(p)).toEqual(expect.arrayContaining(['add-has-recurrence', 'add-sequence-not-positive']));
@@ -146,9 +163,12 @@ describe('validate', () => {
     expect(codes(validate(msg('garbage')))).toContain('invalid-ics');
   });
 
-  it('VFREEBUSY is unsupported-component (warning); bad input never throws', () => {
+  it('VFREEBUSY is unsupported-component (warning); unwalkable input is an invalid-ics error', () => {
     const fb = 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\nUID:f@x\r\nDTSTAMP:20260101T000000Z\r\nORGANIZER:mailto:a@x\r\nATTENDEE:mailto:b@x\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n';
     expect(codes(validate(msg(fb)))).toContain('unsupported-component');
-    expect(() => validate({ method: 'REQUEST', calendar: null, methodParam: null, envelope: null, part: null } as unknown as ItipMessage)).not.toThrow();
+    // A message the engine cannot even walk is reported as an error problem (never thrown, never silently valid).
+    expect(validate({ method: 'REQUEST', calendar: null, methodParam: null, envelope: null, part: null } as unknown as ItipMessage)).toEqual([
+      expect.objectContaining({ code: 'invalid-ics', severity: 'error' }),
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { API_METHODS, type AppEvent, type ConveneApi } from '../../shared/api';
 import { startWebServer, type WebServer } from '../../electron/web/server';
+import { waitFor } from '../servers/wait';
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -96,10 +97,9 @@ describe('web shell server', () => {
     ws.send(JSON.stringify({ id: 1, method: 'getInvitation', arg: { uid: 'u1' } }));
     ws.send(JSON.stringify({ id: 2, method: 'getInvitation', arg: { uid: 7 } }));
     ws.send(JSON.stringify({ id: 3, method: 'constructor', arg: null }));
-    const until = Date.now() + 5000;
-    while (messages.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => messages.length >= 3, { timeoutMs: 5000, what: 'three answers' });
     emit({ type: 'invitations-changed' });
-    while (messages.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => messages.length >= 4, { timeoutMs: 5000, what: 'the pushed event' });
     ws.close();
     expect(messages).toContainEqual({ id: 1, result: { ok: true, value: { method: 'getInvitation', arg: { uid: 'u1' } } } });
     expect(messages).toContainEqual(expect.objectContaining({ id: 2, result: expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST' }) }) }));

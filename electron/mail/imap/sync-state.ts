@@ -13,7 +13,8 @@
 //    messages (minus our own moves) predicts, something was expunged: a UID SEARCH compare of the tracked UIDs.
 // "Tracked" = the UIDs of this mailbox's messages with calendar parts (2% of a typical mailbox): the only messages
 // whose flags or expunges mean anything here, so the compare costs a few hundred bytes, not one UID per message.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { PRIVATE_FILE, ensurePrivateDirSync } from '../../store/durable-file';
 import { join } from 'node:path';
 import type { MailboxObject } from 'imapflow';
 
@@ -89,16 +90,16 @@ export class SyncStateStore {
   set(accountId: string, mailbox: string, state: MailboxSyncState): void {
     const m = this.load(accountId);
     m[mailbox] = { ...state };
-    mkdirSync(this.dir, { recursive: true });
+    ensurePrivateDirSync(this.dir);
     const f = this.file(accountId);
     const tmp = `${f}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(m, null, 1));
+    writeFileSync(tmp, JSON.stringify(m, null, 1), { mode: PRIVATE_FILE });
     renameSync(tmp, f);
   }
 
   reset(accountId: string): void {
     this.cache.set(accountId, {});
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(this.file(accountId), '{}');
+    ensurePrivateDirSync(this.dir);
+    writeFileSync(this.file(accountId), '{}', { mode: PRIVATE_FILE });
   }
 }

@@ -2,9 +2,9 @@
 // rewritten on every state change) per outgoing message.
 // Both are written with writeFileDurable (electron/store/durable-file.ts): old or new content after a crash, never a
 // torn mix.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ioError } from '../../store/durable-file';
+import { ensurePrivateDir, ioError } from '../../store/durable-file';
 
 export interface OutboxFiles {
   /** Ids that have a state file. */
@@ -16,7 +16,7 @@ export interface OutboxFiles {
 /** Lists the outbox directory (creating it), removing leftover temp files. */
 export async function listOutboxFiles(dir: string): Promise<OutboxFiles> {
   try {
-    await mkdir(dir, { recursive: true });
+    await ensurePrivateDir(dir);
     const names = await readdir(dir);
     const json = new Set<string>();
     const eml = new Set<string>();

@@ -30,7 +30,7 @@ import { pidAlive, writeFileDurable } from '../../store/durable-file';
 import { listOutboxFiles, readJsonFile, readRawFile, removeFiles } from './outbox-file';
 import { mapSmtpError, type SendItem, type SendResult } from './transport';
 
-/** What the outbox needs of a built message (shared/itip/build's OutgoingMessage satisfies it). */
+/** What the outbox needs of a built message (mime.ts's OutgoingMessage satisfies it). */
 export interface OutboxMessage {
   method: string;
   uid: string;
@@ -350,7 +350,7 @@ export class Outbox extends EventEmitter {
     const path = join(this.dir, 'send.lock');
     for (let i = 0; i < 3; i++) {
       try {
-        writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+        writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
         this.lockHook = () => this.releaseSendLock();
         process.once('exit', this.lockHook);
         return;
