@@ -9,4 +9,4 @@ export { readInput } from '../shared/itip/message';
 export { inspectResult } from '../shared/itip/inspect';
 export { processRead } from '../shared/itip/process';
 export { configureZoneCache } from '../shared/itip/zones/vtimezone';
-export { invitationInZone } from '../test/fixtures/zone-zoo';
+export { invitationInZone, W_EUROPE } from '../test/fixtures/zone-zoo';
