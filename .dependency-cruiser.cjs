@@ -8,7 +8,9 @@
 // test/unit/layers.test.ts proves each rule rejects a violating fixture.
 
 /** npm packages shared/ may use: pure JavaScript, no Node or DOM APIs. */
-const SHARED_PACKAGES = ['ical\\.js', 'windows-iana', 'zod'];
+// nodemailer's addressparser module alone: a pure RFC 5322 address-list parser (no Node APIs), used by
+// shared/itip/address.ts so the sender check compares parsed addr-specs (issue 10 §1).
+const SHARED_PACKAGES = ['ical\\.js', 'windows-iana', 'zod', 'nodemailer/(lib|dist/esm|dist/cjs)/addressparser'];
 
 
 module.exports = {
@@ -50,10 +52,17 @@ module.exports = {
     },
     {
       name: 'renderer-shared-api-only',
-      comment: 'renderer/ uses shared/api.ts and shared/errors.ts; the rest of shared/ (the engine) only as types.',
+      comment: 'renderer/ uses shared/api.ts, shared/errors.ts and shared/present/ (pure presentation helpers the mail text uses too); the rest of shared/ (the engine) only as types.',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { path: '^shared/', pathNot: '^shared/(api|errors)\\.ts$', dependencyTypesNot: ['type-only'] },
+      to: { path: '^shared/', pathNot: '^shared/((api|errors)\\.ts|present/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'present-stands-alone',
+      comment: 'shared/present/ (links, names, rules in words, error sentences) is pure and imports nothing of the engine.',
+      severity: 'error',
+      from: { path: '^shared/present/' },
+      to: { path: '^(shared/itip|electron|renderer|cli)/' },
     },
     {
       name: 'renderer-no-node',

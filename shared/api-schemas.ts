@@ -46,6 +46,12 @@ export const accountInputSchema = z.strictObject({
   providerSavesSent: z.boolean().optional(),
 });
 
+/** Which OAuth2 sign-in (issue 12): a built-in provider or an OpenID Connect issuer URL. */
+export const oauthRefSchema = z.union([
+  z.strictObject({ provider: z.enum(['google', 'microsoft']) }),
+  z.strictObject({ issuer: nonEmpty(2000).refine((s) => /^https?:\/\//i.test(s), 'must be an http(s) URL'), scope: str(1000).optional() }),
+]);
+
 export const settingsSchema = z.strictObject({
   policy: z.enum(['always', 'known', 'never']),
   /** Invitations older than this many days are listed but not applied automatically. */
@@ -54,6 +60,8 @@ export const settingsSchema = z.strictObject({
   processedFolder: str(500).nullable(),
   /** The user's time zone for display (IANA); null = the system's. */
   timezone: str(100).nullable(),
+  /** Leave events and occurrences I declined out of the week and agenda (default: shown, marked declined). */
+  hideDeclined: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -72,6 +80,8 @@ export const respondRequestSchema = z.strictObject({
   partstat: partstatSchema,
   comment: str(5000).optional(),
   recurrenceId,
+  /** false: "Do not send a response" (issue 11 §5): only my calendar changes, nothing is queued. Absent: send. */
+  send: z.boolean().optional(),
 });
 
 export const proposeRequestSchema = z.strictObject({
@@ -120,6 +130,17 @@ export const openFileRequestSchema = z.strictObject({
   contentBase64: str(MAX_FILE_BASE64),
 });
 
+/** A page of the invitation list (issue 9 §4): at most 500 threads; limit 0 returns only the counts. */
+export const invitationPageRequestSchema = z.strictObject({
+  offset: int(0, 10_000_000),
+  limit: int(0, 500),
+  filter: z.enum(['all', 'received', 'organized', 'pending']).optional(),
+});
+
+/** A thread message's own mail, and one attachment of it (issue 11 §12). */
+export const messageRequestSchema = z.strictObject({ uid: nonEmpty(1000), key: nonEmpty(2000) });
+export const messagePartRequestSchema = z.strictObject({ uid: nonEmpty(1000), key: nonEmpty(2000), path: nonEmpty(100) });
+
 /** A method without an argument: absent (undefined, or null over JSON). */
 const none = z.union([z.undefined(), z.null()]).transform(() => undefined);
 
@@ -148,6 +169,12 @@ export const ARG_SCHEMAS = {
   listOutbox: none,
   retryOutbox: z.strictObject({ id: nonEmpty(500) }),
   openFile: openFileRequestSchema,
+  discoverAccount: z.strictObject({ email: nonEmpty(320) }),
+  beginSignIn: z.strictObject({ email: nonEmpty(320), oauth: oauthRefSchema }),
+  finishSignIn: z.strictObject({ flowId: nonEmpty(200), account: accountInputSchema }),
+  listInvitationPage: invitationPageRequestSchema,
+  getMessage: messageRequestSchema,
+  getMessagePart: messagePartRequestSchema,
 } as const;
 
 export type ArgSchemas = typeof ARG_SCHEMAS;

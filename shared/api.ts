@@ -6,7 +6,10 @@
 import type { z } from 'zod';
 import type {
   accountInputSchema,
+  oauthRefSchema,
   cancelRequestSchema,
+  invitationPageRequestSchema,
+  messagePartRequestSchema,
   openFileRequestSchema,
   partstatSchema,
   proposeRequestSchema,
@@ -18,8 +21,11 @@ import type {
   settingsSchema,
 } from './api-schemas';
 import type { Result } from './errors';
+import type { ConferenceLink } from './present/links';
 import type { Occurrence } from './itip/agenda';
+import type { VersionChange } from './itip/changes';
 import type { MeetingDraft } from './itip/meeting';
+import type { MyProposal } from './itip/types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts and settings
@@ -40,6 +46,38 @@ export interface AccountView {
   smtp: ServerSettings;
   providerSavesSent: boolean;
   hasPassword: boolean;
+  /** How it logs in (absent: password). OAuth2 accounts hold a refresh token, never returned. */
+  authMethod?: 'password' | 'oauth2';
+  /** OAuth2: why the user must sign in again (grant revoked or expired); null when signed in. */
+  signInRequired?: string | null;
+  /** OAuth2: which sign-in (for "Sign in again"); null for password accounts. */
+  oauth?: OAuthRefView | null;
+}
+
+/** What account set-up found for an address (issue 12 §2); the user can still change every field. */
+export interface DiscoveredSettings {
+  imap: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  smtp: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  /** Provider id ('google', 'microsoft', 'fastmail'…, or the autoconfig file's id); null when unknown. */
+  provider: string | null;
+  /** The step that found it. */
+  source: 'bundled' | 'autoconfig' | 'srv' | 'mx' | 'probe';
+  imapUser: string;
+  smtpUser: string;
+  providerSavesSent: boolean;
+  /** The OAuth2 sign-in to use when auth is 'oauth2'. */
+  oauth: OAuthRefView | null;
+  /** "Google", "Microsoft", or the issuer's host: for the "Sign in with …" button. */
+  oauthName: string | null;
+}
+
+export type OAuthRefView = z.infer<typeof oauthRefSchema>;
+
+export interface AccountDiscovery {
+  found: DiscoveredSettings | null;
+  /** A configuration that would send the password without TLS: shown with a warning, never chosen. */
+  insecure: DiscoveredSettings | null;
+  error: string | null;
 }
 
 export interface ConnectionCheck {
@@ -70,7 +108,50 @@ export interface InvitationSummary {
   pendingCount: number;
   /** Which account it belongs to (null: local, e.g. an opened file or an offline meeting). */
   accountId: string | null;
+  /** The organizer's display name when the invitation (or the account) gives one that is not just the address. */
+  organizerName?: string | null;
 }
+
+export type InvitationPageRequest = z.infer<typeof invitationPageRequestSchema>;
+/** Which threads a page of the invitation list holds. */
+export type InvitationFilter = NonNullable<InvitationPageRequest['filter']>;
+
+export interface InvitationPage {
+  items: InvitationSummary[];
+  offset: number;
+  /** Threads matching the filter. */
+  total: number;
+  /** Threads waiting for my answer or decision (needs-response, updated, needs-decision), whatever the filter. */
+  pending: number;
+  /** Threads per filter, for the filter's labels. */
+  counts: Record<InvitationFilter, number>;
+}
+
+/** The invitation's own mail, as the organizer wrote it (issue 11 §12). */
+export interface MailView {
+  key: string;
+  from: string | null;
+  to: string | null;
+  subject: string | null;
+  date: string | null;
+  /** The text/plain body. */
+  text: string | null;
+  /** The text/html body as received; the renderer sanitizes it and blocks remote images until asked. */
+  html: string | null;
+  attachments: MailAttachmentView[];
+}
+
+export interface MailAttachmentView {
+  /** IMAP part path ('2', '1.3'). */
+  path: string;
+  name: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+}
+
+/** One attachment (IMAP part path) of a thread message (by the thread entry's key). */
+export type MailPartRequest = z.infer<typeof messagePartRequestSchema>;
 
 export interface AttendeeView {
   email: string;
@@ -79,6 +160,35 @@ export interface AttendeeView {
   role: string;
   comment: string | null;
   isMe: boolean;
+  /** Occurrences answered differently from the series (RFC 5546 §3.2.3 REPLY with RECURRENCE-ID), by start. */
+  exceptions?: OccurrenceAnswerView[];
+}
+
+/** One occurrence's own answer. */
+export interface OccurrenceAnswerView {
+  recurrenceId: string;
+  /** The occurrence's start (instant, or date for all-day). */
+  start: string;
+  allDay: boolean;
+  partstat: string;
+  comment: string | null;
+}
+
+/** An occurrence the organizer cancelled, with what they wrote. */
+export interface CancelledOccurrenceView {
+  recurrenceId: string;
+  start: string;
+  allDay: boolean;
+  /** The organizer's name (or address). */
+  by: string | null;
+  comment: string | null;
+}
+
+/** My answer to the series: what, when (my reply's DTSTAMP) and what I wrote. */
+export interface MyAnswerView {
+  partstat: string;
+  at: string | null;
+  comment: string | null;
 }
 
 export interface ThreadMessageView {
@@ -91,6 +201,12 @@ export interface ThreadMessageView {
   reason: string;
   /** ISO instant the sync found this mail gone from the server (expunged); null or absent while it is there. */
   deleted?: string | null;
+  /** Sent by one of my addresses. */
+  mine?: boolean;
+  /** For answers (REPLY): the answer given, when known. */
+  partstat?: string | null;
+  /** The occurrence a message was about, when it was about one. */
+  recurrenceId?: string | null;
 }
 
 export interface PendingView {
@@ -106,8 +222,14 @@ export interface PendingView {
   comment?: string | null;
 }
 
-/** One occurrence in the agenda, as shared/itip/agenda.ts expands it. */
-export type OccurrenceView = Occurrence;
+/** My standing for one occurrence, as the calendar views mark it (issue 11 §15). */
+export type OccurrenceMark = 'needs-answer' | 'accepted' | 'tentative' | 'declined' | 'cancelled' | 'organizer';
+
+/**
+ * One occurrence in the agenda, as shared/itip/agenda.ts expands it; added by the view: `declined` (I declined it,
+ * issue 11 §7), `mark` and `location` (issue 11 §15).
+ */
+export type OccurrenceView = Occurrence & { declined?: boolean; mark?: OccurrenceMark; location?: string | null };
 
 export interface InvitationDetail {
   uid: string;
@@ -139,6 +261,26 @@ export interface InvitationDetail {
   /** Upcoming occurrences of a recurring meeting (for per-occurrence answers and cancels). */
   occurrences: OccurrenceView[];
   accountId: string | null;
+  /** Held by the processing policy (not yet in my calendar); answering applies it. */
+  held?: boolean;
+  /** I am on the attendee list (one of my addresses). */
+  addressedToMe?: boolean;
+  /** Whether the organizer asked for an answer (my ATTENDEE's RSVP): the default of "send a response". */
+  rsvp?: boolean;
+  myAnswer?: MyAnswerView | null;
+  /** My answers to single occurrences that differ from my answer to the series. */
+  myOccurrenceAnswers?: OccurrenceAnswerView[];
+  cancelledOccurrences?: CancelledOccurrenceView[];
+  /** A forwarded invitation (I am not on the list): who forwarded it. */
+  forwardedBy?: string | null;
+  /** What the last visible update changed (before → after), for an attendee's copy. */
+  changes?: { recurrenceId: string | null; items: VersionChange[] } | null;
+  /** My proposal of a new time; waiting: the organizer has not answered it yet. */
+  proposal?: (MyProposal & { waiting: boolean }) | null;
+  /** The formatted description (Outlook's X-ALT-DESC;FMTTYPE=text/html) when the invitation carries one. */
+  descriptionHtml?: string | null;
+  /** The meeting's conference link (RFC 7986 CONFERENCE, X-GOOGLE-CONFERENCE, or a Teams/Zoom/Meet/Webex link). */
+  conference?: ConferenceLink | null;
 }
 
 export type Partstat = z.infer<typeof partstatSchema>;
@@ -245,11 +387,24 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /** Set-up from the address alone (issue 12 §2). */
+  discoverAccount(req: { email: string }): Promise<Result<AccountDiscovery>>;
+  /** Starts an OAuth2 sign-in: the URL to open in the browser (`opened`: the app already opened it). */
+  beginSignIn(req: { email: string; oauth: OAuthRefView }): Promise<Result<{ flowId: string; url: string; opened: boolean }>>;
+  /** Waits for the sign-in to come back and saves the account (new, or `account.id` signed in again). */
+  finishSignIn(req: { flowId: string; account: AccountInput }): Promise<Result<AccountView>>;
   /**
    * Asks the organizer to resend the latest version (RFC 5546 §3.2.6 REFRESH), for an invitation whose copy is
    * missing, out of date or damaged; the whole event, or one occurrence.
    */
   requestUpdate(req: RequestUpdateRequest): Promise<Result<QueuedOutcome>>;
+
+  /** One page of the invitation list, newest first (the list renders a window of 10,000 threads: issue 9 §4). */
+  listInvitationPage(req: InvitationPageRequest): Promise<Result<InvitationPage>>;
+  /** A thread message's own mail (IMAP for synced mail, the kept file for opened ones). */
+  getMessage(req: { uid: string; key: string }): Promise<Result<MailView>>;
+  /** One attachment of that mail, base64. */
+  getMessagePart(req: MailPartRequest): Promise<Result<{ name: string; contentType: string; contentBase64: string }>>;
 
   /** Subscribes to core events; returns the unsubscribe function. */
   onEvent(cb: (e: AppEvent) => void): () => void;
@@ -281,7 +436,13 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  discoverAccount: 'accounts:discover',
+  beginSignIn: 'accounts:signin-begin',
+  finishSignIn: 'accounts:signin-finish',
   requestUpdate: 'invitations:refresh',
+  listInvitationPage: 'invitations:page',
+  getMessage: 'messages:get',
+  getMessagePart: 'messages:part',
 };
 
 export const EVENT_CHANNEL = 'core:event';

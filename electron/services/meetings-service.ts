@@ -42,9 +42,10 @@ import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
 import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
 import { readCalendarText, readMessage } from '../../shared/itip/message';
 import { calendarOf, planSchedule, recipientsFor, type ScheduledMessage } from '../../shared/itip/schedule';
-import type { EventData, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
+import type { EventData, MyProposal, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
+import { usefulName } from '../../shared/present/names';
 import type { Outbox, WaitingItem } from '../mail/smtp/outbox';
 
 export interface ServiceIdentity {
@@ -155,6 +156,11 @@ export class MeetingsService {
         updatedAt: now,
       };
 
+      // "Do not send a response" (issue 11 §5, as Thunderbird and Outlook offer): only my calendar changes.
+      if (req.send === false) {
+        await this.deps.calendar.put(next);
+        return { queued: [] };
+      }
       // Whether a REPLY is due is the engine's decision (planSchedule): not when the organizer already has this
       // answer (RSVP answered with the same PARTSTAT), unless a comment is new information to pass on.
       if (!comment && !this.replyDue(stored, next, sender.email, now)) {
@@ -199,7 +205,18 @@ export class MeetingsService {
         now: this.nowIso(),
         messageId: messageIdFor(sender.email),
       });
-      return { queued: await this.enqueueAll([msg], sender.accountId) };
+      const queued = await this.enqueueAll([msg], sender.accountId);
+      // My view shows the proposal as waiting for the organizer (issue 11 §10); the calendar keeps the current time.
+      const sent = readCalendarText(msg.ics).calendar.components[0];
+      const proposal: MyProposal = {
+        recurrenceId: rid,
+        start: instantText(sent?.start) ?? req.start,
+        end: instantText(sent?.end),
+        comment: comment ?? null,
+        sentAt: this.nowIso(),
+      };
+      await this.deps.calendar.put({ ...stored, proposal });
+      return { queued };
     });
   }
 
@@ -303,7 +320,7 @@ export class MeetingsService {
       // One occurrence: an override with STATUS:CANCELLED and its own SEQUENCE+1; the series keeps its revision.
       const occ = effectiveOccurrence(stored, rid) ?? deriveOccurrence(master, rid);
       const seq = Math.max(occ.sequence, master.sequence) + 1;
-      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
+      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now, ...(comment ? { comment: [comment] } : {}) });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
       const next: StoredEvent = { ...stored, overrides, updatedAt: now };
       const to = this.cancelRecipients(stored, [master, ...overrides], 'occurrence-cancelled', now);
@@ -328,7 +345,10 @@ export class MeetingsService {
       const comment = req.comment?.trim() || undefined;
 
       if (req.action === 'ignore' || req.action === 'dismiss') {
-        await this.deps.calendar.put(dropped);
+        // An invitation held by the policy and ignored leaves nothing of itself: without a stored version and
+        // without other items to decide, the entry goes (issue 11 §1: no "(no title)" ghost with dead buttons).
+        if (!dropped.master && dropped.overrides.length === 0 && dropped.pending.length === 0) await this.deps.calendar.delete(stored.uid);
+        else await this.deps.calendar.put(dropped);
         return { queued: [] };
       }
       if (stored.role !== 'organizer' || !stored.master) throw new AppError('BAD_REQUEST', `${req.action} needs a meeting I organize`);
@@ -656,7 +676,7 @@ export class MeetingsService {
     if (!address) throw new AppError('BAD_REQUEST', `none of my addresses is invited to ${stored.uid}`);
     const id = this.deps.identities().find((i) => isMine(address, [i.email, ...i.aliases]))!;
     const listed = findAttendee(ev, address) ?? findAttendee(stored.master, address);
-    return { accountId: id.accountId, email: normalizeAddress(address), cn: listed?.cn ?? id.displayName ?? null };
+    return { accountId: id.accountId, email: normalizeAddress(address), cn: usefulName(listed?.cn, address) ?? id.displayName ?? null };
   }
 
   private organizerIdentity(email: string): Sender {
@@ -664,6 +684,12 @@ export class MeetingsService {
     if (!id) throw new AppError('BAD_REQUEST', `${email || 'the organizer'} is not one of my addresses`);
     return { accountId: id.accountId, email: normalizeAddress(email), cn: id.displayName ?? null };
   }
+}
+
+/** A value as the views show it: the UTC instant for timed values, the date for all-day ones. */
+function instantText(v: EventData['start'] | undefined): string | null {
+  if (!v) return null;
+  return v.allDay ? v.value.slice(0, 10) : (v.utc ?? v.value);
 }
 
 /** A DateTimeValue as the meeting editor writes it in `tz`: 'YYYY-MM-DD' all day, else 'YYYY-MM-DDTHH:MM'. */
