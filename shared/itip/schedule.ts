@@ -12,6 +12,7 @@
 // - SCHEDULE-AGENT (RFC 6638 §7.1): Convene is the CLIENT agent, so users explicitly marked SERVER or NONE are not
 //   messaged (sabre, a server, skips CLIENT instead).
 
+import ICAL from 'ical.js';
 import { isMine, normalizeAddress, sameAddress } from './address';
 import { calendarText, toUtcIso } from './ics-write';
 import { deriveOccurrence } from './event-state';
@@ -55,6 +56,7 @@ export interface ScheduledMessage {
 
 export type ScheduleRefusal =
   | 'invalid-ics'
+  | 'invalid-value'
   | 'uid-mismatch'
   | 'missing-uid'
   | 'missing-dtstart'
@@ -133,6 +135,7 @@ function readSide(input: string | CalendarObject | null | undefined, which: 'old
       throw new Refused('uid-mismatch', `the ${which} calendar holds two events (UID ${uid} and ${e.uid}); one calendar object is one UID (RFC 5546 §1.3)`);
     }
     if (!e.start) throw new Refused('missing-dtstart', `a VEVENT of the ${which} calendar has no DTSTART (RFC 5546 §3.2 requires it)`);
+    checkWritable(e, which);
     if (e.organizer) {
       if (organizer === null) organizer = e.organizer;
       else if (!sameAddress(organizer.email, e.organizer.email)) {
@@ -147,6 +150,30 @@ function readSide(input: string | CalendarObject | null | undefined, which: 'old
   const params = new Map(components.map((c) => [c, scheduleParamsOf(c)] as const));
   for (const [c, p] of params) writtenDurations.set(c, p.duration);
   return { uid: uid!, organizer, master, overrides, components, params, vtimezones: cal.vtimezones };
+}
+
+/**
+ * Values the parser keeps as text but that must be written back as structured values (RFC 5545 §3.3.6 DURATION,
+ * §3.3.10 RECUR): junk there cannot be sent on, so the input is refused naming the value.
+ */
+function checkWritable(e: EventData, which: 'old' | 'new'): void {
+  const bad = (what: string, value: string): Refused =>
+    new Refused('invalid-value', `the ${which} calendar's ${what} ${JSON.stringify(value.slice(0, 80))} is not a valid value (RFC 5545 §3.3)`);
+  if (e.duration) {
+    try {
+      ICAL.Duration.fromString(e.duration);
+    } catch {
+      throw bad('DURATION', e.duration);
+    }
+  }
+  if (e.rrule) {
+    try {
+      const r = ICAL.Recur.fromString(e.rrule);
+      if (!r.freq) throw new Error('no FREQ');
+    } catch {
+      throw bad('RRULE', e.rrule);
+    }
+  }
 }
 
 /** An attendee's entry in one component, unless RFC 6638 says someone else schedules for them. */
@@ -247,6 +274,7 @@ export function planSchedule(input: ScheduleInput): SchedulePlan {
     return { ok: true, messages: plan(input) };
   } catch (err) {
     if (err instanceof Refused) return { ok: false, code: err.code, reason: err.message };
+    // Anything else is a bug (test/unit/schedule-properties.test.ts hunts for them): it must show, not become a reason.
     throw err;
   }
 }
