@@ -46,6 +46,11 @@ import { CalendarStore } from './store/calendar-store';
 import { keepOpenedFile, MessageSource } from './services/message-view';
 import { eventExtras, InvitationPages, markOccurrences, organizerName } from './services/reading-view';
 import { fileSecretBox, type SecretBox } from './store/credentials';
+import type { DiscoverOptions } from './accounts/discover';
+import type { OAuthClients } from './accounts/oauth';
+import { imapAccount, sendWithTokenRetry, smtpAccount } from './accounts/oauth-transport';
+import { SetupService } from './accounts/setup-service';
+import { TokenManager } from './accounts/tokens';
 import { confBackend, SettingsStore, type KeyValueBackend } from './store/settings-store';
 
 export interface NotifyInput {
@@ -64,6 +69,12 @@ export interface CoreOptions {
   /** A desktop notification for a new invitation (Electron's Notification). */
   notify?: (n: NotifyInput) => void;
   now?: () => Date;
+  /** Electron: opens the OAuth2 sign-in page in the system browser (shell.openExternal). */
+  openExternal?: (url: string) => void;
+  /** OAuth2 client ids (besides the settings file's `oauthClients` and the environment). */
+  oauthClients?: OAuthClients;
+  /** Tests only: discovery's resolver and autoconfig base. */
+  discovery?: DiscoverOptions;
   /** Test tuning for the sync loops (poll interval...). */
   sync?: SyncServiceDeps['sync'];
 }
@@ -110,24 +121,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (!a) throw new AppError('SMTP_UNAVAILABLE', 'no mail account is set up yet: the message waits in the outbox', true);
     return a;
   };
-  const sender = smtpSender(async (accountId) => {
-    const a = accountOrThrow(accountId);
-    return { smtp: a.smtp, password: settings.password(a.id) };
-  });
+  const tokens = new TokenManager({ settings, clients: () => ({ ...settings.oauthClients(), ...opts.oauthClients }), onStateChange: () => emit({ type: 'status-changed', status: status() }) });
+  const sender = smtpSender(async (accountId) => smtpAccount(accountOrThrow(accountId), settings, tokens));
   const sent = sentFolderDeps(async (accountId) => {
     const a = accountId ? settings.storedAccount(accountId) : null;
-    if (!a) return null;
-    return { imap: a.imap, password: settings.password(a.id), providerSavesSent: a.providerSavesSent };
+    return a ? imapAccount(a, settings, tokens) : null;
   });
 
   const outbox = await Outbox.open(join(dataDir, 'outbox'), {
-    sendRaw: (item) => sender.sendRaw(item),
+    sendRaw: sendWithTokenRetry((item) => sender.sendRaw(item), (item) => item.accountId ?? settings.listAccounts()[0]?.id ?? null, tokens),
     appendSent: (accountId, raw, messageId) => sent.appendSent(accountId, raw, messageId),
     findSent: (accountId, messageId) => sent.findSent(accountId, messageId),
     now,
   });
 
-  const sync = new SyncService({ calendar, settings, secrets, dataDir: join(dataDir, 'sync'), now, ...(opts.sync ? { sync: opts.sync } : {}) });
+  const sync = new SyncService({ calendar, settings, secrets, dataDir: join(dataDir, 'sync'), now, tokens, ...(opts.sync ? { sync: opts.sync } : {}) });
 
   const accounts: AccountsService = new AccountsService({
     settings,
@@ -212,6 +220,32 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   outbox.start();
   sync.start();
 
+  const setup = new SetupService({
+    settings,
+    tokens,
+    clients: () => ({ ...settings.oauthClients(), ...opts.oauthClients }),
+    ...(opts.openExternal ? { openExternal: opts.openExternal } : {}),
+    ...(opts.discovery ? { discovery: opts.discovery } : {}),
+    accountChanged: async (view, isFirst) => {
+      sender.invalidate(view.id);
+      sync.accountsChanged();
+      if (isFirst) await accounts.adoptLocalIdentityLogged(view);
+      // Signed in (again): what waited for it goes now.
+      outbox.kick();
+      emit({ type: 'status-changed', status: status() });
+    },
+  });
+  /**
+   * Answering an invitation the policy held applies it first (issue 11 §4: the policy decides only what is applied
+   * automatically), through the same path as "Add to calendar".
+   */
+  const admitHeld = async (uid: string): Promise<void> => {
+    const held = calendar.get(uid)?.pending.find((p) => p.kind === 'new-invitation' || p.kind === 'forwarded');
+    if (!held) return;
+    const r = await core.resolvePending({ uid, pendingId: held.id, action: 'accept' });
+    if (!r.ok) throw new AppError(r.error.code, r.error.message);
+  };
+
   const core: Core = {
     getStatus: () => guard(status),
 
@@ -237,8 +271,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
         return { ...detailView(ev, calendar.thread(req.uid), (f, t) => calendar.window(f, t), viewCtx(), (e, f, t) => calendar.expand(e, f, t)), ...eventExtras(ev.master ?? ev.overrides[0]) };
       }),
-    respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
-    proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
+    respond: (req) =>
+      guard(async (): Promise<QueuedOutcome> => {
+        await admitHeld(req.uid);
+        return meetings.respond(req);
+      }),
+    proposeNewTime: (req) =>
+      guard(async (): Promise<QueuedOutcome> => {
+        await admitHeld(req.uid);
+        return meetings.proposeNewTime(req);
+      }),
     requestUpdate: (req) => guard((): Promise<QueuedOutcome> => meetings.requestUpdate(req)),
     removeFromCalendar: (req) =>
       guard(async (): Promise<true> => {
@@ -246,7 +288,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return true;
       }),
 
-    listAgenda: (req) => guard((): OccurrenceView[] => markOccurrences(agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t)), (uid) => calendar.get(uid), me())),
+    listAgenda: (req) =>
+      guard((): OccurrenceView[] =>
+        markOccurrences(
+          agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t), { hideDeclined: accounts.getSettings().hideDeclined === true }),
+          (uid) => calendar.get(uid),
+          me(),
+        ),
+      ),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
     cancelMeeting: (req) => guard((): Promise<QueuedOutcome> => meetings.cancelMeeting(req)),
@@ -279,7 +328,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return r;
     },
 
+    discoverAccount: (req) => guard(() => setup.discoverAccount(req.email)),
+    beginSignIn: (req) => guard(() => setup.beginSignIn(req.email, req.oauth)),
+    finishSignIn: (req) => guard(() => setup.finishSignIn(req.flowId, req.account)),
+
     async close() {
+      setup.cancelAll();
       unsubCalendar();
       unsubPages();
       clearTimeout(warm);

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccountView, AppStatus, OutboxItemView, Settings } from '../shared/api';
 import { api, onLinkState, type LinkState } from './api-client';
 import { connectionSummary } from './connection-state';
-import { AccountSetup } from './components/AccountSetup';
+import { AccountSetup, SignInAgainBanners } from './components/AccountSetup';
 import { CalendarView } from './components/CalendarView';
 import { Invitations } from './components/Invitations';
 import { MeetingEditor } from './components/MeetingEditor';
@@ -187,6 +187,7 @@ export function App() {
           </div>
         </nav>
         <main id="main" ref={mainRef} tabIndex={-1} className="main">
+          {view.name !== 'account' && <SignInAgainBanners accounts={accounts ?? []} onOpen={(id) => go({ name: 'account', id })} />}
           {link !== 'connected' && (
             <div className="banner link-lost" role="alert" data-testid="link-lost" data-state={link}>
               {link === 'lost'

@@ -37,7 +37,7 @@ export function formatterCount(): number {
 }
 
 const zoneOk = new Map<string, string>();
-function safeZone(tz: string): string {
+export function safeZone(tz: string): string {
   let z = zoneOk.get(tz);
   if (z === undefined) {
     try {

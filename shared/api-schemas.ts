@@ -46,6 +46,12 @@ export const accountInputSchema = z.strictObject({
   providerSavesSent: z.boolean().optional(),
 });
 
+/** Which OAuth2 sign-in (issue 12): a built-in provider or an OpenID Connect issuer URL. */
+export const oauthRefSchema = z.union([
+  z.strictObject({ provider: z.enum(['google', 'microsoft']) }),
+  z.strictObject({ issuer: nonEmpty(2000).refine((s) => /^https?:\/\//i.test(s), 'must be an http(s) URL'), scope: str(1000).optional() }),
+]);
+
 export const settingsSchema = z.strictObject({
   policy: z.enum(['always', 'known', 'never']),
   /** Invitations older than this many days are listed but not applied automatically. */
@@ -54,6 +60,8 @@ export const settingsSchema = z.strictObject({
   processedFolder: str(500).nullable(),
   /** The user's time zone for display (IANA); null = the system's. */
   timezone: str(100).nullable(),
+  /** Leave events and occurrences I declined out of the week and agenda (default: shown, marked declined). */
+  hideDeclined: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -72,6 +80,8 @@ export const respondRequestSchema = z.strictObject({
   partstat: partstatSchema,
   comment: str(5000).optional(),
   recurrenceId,
+  /** false: "Do not send a response" (issue 11 §5): only my calendar changes, nothing is queued. Absent: send. */
+  send: z.boolean().optional(),
 });
 
 export const proposeRequestSchema = z.strictObject({
@@ -159,6 +169,9 @@ export const ARG_SCHEMAS = {
   listOutbox: none,
   retryOutbox: z.strictObject({ id: nonEmpty(500) }),
   openFile: openFileRequestSchema,
+  discoverAccount: z.strictObject({ email: nonEmpty(320) }),
+  beginSignIn: z.strictObject({ email: nonEmpty(320), oauth: oauthRefSchema }),
+  finishSignIn: z.strictObject({ flowId: nonEmpty(200), account: accountInputSchema }),
   listInvitationPage: invitationPageRequestSchema,
   getMessage: messageRequestSchema,
   getMessagePart: messagePartRequestSchema,

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type {
   accountInputSchema,
+  oauthRefSchema,
   cancelRequestSchema,
   invitationPageRequestSchema,
   messagePartRequestSchema,
@@ -22,7 +23,9 @@ import type {
 import type { Result } from './errors';
 import type { ConferenceLink } from './present/links';
 import type { Occurrence } from './itip/agenda';
+import type { VersionChange } from './itip/changes';
 import type { MeetingDraft } from './itip/meeting';
+import type { MyProposal } from './itip/types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts and settings
@@ -43,6 +46,38 @@ export interface AccountView {
   smtp: ServerSettings;
   providerSavesSent: boolean;
   hasPassword: boolean;
+  /** How it logs in (absent: password). OAuth2 accounts hold a refresh token, never returned. */
+  authMethod?: 'password' | 'oauth2';
+  /** OAuth2: why the user must sign in again (grant revoked or expired); null when signed in. */
+  signInRequired?: string | null;
+  /** OAuth2: which sign-in (for "Sign in again"); null for password accounts. */
+  oauth?: OAuthRefView | null;
+}
+
+/** What account set-up found for an address (issue 12 §2); the user can still change every field. */
+export interface DiscoveredSettings {
+  imap: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  smtp: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  /** Provider id ('google', 'microsoft', 'fastmail'…, or the autoconfig file's id); null when unknown. */
+  provider: string | null;
+  /** The step that found it. */
+  source: 'bundled' | 'autoconfig' | 'srv' | 'mx' | 'probe';
+  imapUser: string;
+  smtpUser: string;
+  providerSavesSent: boolean;
+  /** The OAuth2 sign-in to use when auth is 'oauth2'. */
+  oauth: OAuthRefView | null;
+  /** "Google", "Microsoft", or the issuer's host: for the "Sign in with …" button. */
+  oauthName: string | null;
+}
+
+export type OAuthRefView = z.infer<typeof oauthRefSchema>;
+
+export interface AccountDiscovery {
+  found: DiscoveredSettings | null;
+  /** A configuration that would send the password without TLS: shown with a warning, never chosen. */
+  insecure: DiscoveredSettings | null;
+  error: string | null;
 }
 
 export interface ConnectionCheck {
@@ -125,6 +160,35 @@ export interface AttendeeView {
   role: string;
   comment: string | null;
   isMe: boolean;
+  /** Occurrences answered differently from the series (RFC 5546 §3.2.3 REPLY with RECURRENCE-ID), by start. */
+  exceptions?: OccurrenceAnswerView[];
+}
+
+/** One occurrence's own answer. */
+export interface OccurrenceAnswerView {
+  recurrenceId: string;
+  /** The occurrence's start (instant, or date for all-day). */
+  start: string;
+  allDay: boolean;
+  partstat: string;
+  comment: string | null;
+}
+
+/** An occurrence the organizer cancelled, with what they wrote. */
+export interface CancelledOccurrenceView {
+  recurrenceId: string;
+  start: string;
+  allDay: boolean;
+  /** The organizer's name (or address). */
+  by: string | null;
+  comment: string | null;
+}
+
+/** My answer to the series: what, when (my reply's DTSTAMP) and what I wrote. */
+export interface MyAnswerView {
+  partstat: string;
+  at: string | null;
+  comment: string | null;
 }
 
 export interface ThreadMessageView {
@@ -137,6 +201,12 @@ export interface ThreadMessageView {
   reason: string;
   /** ISO instant the sync found this mail gone from the server (expunged); null or absent while it is there. */
   deleted?: string | null;
+  /** Sent by one of my addresses. */
+  mine?: boolean;
+  /** For answers (REPLY): the answer given, when known. */
+  partstat?: string | null;
+  /** The occurrence a message was about, when it was about one. */
+  recurrenceId?: string | null;
 }
 
 export interface PendingView {
@@ -155,8 +225,11 @@ export interface PendingView {
 /** My standing for one occurrence, as the calendar views mark it (issue 11 §15). */
 export type OccurrenceMark = 'needs-answer' | 'accepted' | 'tentative' | 'declined' | 'cancelled' | 'organizer';
 
-/** One occurrence in the agenda, as shared/itip/agenda.ts expands it; `mark` and `location` added by the view. */
-export type OccurrenceView = Occurrence & { mark?: OccurrenceMark; location?: string | null };
+/**
+ * One occurrence in the agenda, as shared/itip/agenda.ts expands it; added by the view: `declined` (I declined it,
+ * issue 11 §7), `mark` and `location` (issue 11 §15).
+ */
+export type OccurrenceView = Occurrence & { declined?: boolean; mark?: OccurrenceMark; location?: string | null };
 
 export interface InvitationDetail {
   uid: string;
@@ -188,6 +261,22 @@ export interface InvitationDetail {
   /** Upcoming occurrences of a recurring meeting (for per-occurrence answers and cancels). */
   occurrences: OccurrenceView[];
   accountId: string | null;
+  /** Held by the processing policy (not yet in my calendar); answering applies it. */
+  held?: boolean;
+  /** I am on the attendee list (one of my addresses). */
+  addressedToMe?: boolean;
+  /** Whether the organizer asked for an answer (my ATTENDEE's RSVP): the default of "send a response". */
+  rsvp?: boolean;
+  myAnswer?: MyAnswerView | null;
+  /** My answers to single occurrences that differ from my answer to the series. */
+  myOccurrenceAnswers?: OccurrenceAnswerView[];
+  cancelledOccurrences?: CancelledOccurrenceView[];
+  /** A forwarded invitation (I am not on the list): who forwarded it. */
+  forwardedBy?: string | null;
+  /** What the last visible update changed (before → after), for an attendee's copy. */
+  changes?: { recurrenceId: string | null; items: VersionChange[] } | null;
+  /** My proposal of a new time; waiting: the organizer has not answered it yet. */
+  proposal?: (MyProposal & { waiting: boolean }) | null;
   /** The formatted description (Outlook's X-ALT-DESC;FMTTYPE=text/html) when the invitation carries one. */
   descriptionHtml?: string | null;
   /** The meeting's conference link (RFC 7986 CONFERENCE, X-GOOGLE-CONFERENCE, or a Teams/Zoom/Meet/Webex link). */
@@ -298,6 +387,12 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /** Set-up from the address alone (issue 12 §2). */
+  discoverAccount(req: { email: string }): Promise<Result<AccountDiscovery>>;
+  /** Starts an OAuth2 sign-in: the URL to open in the browser (`opened`: the app already opened it). */
+  beginSignIn(req: { email: string; oauth: OAuthRefView }): Promise<Result<{ flowId: string; url: string; opened: boolean }>>;
+  /** Waits for the sign-in to come back and saves the account (new, or `account.id` signed in again). */
+  finishSignIn(req: { flowId: string; account: AccountInput }): Promise<Result<AccountView>>;
   /**
    * Asks the organizer to resend the latest version (RFC 5546 §3.2.6 REFRESH), for an invitation whose copy is
    * missing, out of date or damaged; the whole event, or one occurrence.
@@ -341,6 +436,9 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  discoverAccount: 'accounts:discover',
+  beginSignIn: 'accounts:signin-begin',
+  finishSignIn: 'accounts:signin-finish',
   requestUpdate: 'invitations:refresh',
   listInvitationPage: 'invitations:page',
   getMessage: 'messages:get',

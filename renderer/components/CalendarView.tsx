@@ -18,6 +18,7 @@ export const MARK_TEXT: Record<OccurrenceMark, string> = {
 const MARK_TAG: Partial<Record<OccurrenceMark, string>> = { 'needs-answer': '?', tentative: 'Maybe', declined: 'Declined', cancelled: 'Cancelled' };
 
 function markOf(o: OccurrenceView): OccurrenceMark {
+  if (o.declined) return 'declined';
   return o.mark ?? ((o.status ?? '').toUpperCase() === 'TENTATIVE' ? 'tentative' : 'accepted');
 }
 
@@ -143,7 +144,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
               <ul>
                 {list.map((o) => (
                   <li key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}>
-                    <button type="button" className={`agenda-item mark-${markOf(o)}`} data-mark={markOf(o)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                    <button type="button" className={`agenda-item mark-${markOf(o)}${o.declined ? ' declined' : ''}`} data-mark={markOf(o)} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       <span className="agenda-time">{o.allDay || isDateOnly(o.start) ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
                       <span className="agenda-what">
                         <span className="agenda-summary">{o.summary || '(no title)'}</span>
@@ -206,8 +207,9 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                         <button
                           key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}
                           type="button"
-                          className={`ev mark-${markOf(o)}`}
+                          className={`ev mark-${markOf(o)}${o.declined ? ' declined' : ''}`}
                           data-mark={markOf(o)}
+                          data-declined={o.declined ? 'true' : undefined}
                           style={{ top, height }}
                           title={evLabel(o, tz)}
                           aria-label={evLabel(o, tz)}
