@@ -5,26 +5,11 @@ import { LOCAL_IDENTITY } from '../shared/api';
 import { readCalendarText } from '../shared/itip/message';
 import { processRead } from '../shared/itip/process';
 import { CalendarStore, type StoreChange } from '../electron/store/calendar-store';
+import { BERLIN_1970, W_EUROPE } from '../test/fixtures/zone-zoo';
 
-const BERLIN_TZ = [
-  'BEGIN:VTIMEZONE',
-  'TZID:Europe/Berlin',
-  'BEGIN:DAYLIGHT',
-  'TZOFFSETFROM:+0100',
-  'TZOFFSETTO:+0200',
-  'TZNAME:CEST',
-  'DTSTART:19700329T020000',
-  'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
-  'END:DAYLIGHT',
-  'BEGIN:STANDARD',
-  'TZOFFSETFROM:+0200',
-  'TZOFFSETTO:+0100',
-  'TZNAME:CET',
-  'DTSTART:19701025T030000',
-  'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
-  'END:STANDARD',
-  'END:VTIMEZONE',
-];
+/** One third each: UTC, Europe/Berlin with rules from 1970, Exchange's "W. Europe Standard Time" from 1601. */
+const ZONES: ({ tzid: string; text: string } | null)[] = [null, { tzid: 'Europe/Berlin', text: BERLIN_1970 }, { tzid: 'W. Europe Standard Time', text: W_EUROPE }];
+
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -47,10 +32,10 @@ function rng(seed: number): () => number {
 
 function invitation(i: number, startMs: number, random: () => number): string {
   const uid = `bench-ui-${i}@example.test`;
-  const zoned = i % 3 === 1;
+  const zone = ZONES[i % 3]!;
   const recurring = i % 10 === 0;
-  const start = zoned ? `DTSTART;TZID=Europe/Berlin:${wall(startMs)}` : `DTSTART:${stamp(startMs)}`;
-  const end = zoned ? `DTEND;TZID=Europe/Berlin:${wall(startMs + 3_600_000)}` : `DTEND:${stamp(startMs + 3_600_000)}`;
+  const start = zone ? `DTSTART;TZID=${zone.tzid}:${wall(startMs)}` : `DTSTART:${stamp(startMs)}`;
+  const end = zone ? `DTEND;TZID=${zone.tzid}:${wall(startMs + 3_600_000)}` : `DTEND:${stamp(startMs + 3_600_000)}`;
   const org = `organizer${i % 400}@example.test`;
   const others = Array.from({ length: 1 + Math.floor(random() * 5) }, (_, k) => `ATTENDEE;CN=Colleague ${k};PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:colleague${(i + k) % 900}@example.test`);
   return [
@@ -58,7 +43,7 @@ function invitation(i: number, startMs: number, random: () => number): string {
     'VERSION:2.0',
     'PRODID:-//Convene bench//EN',
     'METHOD:REQUEST',
-    ...(zoned ? BERLIN_TZ : []),
+    ...(zone ? [zone.text.replace(/\r\n$/, '')] : []),
     'BEGIN:VEVENT',
     `UID:${uid}`,
     'SEQUENCE:0',

@@ -92,7 +92,7 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
   // The answer given to the series, shown as the pressed button (none while unanswered or after a reschedule).
   const answered = (['ACCEPTED', 'TENTATIVE', 'DECLINED'] as string[]).includes(d.myAnswer?.partstat ?? '') && !d.held ? d.myAnswer!.partstat : null;
   return (
-    <section className="answer-bar" aria-label="Your answer" data-testid="answer-bar">
+    <section className="answer-bar" aria-label="Your answer" data-testid="answer-bar" data-focus-target="answer-bar">
       <p className="answer-state" data-testid="answer-state">
         <strong>{answerStateText(d, tz)}</strong>
         {d.myAnswer?.comment && d.myAnswer.partstat !== 'NEEDS-ACTION' && <span className="muted"> — you wrote ‘{d.myAnswer.comment}’</span>}

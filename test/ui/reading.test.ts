@@ -128,10 +128,13 @@ describe('reading invitations', () => {
     expect(secondTitle).not.toBe(firstText);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe(secondTitle);
-    // Focus moved into the opened invitation: its answer bar when there is one, else its heading.
+    // Focus moved into the opened invitation, onto its answer bar (issue 11 §16).
     await expect
-      .poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="invitation-detail"]')), WAIT)
+      .poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="invitation-detail"] [data-focus-target="answer-bar"]')), WAIT)
       .toBe(true);
+    // The next Tab reaches the first answer button.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Accept');
     expect(await page.locator('#inv-opt-1').getAttribute('aria-selected')).toBe('true');
     await shot(page, 'invitation-list-keyboard');
 

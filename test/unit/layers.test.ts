@@ -33,7 +33,8 @@ const FILES: Record<string, string> = {
   'shared/itip/engine.ts': "import ICAL from 'ical.js';\nimport { z } from 'zod';\nimport { E } from '../errors';\nexport type Thing = { a: number };\nexport const engine = [ICAL, z, E];\n",
   'electron/x.ts': "import { engine } from '../shared/itip/engine';\nexport const x = engine;\n",
   'electron/public.ts': "export { x } from './x';\n",
-  'renderer/ok.ts': "import { API } from '../shared/api';\nimport { E } from '../shared/errors';\nimport type { Thing } from '../shared/itip/engine';\nexport const ok: Thing | number[] = [API, E];\n",
+  'shared/present/words.ts': "export const W = 1;\n",
+  'renderer/ok.ts': "import { API } from '../shared/api';\nimport { E } from '../shared/errors';\nimport { W } from '../shared/present/words';\nimport type { Thing } from '../shared/itip/engine';\nexport const ok: Thing | number[] = [API, E, W];\n",
   'cli/ok.ts': "import { x } from '../electron/public';\nimport { engine } from '../shared/itip/engine';\nexport const ok = [x, engine];\n",
   // one violation each
   'shared/bad-ours.ts': "import { x } from '../electron/x';\nexport const a = x;\n",
@@ -45,6 +46,7 @@ const FILES: Record<string, string> = {
   'renderer/bad-node.ts': "import { join } from 'node:path';\nexport const g = join;\n",
   'cli/bad-internal.ts': "import { x } from '../electron/x';\nexport const h = x;\n",
   'cli/bad-renderer.ts': "import { ok } from '../renderer/ok';\nexport const i = ok;\n",
+  'shared/present/bad-engine.ts': "import { engine } from '../itip/engine';\nexport const j = engine;\n",
 };
 
 describe('layer check (dependency-cruiser)', () => {
@@ -71,6 +73,7 @@ describe('layer check (dependency-cruiser)', () => {
         'renderer-no-node renderer/bad-node.ts',
         'cli-one-core-entry cli/bad-internal.ts',
         'cli-not-renderer cli/bad-renderer.ts',
+        'present-stands-alone shared/present/bad-engine.ts',
       ].sort(),
     );
     expect(r.status).not.toBe(0);
