@@ -133,9 +133,9 @@ export function SignInAgainBanners({ accounts, onOpen }: { accounts: AccountView
       {need.map((a) => (
         <div key={a.id} className="banner warn" role="alert" data-testid="sign-in-again">
           <span>
-            {a.signInRequired} Messages wait in the outbox and synchronisation resumes after you sign in.
+            {a.signInRequired?.replace(/\.?$/, '.')} Messages wait in the outbox and synchronisation resumes after you sign in.
           </span>
-          <button type="button" className="primary" onClick={() => onOpen(a.id)}>
+          <button type="button" className="primary nowrap" onClick={() => onOpen(a.id)}>
             Sign in again
           </button>
         </div>
