@@ -6,8 +6,8 @@ import { discoverCommand } from './commands/discover';
 import { inspectCommand } from './commands/inspect';
 import { lintCommand } from './commands/lint';
 import { processCommand } from './commands/process';
-import { scheduleCommand } from './commands/schedule';
 import { storeCommand } from './commands/store';
+import { scheduleCommand } from './commands/schedule';
 import { oneLine, processIo, type Io } from './util';
 
 export { inspectBytes } from './commands/inspect';

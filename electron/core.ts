@@ -212,6 +212,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       emit({ type: 'status-changed', status: status() });
     },
   });
+  /**
+   * Answering an invitation the policy held applies it first (issue 11 §4: the policy decides only what is applied
+   * automatically), through the same path as "Add to calendar".
+   */
+  const admitHeld = async (uid: string): Promise<void> => {
+    const held = calendar.get(uid)?.pending.find((p) => p.kind === 'new-invitation' || p.kind === 'forwarded');
+    if (!held) return;
+    const r = await core.resolvePending({ uid, pendingId: held.id, action: 'accept' });
+    if (!r.ok) throw new AppError(r.error.code, r.error.message);
+  };
 
   const core: Core = {
     getStatus: () => guard(status),
@@ -231,15 +241,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getSettings: () => guard((): Settings => accounts.getSettings()),
     saveSettings: (s) => guard((): Settings => accounts.saveSettings(s)),
 
-    listInvitations: () => guard((): InvitationSummary[] => listView(calendar.all(), (uid) => calendar.thread(uid), viewCtx())),
+    listInvitations: () => guard((): InvitationSummary[] => listView(calendar.each(), (uid) => calendar.thread(uid), viewCtx())),
     getInvitation: (req) =>
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
         return detailView(ev, calendar.thread(req.uid), (f, t) => calendar.window(f, t), viewCtx(), (e, f, t) => calendar.expand(e, f, t));
       }),
-    respond: (req) => guard((): Promise<QueuedOutcome> => meetings.respond(req)),
-    proposeNewTime: (req) => guard((): Promise<QueuedOutcome> => meetings.proposeNewTime(req)),
+    respond: (req) =>
+      guard(async (): Promise<QueuedOutcome> => {
+        await admitHeld(req.uid);
+        return meetings.respond(req);
+      }),
+    proposeNewTime: (req) =>
+      guard(async (): Promise<QueuedOutcome> => {
+        await admitHeld(req.uid);
+        return meetings.proposeNewTime(req);
+      }),
     requestUpdate: (req) => guard((): Promise<QueuedOutcome> => meetings.requestUpdate(req)),
     removeFromCalendar: (req) =>
       guard(async (): Promise<true> => {
@@ -247,7 +265,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return true;
       }),
 
-    listAgenda: (req) => guard((): OccurrenceView[] => agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t))),
+    listAgenda: (req) =>
+      guard((): OccurrenceView[] =>
+        agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t), { hideDeclined: accounts.getSettings().hideDeclined === true }),
+      ),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
     cancelMeeting: (req) => guard((): Promise<QueuedOutcome> => meetings.cancelMeeting(req)),

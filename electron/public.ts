@@ -2,5 +2,5 @@
 // check (.dependency-cruiser.cjs) lets cli/ import this file and nothing else under electron/.
 export { CalendarStore, type StoreOptions } from './store/calendar-store';
 export { applyFile, contentKey, organizersOf, type FileOutcome } from './services/files-service';
-export { checkStore, repairStore } from './store/store-repair';
+export { checkStore, repairStore, type StoreCheckReport, type StoreRepairReport } from './store/store-repair';
 export { discover, type DiscoverOptions } from './accounts/discover';

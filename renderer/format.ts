@@ -12,7 +12,7 @@ export function isDateOnly(v: string | null | undefined): boolean {
   return !!v && DATE_ONLY.test(v);
 }
 
-function safeZone(tz: string): string {
+export function safeZone(tz: string): string {
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: tz });
     return tz;

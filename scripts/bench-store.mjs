@@ -75,7 +75,7 @@ async function measure(E, dir) {
   const s = await E.CalendarStore.open(dir);
   const openMs = performance.now() - t;
   t = performance.now();
-  const list = E.listView(s.all(), (uid) => s.thread(uid), ctx);
+  const list = E.listView(s.each(), (uid) => s.thread(uid), ctx);
   const listMs = performance.now() - t;
   const expand = (ev, f, to) => s.expand(ev, f, to);
   t = performance.now();

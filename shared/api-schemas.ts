@@ -60,6 +60,8 @@ export const settingsSchema = z.strictObject({
   processedFolder: str(500).nullable(),
   /** The user's time zone for display (IANA); null = the system's. */
   timezone: str(100).nullable(),
+  /** Leave events and occurrences I declined out of the week and agenda (default: shown, marked declined). */
+  hideDeclined: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -78,6 +80,8 @@ export const respondRequestSchema = z.strictObject({
   partstat: partstatSchema,
   comment: str(5000).optional(),
   recurrenceId,
+  /** false: "Do not send a response" (issue 11 §5): only my calendar changes, nothing is queued. Absent: send. */
+  send: z.boolean().optional(),
 });
 
 export const proposeRequestSchema = z.strictObject({

@@ -20,7 +20,9 @@ import type {
 } from './api-schemas';
 import type { Result } from './errors';
 import type { Occurrence } from './itip/agenda';
+import type { VersionChange } from './itip/changes';
 import type { MeetingDraft } from './itip/meeting';
+import type { MyProposal } from './itip/types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts and settings
@@ -112,6 +114,35 @@ export interface AttendeeView {
   role: string;
   comment: string | null;
   isMe: boolean;
+  /** Occurrences answered differently from the series (RFC 5546 §3.2.3 REPLY with RECURRENCE-ID), by start. */
+  exceptions?: OccurrenceAnswerView[];
+}
+
+/** One occurrence's own answer. */
+export interface OccurrenceAnswerView {
+  recurrenceId: string;
+  /** The occurrence's start (instant, or date for all-day). */
+  start: string;
+  allDay: boolean;
+  partstat: string;
+  comment: string | null;
+}
+
+/** An occurrence the organizer cancelled, with what they wrote. */
+export interface CancelledOccurrenceView {
+  recurrenceId: string;
+  start: string;
+  allDay: boolean;
+  /** The organizer's name (or address). */
+  by: string | null;
+  comment: string | null;
+}
+
+/** My answer to the series: what, when (my reply's DTSTAMP) and what I wrote. */
+export interface MyAnswerView {
+  partstat: string;
+  at: string | null;
+  comment: string | null;
 }
 
 export interface ThreadMessageView {
@@ -124,6 +155,12 @@ export interface ThreadMessageView {
   reason: string;
   /** ISO instant the sync found this mail gone from the server (expunged); null or absent while it is there. */
   deleted?: string | null;
+  /** Sent by one of my addresses. */
+  mine?: boolean;
+  /** For answers (REPLY): the answer given, when known. */
+  partstat?: string | null;
+  /** The occurrence a message was about, when it was about one. */
+  recurrenceId?: string | null;
 }
 
 export interface PendingView {
@@ -139,8 +176,8 @@ export interface PendingView {
   comment?: string | null;
 }
 
-/** One occurrence in the agenda, as shared/itip/agenda.ts expands it. */
-export type OccurrenceView = Occurrence;
+/** One occurrence in the agenda, as shared/itip/agenda.ts expands it; `declined`: I declined it (issue 11 §7). */
+export type OccurrenceView = Occurrence & { declined?: boolean };
 
 export interface InvitationDetail {
   uid: string;
@@ -172,6 +209,22 @@ export interface InvitationDetail {
   /** Upcoming occurrences of a recurring meeting (for per-occurrence answers and cancels). */
   occurrences: OccurrenceView[];
   accountId: string | null;
+  /** Held by the processing policy (not yet in my calendar); answering applies it. */
+  held?: boolean;
+  /** I am on the attendee list (one of my addresses). */
+  addressedToMe?: boolean;
+  /** Whether the organizer asked for an answer (my ATTENDEE's RSVP): the default of "send a response". */
+  rsvp?: boolean;
+  myAnswer?: MyAnswerView | null;
+  /** My answers to single occurrences that differ from my answer to the series. */
+  myOccurrenceAnswers?: OccurrenceAnswerView[];
+  cancelledOccurrences?: CancelledOccurrenceView[];
+  /** A forwarded invitation (I am not on the list): who forwarded it. */
+  forwardedBy?: string | null;
+  /** What the last visible update changed (before → after), for an attendee's copy. */
+  changes?: { recurrenceId: string | null; items: VersionChange[] } | null;
+  /** My proposal of a new time; waiting: the organizer has not answered it yet. */
+  proposal?: (MyProposal & { waiting: boolean }) | null;
 }
 
 export type Partstat = z.infer<typeof partstatSchema>;

@@ -10,10 +10,11 @@
 //   updated         the organizer changed the meeting significantly and my answer was reset (RFC 5546 §2.1.4)
 //   needs-response  I have not answered
 //   accepted / tentative / declined   my answer
-import type { InvitationBadge, InvitationDetail, InvitationSummary, OccurrenceView, PendingView, ThreadMessageView } from '../../shared/api';
+import type { CancelledOccurrenceView, InvitationBadge, InvitationDetail, InvitationSummary, OccurrenceAnswerView, OccurrenceView, PendingView, ThreadMessageView } from '../../shared/api';
+import { diffVersions, versionFields, type VersionChange, type VersionFields } from '../../shared/itip/changes';
 import { isMine, normalizeAddress } from '../../shared/itip/address';
 import { expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
-import { findReply, myAttendee, myPartstat } from '../../shared/itip/event-state';
+import { componentFor, effectiveOccurrence, findReply, myAttendee, myPartstat } from '../../shared/itip/event-state';
 import { parseCalendar } from '../../shared/itip/parse';
 import type { DateTimeValue, EventData, StoredEvent } from '../../shared/itip/types';
 
@@ -136,14 +137,25 @@ export function summaryOf(ev: StoredEvent, thread: ThreadEntryLike[], ctx: ViewC
 }
 
 /** Threads newest first (the newest message in each thread decides), then by UID for a stable order. */
-export function listView(events: StoredEvent[], threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
-  return events
-    .map((ev) => summaryOf(ev, threadOf(ev.uid), ctx))
-    .sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
+export function listView(events: Iterable<StoredEvent>, threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
+  // An iterable (the store streams its events) is summarised one event at a time: the whole history is never held.
+  const out: InvitationSummary[] = [];
+  for (const ev of events) out.push(summaryOf(ev, threadOf(ev.uid), ctx));
+  return out.sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
 }
 
 export function toOccurrenceView(o: Occurrence): OccurrenceView {
-  return { uid: o.uid, recurrenceId: o.recurrenceId, start: o.start, end: o.end, summary: o.summary, status: o.status, allDay: o.allDay };
+  return {
+    uid: o.uid,
+    recurrenceId: o.recurrenceId,
+    start: o.start,
+    end: o.end,
+    summary: o.summary,
+    status: o.status,
+    allDay: o.allDay,
+    attendees: o.attendees.map((a) => ({ ...a })),
+    ...(o.truncated ? { truncated: o.truncated } : {}),
+  };
 }
 
 /** True when I declined this event (it does not block my time). */
@@ -201,9 +213,26 @@ function expandMine(events: StoredEvent[], from: string, to: string, me: readonl
   });
 }
 
-/** The agenda in [from, to): cancelled and declined events and occurrences are left out (they take none of my time). */
-export function agendaView(events: StoredEvent[], from: string, to: string, me: readonly string[], expand: Expand = expandAgenda): OccurrenceView[] {
-  return expandMine(events, from, to, me, expand).map(toOccurrenceView);
+/**
+ * The agenda in [from, to). What I declined stays, marked `declined` (issue 11 §7: a declined occurrence is still in
+ * my week, shown as declined); `hideDeclined` leaves it out, as conflicts do (it takes none of my time). Cancelled
+ * occurrences are left out by the expansion.
+ */
+export function agendaView(
+  events: StoredEvent[],
+  from: string,
+  to: string,
+  me: readonly string[],
+  expand: Expand = expandAgenda,
+  opts: { hideDeclined?: boolean } = {},
+): OccurrenceView[] {
+  if (opts.hideDeclined) return expandMine(events, from, to, me, expand).map(toOccurrenceView);
+  const byUid = new Map(events.map((e) => [e.uid, e]));
+  return expand(events, from, to).map((o) => {
+    const ev = byUid.get(o.uid);
+    const v = toOccurrenceView(o);
+    return ev && ev.role === 'attendee' && occurrencePartstat(ev, o.recurrenceId, me) === 'DECLINED' ? { ...v, declined: true } : v;
+  });
 }
 
 function overlap(a: Occurrence, b: Occurrence): boolean {
@@ -247,19 +276,22 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
   const start = instantOf(c?.start);
   const end = c ? endOf(c) : null;
   const tzid = c?.start?.tzid ?? null;
+  // This event's own occurrences, cancelled or not: through `expand` (the store's cache) unless it is cancelled
+  // (the cache holds the stored event as it is, and expansion skips cancelled events).
+  const expandSelf = (from: string, to: string): Occurrence[] => (ev.cancelled ? expandAgenda([{ ...ev, cancelled: false }], from, to) : expand([ev], from, to));
 
   // Occurrences: a recurring meeting's upcoming instances (for per-occurrence answers and cancels).
   let occurrences: OccurrenceView[] = [];
   if (c?.rrule || ev.overrides.length > 0 || (c?.rdate.length ?? 0) > 0) {
     // From now (or the series start, when it lies ahead) for a year.
     const base = Math.max(nowMs, start ? isoToMs(start) : nowMs);
-    occurrences = expandAgenda([{ ...ev, cancelled: false }], new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
+    occurrences = expandSelf(new Date(base - DAY).toISOString(), new Date(base + 366 * DAY).toISOString())
       .slice(0, 30)
       .map(toOccurrenceView);
   }
 
   // Conflicts: my other (not declined, not cancelled) events overlapping this one's next instances.
-  const mine = expandAgenda([{ ...ev, cancelled: false }], new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
+  const mine = expandSelf(new Date(Math.min(nowMs, start ? isoToMs(start) : nowMs) - DAY).toISOString(), new Date(nowMs + 120 * DAY).toISOString()).slice(0, 50);
   const conflicts: OccurrenceView[] = [];
   if (!isCancelled(ev) && mine.length > 0) {
     const from = mine[0]!.start;
@@ -275,26 +307,28 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
 
   const attendees = (c?.attendees ?? []).map((a) => {
     const rec = findReply(ev.replies, a.email, null);
+    const partstat = String(a.partstat || 'NEEDS-ACTION').toUpperCase();
+    const exceptions = ev.role === 'organizer' ? occurrenceAnswers(ev, a.email, partstat) : [];
     return {
       email: a.email,
       cn: a.cn,
-      partstat: String(a.partstat || 'NEEDS-ACTION').toUpperCase(),
+      partstat,
       role: a.role,
       comment: rec?.comment ?? null,
       isMe: isMine(a.email, me) || (!!ev.myAddress && normalizeAddress(a.email) === normalizeAddress(ev.myAddress)),
+      ...(exceptions.length ? { exceptions } : {}),
     };
   });
 
-  const threadView: ThreadMessageView[] = thread.map((t) => ({
-    key: t.key,
-    method: t.method,
-    from: t.from,
-    subject: t.subject,
-    date: t.date,
-    action: t.action,
-    reason: t.reason,
-    deleted: t.deleted ?? null,
-  }));
+  const mineHere = mineFor(ev, me);
+  const threadView: ThreadMessageView[] = withMyActions(thread.map((t) => threadEntryView(t, ev, mineHere)), ev, mineHere);
+
+  // Me as the invitation lists me (the held invitation's own text when it is not applied yet).
+  const meListed = c ? myAttendee(c, mineHere) : undefined;
+  const seriesPartstat = meListed ? String(meListed.partstat || 'NEEDS-ACTION').toUpperCase() : null;
+  const myRec = meListed ? findReply(ev.replies, meListed.email, null) : undefined;
+  const forwarded = ev.pending.find((p) => p.kind === 'forwarded');
+  const changes = ev.previous && c ? changedSince(ev, ev.previous) : null;
 
   return {
     uid: ev.uid,
@@ -321,5 +355,151 @@ export function detailView(ev: StoredEvent, thread: ThreadEntryLike[], all: Stor
     conflicts,
     occurrences,
     accountId: ctx.accountFor(ev.myAddress ?? c?.organizer?.email ?? null),
+    held: !ev.master && ev.overrides.length === 0 && ev.pending.some((p) => p.kind === 'new-invitation' || p.kind === 'forwarded'),
+    addressedToMe: !!meListed,
+    rsvp: meListed ? meListed.rsvp : false,
+    myAnswer: seriesPartstat ? { partstat: seriesPartstat, at: myRec && myRec.partstat.toUpperCase() === seriesPartstat ? myRec.dtstamp : null, comment: myRec?.comment ?? null } : null,
+    myOccurrenceAnswers: ev.role === 'attendee' && meListed ? occurrenceAnswers(ev, meListed.email, seriesPartstat ?? 'NEEDS-ACTION') : [],
+    cancelledOccurrences: cancelledOccurrences(ev),
+    forwardedBy: forwarded ? forwarded.from : null,
+    changes: changes && changes.items.length ? changes : null,
+    proposal: ev.proposal ? { ...ev.proposal, waiting: proposalWaiting(ev.proposal.sentAt, thread) } : null,
   };
+}
+
+/** Where an occurrence starts: its override's start, else its RECURRENCE-ID (the original start). */
+function occurrenceStart(ev: StoredEvent, rid: string): { start: string; allDay: boolean } {
+  const o = ev.overrides.find((x) => x.recurrenceId === rid);
+  const s = o ? instantOf(o.start) : null;
+  return { start: s ?? rid, allDay: o?.start?.allDay ?? rid.length === 10 };
+}
+
+/**
+ * One attendee's answers to single occurrences that differ from their series answer (or carry a comment): from the
+ * occurrence's override, where the organizer's copy lists them (decideReply writes it), and the reply record with
+ * the comment. RFC 5546 §3.2.3: a REPLY with RECURRENCE-ID answers that instance only.
+ */
+function occurrenceAnswers(ev: StoredEvent, email: string, series: string): OccurrenceAnswerView[] {
+  const rids = new Set<string>();
+  for (const o of ev.overrides) if (o.recurrenceId && findAttendeeIn(o, email)) rids.add(o.recurrenceId);
+  for (const r of ev.replies) if (r.recurrenceId && normalizeAddress(r.email) === normalizeAddress(email)) rids.add(r.recurrenceId);
+  const out: OccurrenceAnswerView[] = [];
+  for (const rid of rids) {
+    const o = ev.overrides.find((x) => x.recurrenceId === rid);
+    if (o && (o.status ?? '').toUpperCase() === 'CANCELLED') continue;
+    const rec = ev.replies.find((r) => r.recurrenceId === rid && normalizeAddress(r.email) === normalizeAddress(email));
+    // The override's list wins (an organizer's later change of the occurrence resets it); a reply to an older
+    // revision of the occurrence no longer holds.
+    const listed = o ? findAttendeeIn(o, email)?.partstat : undefined;
+    const fresh = rec && rec.sequence >= (o?.sequence ?? ev.master?.sequence ?? 0) ? rec : undefined;
+    const partstat = String(listed ?? fresh?.partstat ?? series).toUpperCase();
+    const comment = fresh && String(fresh.partstat).toUpperCase() === partstat ? fresh.comment : null;
+    if (partstat === series && !comment) continue;
+    out.push({ recurrenceId: rid, ...occurrenceStart(ev, rid), partstat, comment });
+  }
+  return out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start));
+}
+
+function findAttendeeIn(e: EventData, email: string) {
+  return e.attendees.find((a) => normalizeAddress(a.email) === normalizeAddress(email));
+}
+
+/** Occurrences cancelled on their own (an override with STATUS:CANCELLED), with the organizer's COMMENT. */
+function cancelledOccurrences(ev: StoredEvent): CancelledOccurrenceView[] {
+  return ev.overrides
+    .filter((o) => o.recurrenceId && (o.status ?? '').toUpperCase() === 'CANCELLED')
+    .map((o) => ({
+      recurrenceId: o.recurrenceId!,
+      ...occurrenceStart(ev, o.recurrenceId!),
+      by: o.organizer?.cn ?? o.organizer?.email ?? ev.master?.organizer?.cn ?? ev.master?.organizer?.email ?? null,
+      comment: o.comment.length ? o.comment.join('\n') : null,
+    }))
+    .sort((a, b) => isoToMs(a.start) - isoToMs(b.start));
+}
+
+/** The current version of what `previous` described, compared with it (issue 11 §6). */
+function changedSince(ev: StoredEvent, previous: VersionFields): { recurrenceId: string | null; items: VersionChange[] } | null {
+  const now = previous.recurrenceId === null ? ev.master : (componentFor(ev, previous.recurrenceId) ?? effectiveOccurrence(ev, previous.recurrenceId));
+  if (!now) return null;
+  return { recurrenceId: previous.recurrenceId, items: diffVersions(previous, versionFields(now)) };
+}
+
+/** A proposal waits until the organizer sends something after it: an update, a refusal, or a cancellation. */
+function proposalWaiting(sentAt: string, thread: ThreadEntryLike[]): boolean {
+  const sent = Date.parse(sentAt);
+  return !thread.some((t) => {
+    const m = (t.method ?? '').toUpperCase();
+    return (m === 'REQUEST' || m === 'DECLINECOUNTER' || m === 'CANCEL') && !!t.date && Date.parse(t.date) >= sent - 1000;
+  });
+}
+
+/**
+ * My own answers and proposal belong in the thread even before (or without) their copy in Sent coming back through
+ * the sync: my reply records and my proposal, each unless a Sent copy within ten minutes already shows it.
+ */
+function withMyActions(entries: ThreadMessageView[], ev: StoredEvent, mine: readonly string[]): ThreadMessageView[] {
+  const near = (at: string, method: string) =>
+    entries.some((e) => e.mine && (e.method ?? '').toUpperCase() === method && !!e.date && Math.abs(Date.parse(e.date) - Date.parse(at)) < 10 * 60_000);
+  const from = ev.myAddress ?? mine[0] ?? null;
+  const own: ThreadMessageView[] = [];
+  if (ev.role === 'attendee') {
+    for (const r of ev.replies) {
+      if (!r.dtstamp || !isMine(r.email, mine) || near(r.dtstamp, 'REPLY')) continue;
+      own.push({ key: `local-reply:${r.recurrenceId ?? ''}`, method: 'REPLY', from, subject: null, date: r.dtstamp, action: 'sent', reason: 'your answer, as recorded on this device', deleted: null, mine: true, partstat: r.partstat.toUpperCase(), recurrenceId: r.recurrenceId });
+    }
+  }
+  const p = ev.proposal;
+  if (p && !near(p.sentAt, 'COUNTER')) {
+    own.push({ key: 'local-counter', method: 'COUNTER', from, subject: null, date: p.sentAt, action: 'sent', reason: 'your proposal, as recorded on this device', deleted: null, mine: true, recurrenceId: p.recurrenceId });
+  }
+  if (own.length === 0) return entries;
+  // Each goes before the first message dated after it; the thread's own order is kept as it is.
+  const out = [...entries];
+  for (const o of own.sort((a, b) => Date.parse(a.date!) - Date.parse(b.date!))) {
+    const t = Date.parse(o.date!);
+    const i = out.findIndex((e) => !!e.date && Date.parse(e.date) > t);
+    out.splice(i < 0 ? out.length : i, 0, o);
+  }
+  return out;
+}
+
+const REPLY_APPLIED = /reply applied: (\S+) ([A-Za-z-]+)(?: \(occurrence ([^)]+)\))?/;
+const OCCURRENCE_REASON = /occurrence (\d{4}-\d{2}-\d{2}(?:T[\d:]+Z)?)/;
+
+/** The bare address in a From header ('Alice <alice@x>' or 'alice@x'). */
+function addressOf(from: string | null): string {
+  const m = from ? /<([^>]+)>/.exec(from) : null;
+  return normalizeAddress(m ? m[1] : from);
+}
+
+/**
+ * A thread entry for people (issue 11 §9): who sent it (mine or not) and, for answers, the answer given. The answer
+ * comes from the engine's reason for applied replies, and from my own reply records for the REPLYs I sent (which the
+ * engine, rightly, does not apply to an attendee's copy: they are copies of what I did).
+ */
+function threadEntryView(t: ThreadEntryLike, ev: StoredEvent, mine: readonly string[]): ThreadMessageView {
+  const v: ThreadMessageView = { key: t.key, method: t.method, from: t.from, subject: t.subject, date: t.date, action: t.action, reason: t.reason, deleted: t.deleted ?? null };
+  const isMe = isMine(addressOf(t.from), mine);
+  if (isMe) v.mine = true;
+  const method = (t.method ?? '').toUpperCase();
+  if (method === 'REPLY') {
+    const m = REPLY_APPLIED.exec(t.reason);
+    if (m) {
+      v.partstat = m[2]!.toUpperCase();
+      v.recurrenceId = m[3] ?? null;
+    } else if (isMe) {
+      // My sent answer: the reply record of mine closest to the mail's date.
+      const at = t.date ? Date.parse(t.date) : NaN;
+      const recs = ev.replies.filter((r) => isMine(r.email, mine) && r.dtstamp);
+      const best = recs.sort((a, b) => Math.abs(Date.parse(a.dtstamp!) - at) - Math.abs(Date.parse(b.dtstamp!) - at))[0];
+      if (best && Number.isFinite(at) && Math.abs(Date.parse(best.dtstamp!) - at) < 10 * 60_000) {
+        v.partstat = best.partstat.toUpperCase();
+        v.recurrenceId = best.recurrenceId;
+      }
+    }
+  } else {
+    const m = OCCURRENCE_REASON.exec(t.reason);
+    if (m) v.recurrenceId = m[1]!;
+  }
+  return v;
 }

@@ -42,7 +42,7 @@ import { utcToWall, eventToComponentText } from '../../shared/itip/ics-write';
 import { eventFromDraft, type MeetingDraft } from '../../shared/itip/meeting';
 import { readCalendarText, readMessage } from '../../shared/itip/message';
 import { calendarOf, planSchedule, recipientsFor, type ScheduledMessage } from '../../shared/itip/schedule';
-import type { EventData, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
+import type { EventData, MyProposal, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
 import type { Outbox, WaitingItem } from '../mail/smtp/outbox';
@@ -155,6 +155,11 @@ export class MeetingsService {
         updatedAt: now,
       };
 
+      // "Do not send a response" (issue 11 §5, as Thunderbird and Outlook offer): only my calendar changes.
+      if (req.send === false) {
+        await this.deps.calendar.put(next);
+        return { queued: [] };
+      }
       // Whether a REPLY is due is the engine's decision (planSchedule): not when the organizer already has this
       // answer (RSVP answered with the same PARTSTAT), unless a comment is new information to pass on.
       if (!comment && !this.replyDue(stored, next, sender.email, now)) {
@@ -199,7 +204,18 @@ export class MeetingsService {
         now: this.nowIso(),
         messageId: messageIdFor(sender.email),
       });
-      return { queued: await this.enqueueAll([msg], sender.accountId) };
+      const queued = await this.enqueueAll([msg], sender.accountId);
+      // My view shows the proposal as waiting for the organizer (issue 11 §10); the calendar keeps the current time.
+      const sent = readCalendarText(msg.ics).calendar.components[0];
+      const proposal: MyProposal = {
+        recurrenceId: rid,
+        start: instantText(sent?.start) ?? req.start,
+        end: instantText(sent?.end),
+        comment: comment ?? null,
+        sentAt: this.nowIso(),
+      };
+      await this.deps.calendar.put({ ...stored, proposal });
+      return { queued };
     });
   }
 
@@ -303,7 +319,7 @@ export class MeetingsService {
       // One occurrence: an override with STATUS:CANCELLED and its own SEQUENCE+1; the series keeps its revision.
       const occ = effectiveOccurrence(stored, rid) ?? deriveOccurrence(master, rid);
       const seq = Math.max(occ.sequence, master.sequence) + 1;
-      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now });
+      const cancelledOcc = withRevisionAndStatus(occ, { status: 'CANCELLED', sequence: seq, dtstamp: now, ...(comment ? { comment: [comment] } : {}) });
       const overrides = upsertOverride(stored.overrides, cancelledOcc);
       const next: StoredEvent = { ...stored, overrides, updatedAt: now };
       const to = this.cancelRecipients(stored, [master, ...overrides], 'occurrence-cancelled', now);
@@ -328,7 +344,10 @@ export class MeetingsService {
       const comment = req.comment?.trim() || undefined;
 
       if (req.action === 'ignore' || req.action === 'dismiss') {
-        await this.deps.calendar.put(dropped);
+        // An invitation held by the policy and ignored leaves nothing of itself: without a stored version and
+        // without other items to decide, the entry goes (issue 11 §1: no "(no title)" ghost with dead buttons).
+        if (!dropped.master && dropped.overrides.length === 0 && dropped.pending.length === 0) await this.deps.calendar.delete(stored.uid);
+        else await this.deps.calendar.put(dropped);
         return { queued: [] };
       }
       if (stored.role !== 'organizer' || !stored.master) throw new AppError('BAD_REQUEST', `${req.action} needs a meeting I organize`);
@@ -538,7 +557,9 @@ export class MeetingsService {
     const plan = this.plan(prevStored ? [prev, ...prevStored.overrides] : null, events, [sender.email, ...formerOrganizer], now, prevStored?.vtimezones);
     const removed = recipientsFor(plan, 'uninvited');
     const added = recipientsFor(plan, 'invited');
-    const kept = recipientsFor(plan, 'updated');
+    // The others hear of it when their view changed, or when the guest list did (they see who comes).
+    const updated = plan.filter((m) => m.change === 'updated');
+    const kept = updated.some((m) => m.contentChanged) || removed.length || added.length ? updated.map((m) => m.recipient) : [];
 
     const msgs: OutgoingMessage[] = [];
     if (removed.length && prev) {
@@ -548,14 +569,14 @@ export class MeetingsService {
     if (added.length) {
       msgs.push(await buildRequest({ events, to: added, now, messageId: messageIdFor(sender.email), update: false }));
     }
-    if (kept.length && (!prev || changedForAttendees(prev, next) || removed.length || added.length)) {
+    if (kept.length) {
       msgs.push(await buildRequest({ events, to: kept, now, messageId: messageIdFor(sender.email), update: true }));
     }
     const queued = await this.enqueueAll(msgs, sender.accountId);
 
     const stored: StoredEvent = {
       uid,
-      role: added.length || kept.length ? 'organizer' : 'personal',
+      role: added.length || updated.length ? 'organizer' : 'personal',
       master: next,
       overrides: prevStored?.overrides ?? [],
       vtimezones: prevStored?.vtimezones ?? [],
@@ -664,6 +685,12 @@ export class MeetingsService {
   }
 }
 
+/** A value as the views show it: the UTC instant for timed values, the date for all-day ones. */
+function instantText(v: EventData['start'] | undefined): string | null {
+  if (!v) return null;
+  return v.allDay ? v.value.slice(0, 10) : (v.utc ?? v.value);
+}
+
 /** A DateTimeValue as the meeting editor writes it in `tz`: 'YYYY-MM-DD' all day, else 'YYYY-MM-DDTHH:MM'. */
 function wallTime(v: EventData['start'], tz: string): string {
   if (!v) return '';
@@ -722,22 +749,4 @@ function readdressEvent(ev: StoredEvent, email: string, cn: string | null): Stor
 
 function rewrite(e: EventData): EventData {
   return { ...e, ics: eventToComponentText(e) };
-}
-
-/** Whether an attendee would see a difference (anything but DTSTAMP). */
-function changedForAttendees(a: EventData, b: EventData): boolean {
-  const key = (e: EventData) =>
-    JSON.stringify([
-      e.summary,
-      e.description,
-      e.location,
-      e.start?.value,
-      e.start?.tzid,
-      e.end?.value,
-      e.rrule,
-      e.status,
-      e.sequence,
-      e.attendees.map((x) => [x.email, x.role, x.cn]).sort(),
-    ]);
-  return key(a) !== key(b);
 }

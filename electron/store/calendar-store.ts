@@ -31,9 +31,9 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
-import type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
 import { isoToMs, type Occurrence } from '../../shared/itip/agenda';
-import type { DecisionAction, StoredEvent } from '../../shared/itip/types';
+import type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
+import type { StoredEvent } from '../../shared/itip/types';
 import { ensurePrivateDir, ensurePrivateFileSync, ioError, pidAlive, syncDir } from './durable-file';
 import { spanOf, toIndexMinutes, windowMinutes } from './event-span';
 import { ExpansionCache } from './expansion-cache';
@@ -281,6 +281,7 @@ export class CalendarStore implements StoreEvents {
     getEvent: Database.Statement;
     hasEvent: Database.Statement;
     allEvents: Database.Statement;
+    eventsAfter: Database.Statement;
     countEvents: Database.Statement;
     windowEvents: Database.Statement;
     getZone: Database.Statement;
@@ -371,6 +372,22 @@ export class CalendarStore implements StoreEvents {
       for (const row of this.stmts.allEvents.iterate() as IterableIterator<EventRow>) out.push(this.parsed.get(row.uid) ?? this.decodeEvent(row));
     });
     return out;
+  }
+
+  /**
+   * Every stored event, read 1,000 rows at a time: at most one batch of parsed events is alive at once (the list of
+   * 50,000 invitations summarises them as they come). Other reads may run between batches.
+   */
+  *each(): IterableIterator<StoredEvent> {
+    let after = 0;
+    for (;;) {
+      const rows = this.read(() => this.stmts.eventsAfter.all(after)) as (EventRow & { rowid: number })[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.rowid;
+      const batch = rows.map((row) => this.parsed.get(row.uid) ?? this.decodeEvent(row));
+      rows.length = 0;
+      yield* batch;
+    }
   }
 
   /**
@@ -654,6 +671,7 @@ export class CalendarStore implements StoreEvents {
       getEvent: db.prepare(`SELECT ${cols} FROM events WHERE uid = ?`),
       hasEvent: db.prepare('SELECT 1 FROM events WHERE uid = ?'),
       allEvents: db.prepare(`SELECT ${cols} FROM events ORDER BY rowid`),
+      eventsAfter: db.prepare(`SELECT rowid, ${cols} FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000`),
       countEvents: db.prepare('SELECT count(*) FROM events').pluck(),
       windowEvents: db.prepare(`SELECT ${cols} FROM events WHERE rowid IN (SELECT id FROM event_span WHERE lo <= ? AND hi >= ?) ORDER BY rowid`),
       getZone: db.prepare('SELECT text, crc FROM zones WHERE id = ?'),

@@ -82,8 +82,9 @@ export class ExpansionCache {
         continue;
       }
       const seen = new Set<string>();
+      this.fill(ev, fromMs, toMs);
       for (let m = monthStart(fromMs); m < toMs; m = nextMonth(m)) {
-        for (const o of this.month(ev, m)) {
+        for (const o of this.months.get(`${ev.uid}\u0000${m}`) ?? this.month(ev, m)) {
           if (!overlapsWindow(o, fromMs, toMs)) continue;
           // An occurrence that spans a month boundary is in both months' lists.
           const key = `${o.recurrenceId ?? ''}\u0000${o.start}\u0000${o.end}`;
@@ -98,6 +99,37 @@ export class ExpansionCache {
     return out;
   }
 
+  /**
+   * The months of [fromMs, toMs) not cached yet for this series, expanded in one expandAgenda call over their whole
+   * span (an expansion iterates from DTSTART: one call for a year costs about what one call for a month does), then
+   * split by month with agenda.ts's overlap rule.
+   */
+  private fill(ev: StoredEvent, fromMs: number, toMs: number): void {
+    const missing: number[] = [];
+    for (let m = monthStart(fromMs); m < toMs; m = nextMonth(m)) {
+      if (this.months.has(`${ev.uid}\u0000${m}`)) this.hits++;
+      else missing.push(m);
+    }
+    if (missing.length < 2) return; // none, or one: month() computes it alone
+    const first = missing[0]!;
+    const end = nextMonth(missing[missing.length - 1]!);
+    const all = expandAgenda([ev], new Date(first).toISOString(), new Date(end).toISOString());
+    for (const m of missing) {
+      const mEnd = nextMonth(m);
+      this.store(ev.uid, m, all.filter((o) => overlapsWindow(o, m, mEnd)));
+      this.misses++;
+    }
+  }
+
+  private store(uid: string, m: number, list: Occurrence[]): void {
+    const key = `${uid}\u0000${m}`;
+    if (this.months.size >= this.maxEntries) this.evictOldest();
+    this.months.set(key, list);
+    let keys = this.byUid.get(uid);
+    if (!keys) this.byUid.set(uid, (keys = new Set()));
+    keys.add(key);
+  }
+
   private month(ev: StoredEvent, m: number): Occurrence[] {
     const key = `${ev.uid}\u0000${m}`;
     const hit = this.months.get(key);
@@ -107,11 +139,7 @@ export class ExpansionCache {
     }
     this.misses++;
     const list = expandAgenda([ev], new Date(m).toISOString(), new Date(nextMonth(m)).toISOString());
-    if (this.months.size >= this.maxEntries) this.evictOldest();
-    this.months.set(key, list);
-    let keys = this.byUid.get(ev.uid);
-    if (!keys) this.byUid.set(ev.uid, (keys = new Set()));
-    keys.add(key);
+    this.store(ev.uid, m, list);
     return list;
   }
 

@@ -127,7 +127,7 @@ export class SettingsStore {
     if (!Number.isFinite(s.timeFrameDays) || s.timeFrameDays < 0 || s.timeFrameDays > 36500) throw bad('timeFrameDays must be between 0 and 36500');
     if (s.processedFolder !== null && (typeof s.processedFolder !== 'string' || !s.processedFolder.trim())) throw bad('processedFolder must be a folder name or null');
     if (s.timezone !== null && typeof s.timezone !== 'string') throw bad('timezone must be an IANA zone name or null');
-    const clean: Settings = { policy: s.policy, timeFrameDays: s.timeFrameDays, processedFolder: s.processedFolder?.trim() || null, timezone: s.timezone || null };
+    const clean: Settings = { policy: s.policy, timeFrameDays: s.timeFrameDays, processedFolder: s.processedFolder?.trim() || null, timezone: s.timezone || null, ...(s.hideDeclined ? { hideDeclined: true } : {}) };
     this.backend.set('settings', clean);
     return clean;
   }

@@ -97,10 +97,11 @@ export function CalendarView() {
               <ul>
                 {list.map((o) => (
                   <li key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}>
-                    <button type="button" className="agenda-item" onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                    <button type="button" className={o.declined ? 'agenda-item declined' : 'agenda-item'} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       <span className="agenda-time">{o.allDay ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
                       <span>{o.summary || '(no title)'}</span>
                       {o.status === 'TENTATIVE' && <span className="badge">tentative</span>}
+                      {o.declined && <span className="badge">declined</span>}
                     </button>
                   </li>
                 ))}
@@ -156,12 +157,14 @@ export function CalendarView() {
                         <button
                           key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}
                           type="button"
-                          className="ev"
+                          className={o.declined ? 'ev declined' : 'ev'}
+                          data-declined={o.declined ? 'true' : undefined}
                           style={{ top, height }}
                           title={`${o.summary ?? ''} ${fmtRange(o.start, o.end, tz, false)}`}
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
                           <strong>{fmtTime(o.start, tz)}</strong> {o.summary || '(no title)'}
+                          {o.declined && <span className="sr-only"> (declined)</span>}
                         </button>
                       );
                     })}

@@ -1,11 +1,15 @@
 import { useEffect, useState } from 'react';
-import { LOCAL_IDENTITY, type InvitationDetail, type Partstat, type PendingView } from '../../shared/api';
+import { LOCAL_IDENTITY, type InvitationDetail, type PendingView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
-import { errText, fmtDateTime, fmtRange, PARTSTAT_TEXT, toWall, zoneName } from '../format';
+import { errText, fmtDateTime, fmtRange, PARTSTAT_TEXT, zoneName } from '../format';
+import { cancelledText, exceptionsText, occurrenceAnswerText } from '../answer-words';
+import { AnswerBar, OccurrenceSelect } from './AnswerBar';
+import { ChangesView } from './ChangesView';
 import { DataTable } from './DataTable';
 import { Description } from './Description';
 import { Badge } from './Invitations';
+import { ThreadView } from './ThreadView';
 
 export function describeRrule(rrule: string | null): string {
   if (!rrule) return '';
@@ -85,34 +89,20 @@ function PendingItemView({ item, uid, tz, onDone }: { item: PendingView; uid: st
   );
 }
 
-/** The whole series or one occurrence of it (shown only when there is more than one). */
-function OccurrenceSelect({ label, whole, occurrences, tz, value, onChange }: { label: string; whole: string; occurrences: InvitationDetail['occurrences']; tz: string; value: string; onChange: (v: string) => void }) {
-  if (occurrences.length < 2) return null;
-  return (
-    <label>
-      {label}
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">{whole}</option>
-        {occurrences.map((o) => (
-          <option key={o.recurrenceId ?? o.start} value={o.recurrenceId ?? o.start}>
-            Only {fmtRange(o.start, o.end, tz, o.allDay)}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+/**
+ * One invitation. Keyed by its UID, so everything the reader set up for one invitation (an open form, a comment, the
+ * description's formatting toggle) starts afresh on the next (issue 11 §3).
+ */
+export function InvitationDetailView({ uid }: { uid: string }) {
+  return <InvitationDetailOf key={uid} uid={uid} />;
 }
 
-export function InvitationDetailView({ uid }: { uid: string }) {
+function InvitationDetailOf({ uid }: { uid: string }) {
   const { tz, tick, toast, go, accounts } = useApp();
   const [d, setD] = useState<InvitationDetail | null>(null);
   const [error, setError] = useState('');
   const [reload, setReload] = useState(0);
-  const [comment, setComment] = useState('');
-  const [occurrence, setOccurrence] = useState('');
   const [busy, setBusy] = useState(false);
-  const [proposing, setProposing] = useState(false);
-  const [prop, setProp] = useState({ start: '', end: '', comment: '' });
   const [cancelOcc, setCancelOcc] = useState('');
   const [cancelComment, setCancelComment] = useState('');
 
@@ -130,12 +120,6 @@ export function InvitationDetailView({ uid }: { uid: string }) {
     };
   }, [uid, tick, reload]);
 
-  useEffect(() => {
-    setComment('');
-    setOccurrence('');
-    setProposing(false);
-  }, [uid]);
-
   if (error) return <p className="error">{error}</p>;
   if (!d) return <p className="muted">Loading…</p>;
 
@@ -145,36 +129,9 @@ export function InvitationDetailView({ uid }: { uid: string }) {
   const myAddresses = [LOCAL_IDENTITY, ...accounts.flatMap((a) => [a.email, ...a.aliases])].map((x) => x.toLowerCase());
   const canOrganize = d.role === 'organizer' || (d.role === 'personal' && (!d.organizer || myAddresses.includes(d.organizer.email.toLowerCase())));
   const orgTz = d.timezone && d.timezone !== tz && !d.allDay ? d.timezone : null;
-  const held = d.pending.some((p) => p.kind === 'new-invitation' || p.kind === 'forwarded');
-  const canAnswer = d.role === 'attendee' && !d.stale && !d.cancelled && !held;
-
-  const respond = async (partstat: Partstat) => {
-    setBusy(true);
-    const r = await api.respond({ uid, partstat, comment: comment.trim() || undefined, recurrenceId: occurrence || null });
-    setBusy(false);
-    if (!r.ok) return toast(errText(r), 'error');
-    toast(`Answer sent: ${PARTSTAT_TEXT[partstat]}${r.value.queued.length ? ' (in the outbox)' : ''}`);
-    setComment('');
-    refresh();
-  };
-
-  const startProposal = () => {
-    const occ = d.occurrences.find((o) => o.recurrenceId === occurrence);
-    const s = occ?.start ?? d.start;
-    const e = occ?.end ?? d.end;
-    setProp({ start: s ? toWall(s, tz) : '', end: e ? toWall(e, tz) : '', comment: '' });
-    setProposing(true);
-  };
-
-  const sendProposal = async () => {
-    setBusy(true);
-    const r = await api.proposeNewTime({ uid, recurrenceId: occurrence || null, start: prop.start, end: prop.end, timezone: tz, comment: prop.comment.trim() || undefined });
-    setBusy(false);
-    if (!r.ok) return toast(errText(r), 'error');
-    toast('Proposal sent to the organizer.');
-    setProposing(false);
-    refresh();
-  };
+  // Accept / Tentative / Decline are there for every invitation addressed to me, held or not (issue 11 §4): the
+  // processing policy decides only what is applied automatically.
+  const canAnswer = (d.role === 'attendee' || !!d.held) && !!d.addressedToMe && !d.stale && !d.cancelled;
 
   const remove = async () => {
     const r = await api.removeFromCalendar({ uid });
@@ -228,6 +185,22 @@ export function InvitationDetailView({ uid }: { uid: string }) {
         </div>
       )}
 
+      {d.forwardedBy && !d.addressedToMe && (
+        <p className="banner info" role="note" data-testid="forwarded-note">
+          You are not on the attendee list: {d.forwardedBy} forwarded this invitation to you. Adding it to your calendar tells nobody.
+        </p>
+      )}
+      {(d.cancelledOccurrences ?? []).length > 0 && (
+        <ul className="banner cancel occ-cancelled" aria-label="Cancelled occurrences" data-testid="cancelled-occurrences">
+          {d.cancelledOccurrences!.map((c) => (
+            <li key={c.recurrenceId}>{cancelledText(c, tz)}</li>
+          ))}
+        </ul>
+      )}
+
+      {canAnswer && <AnswerBar d={d} onChanged={refresh} />}
+      {d.changes && d.role === 'attendee' && <ChangesView changes={d.changes} tz={tz} open={(d.myAnswer?.partstat ?? 'NEEDS-ACTION') === 'NEEDS-ACTION'} />}
+
       <dl className="facts">
         <dt>When</dt>
         <dd data-testid="detail-when">
@@ -249,6 +222,18 @@ export function InvitationDetailView({ uid }: { uid: string }) {
             <dd data-testid="my-partstat">{PARTSTAT_TEXT[d.myPartstat] ?? d.myPartstat}</dd>
           </>
         )}
+        {(d.myOccurrenceAnswers ?? []).length > 0 && (
+          <>
+            <dt>Single days</dt>
+            <dd>
+              <ul className="plain" data-testid="my-occurrence-answers">
+                {d.myOccurrenceAnswers!.map((a) => (
+                  <li key={a.recurrenceId}>{occurrenceAnswerText('You', a, tz)}</li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
       </dl>
 
       <h3>Description</h3>
@@ -264,64 +249,6 @@ export function InvitationDetailView({ uid }: { uid: string }) {
               </li>
             ))}
           </ul>
-        </section>
-      )}
-
-      {canAnswer && (
-        <section className="answer" aria-label="Your answer">
-          <h3>Answer</h3>
-          <OccurrenceSelect label="Answer for" whole="The whole series" occurrences={d.occurrences} tz={tz} value={occurrence} onChange={setOccurrence} />
-          <label>
-            Comment (optional)
-            <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
-          </label>
-          <div className="row">
-            <button type="button" className="primary" disabled={busy} onClick={() => void respond('ACCEPTED')}>
-              Accept
-            </button>
-            <button type="button" disabled={busy} onClick={() => void respond('TENTATIVE')}>
-              Tentative
-            </button>
-            <button type="button" disabled={busy} onClick={() => void respond('DECLINED')}>
-              Decline
-            </button>
-            <button type="button" disabled={busy} onClick={startProposal}>
-              Propose new time
-            </button>
-          </div>
-          {proposing && (
-            <form
-              className="propose"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void sendProposal();
-              }}
-            >
-              <p className="muted small" data-testid="proposal-for">
-                New time for {occurrence ? `the occurrence of ${fmtRange(d.occurrences.find((o) => (o.recurrenceId ?? o.start) === occurrence)?.start ?? occurrence, null, tz, d.allDay)}` : d.rrule ? 'the whole series' : 'the meeting'}, in {zoneName(tz, d.start)}.
-              </p>
-              <label>
-                Proposed start ({tz})
-                <input type="datetime-local" required autoFocus value={prop.start} onChange={(e) => setProp({ ...prop, start: e.target.value })} />
-              </label>
-              <label>
-                Proposed end ({tz})
-                <input type="datetime-local" required value={prop.end} onChange={(e) => setProp({ ...prop, end: e.target.value })} />
-              </label>
-              <label>
-                Message to the organizer
-                <input type="text" value={prop.comment} onChange={(e) => setProp({ ...prop, comment: e.target.value })} />
-              </label>
-              <div className="row">
-                <button type="submit" className="primary" disabled={busy}>
-                  Send proposal
-                </button>
-                <button type="button" onClick={() => setProposing(false)}>
-                  Cancel
-                </button>
-              </div>
-            </form>
-          )}
         </section>
       )}
 
@@ -352,6 +279,11 @@ export function InvitationDetailView({ uid }: { uid: string }) {
               </td>
               <td>
                 <span className={`ps ps-${a.partstat.toLowerCase()}`}>{PARTSTAT_TEXT[a.partstat] ?? a.partstat}</span>
+                {a.exceptions && a.exceptions.length > 0 && (
+                  <div className="exceptions" data-testid="exceptions">
+                    {exceptionsText(a.exceptions, tz)}
+                  </div>
+                )}
               </td>
               <td>{a.comment ?? ''}</td>
             </tr>
@@ -401,22 +333,7 @@ export function InvitationDetailView({ uid }: { uid: string }) {
         </div>
       )}
 
-      {d.thread.length > 0 && (
-        <section aria-label="Messages in this thread">
-          <h3>Messages</h3>
-          <ol className="thread" data-testid="thread">
-            {[...d.thread].reverse().map((m) => (
-              <li key={m.key} data-deleted={m.deleted ? 'true' : undefined}>
-                <span className="method">{m.method ?? 'file'}</span> {m.from ?? ''} <span className="muted small">{m.date ? fmtDateTime(m.date, tz) : ''}</span>
-                {m.deleted && <span className="muted small"> (deleted on the server)</span>}
-                <div className="muted small">
-                  {m.action}: {m.reason}
-                </div>
-              </li>
-            ))}
-          </ol>
-        </section>
-      )}
+      <ThreadView d={d} tz={tz} />
     </article>
   );
 }

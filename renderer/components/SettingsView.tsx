@@ -101,6 +101,9 @@ export function SettingsView() {
             Move processed invitation mails to folder (empty: leave them in place)
             <input type="text" value={s.processedFolder ?? ''} onChange={(e) => setS({ ...s, processedFolder: e.target.value.trim() || null })} />
           </label>
+          <label className="inline">
+            <input type="checkbox" checked={s.hideDeclined === true} onChange={(e) => setS({ ...s, hideDeclined: e.target.checked })} /> Hide events I declined from the calendar
+          </label>
           <ZoneInput label={`Time zone for display (empty: the system's, ${systemZone()})`} value={s.timezone ?? ''} onChange={(v) => setS({ ...s, timezone: v.trim() || null })} />
         </fieldset>
         <button type="submit" className="primary">

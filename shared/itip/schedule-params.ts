@@ -15,6 +15,11 @@ export interface ScheduleParams {
 
 export interface ComponentScheduleParams {
   organizer: ScheduleParams;
+  /**
+   * DURATION as written, also when DTEND is present too (a producer error the parser resolves by keeping DTEND, RFC
+   * 5545 §3.6.1): a change to it is still a change the attendees were sent (RFC 5546 §2.1.4 lists DURATION).
+   */
+  duration: string | null;
   /** By bare lower-case address. */
   attendees: Map<string, ScheduleParams>;
 }
@@ -37,7 +42,7 @@ function valueOf(p: ICAL.Property): string {
 
 /** The scheduling parameters of one component; a component text that cannot be read has none. */
 export function scheduleParamsOf(e: EventData): ComponentScheduleParams {
-  const out: ComponentScheduleParams = { organizer: NONE, attendees: new Map() };
+  const out: ComponentScheduleParams = { organizer: NONE, attendees: new Map(), duration: null };
   if (!e.ics) return out;
   let comp: ICAL.Component;
   try {
@@ -45,6 +50,8 @@ export function scheduleParamsOf(e: EventData): ComponentScheduleParams {
   } catch {
     return out;
   }
+  const dur = comp.getFirstProperty('duration')?.toJSON() as unknown[] | undefined;
+  if (dur && dur[3] !== undefined) out.duration = String(dur[3]);
   const org = comp.getFirstProperty('organizer');
   if (org) out.organizer = paramsOf(org);
   for (const a of comp.getAllProperties('attendee')) {

@@ -40,6 +40,11 @@ export interface ScheduledMessage {
   recipientName: string | null;
   /** RFC 5546 §2.1.4 (per recipient, as sabre reports it): does this message change what the recipient must answer? */
   significantChange: boolean;
+  /**
+   * False when the recipient's view of the event is the same as before (a re-save, answers recorded): sabre and the
+   * command line still list the REQUEST; the app does not mail it.
+   */
+  contentChanged: boolean;
   sequence: number;
   /** The components carried, master first, as plain data (for the app's MIME builder and its store). */
   events: EventData[];
@@ -140,6 +145,7 @@ function readSide(input: string | CalendarObject | null | undefined, which: 'old
   for (const e of events) if (e.recurrenceId !== null && !overrides.has(e.recurrenceId)) overrides.set(e.recurrenceId, e);
   const components = [...(master ? [master] : []), ...overrides.values()];
   const params = new Map(components.map((c) => [c, scheduleParamsOf(c)] as const));
+  for (const [c, p] of params) writtenDurations.set(c, p.duration);
   return { uid: uid!, organizer, master, overrides, components, params, vtimezones: cal.vtimezones };
 }
 
@@ -189,13 +195,20 @@ function rruleKey(rrule: string | null): string {
 
 const sortedKey = (xs: readonly string[]): string => [...xs].sort().join(',');
 
+const writtenDurations = new WeakMap<EventData, string | null>();
+/** DURATION as written in the component text (kept even beside a DTEND), read once per component. */
+function durationWritten(e: EventData): string | null {
+  if (!writtenDurations.has(e)) writtenDurations.set(e, scheduleParamsOf(e).duration);
+  return writtenDurations.get(e) ?? null;
+}
+
 /** The properties whose change is significant, for one component. */
 function significantKey(e: EventData): string {
   return JSON.stringify([
     idOf(e),
     instantKey(e.start),
     instantKey(e.end),
-    e.duration ?? '',
+    e.duration ?? durationWritten(e) ?? '',
     rruleKey(e.rrule),
     sortedKey(e.rdate),
     sortedKey(e.exdate),
@@ -212,11 +225,13 @@ function sideSignificantKey(side: Side | null): string {
 function contentKey(e: EventData): string {
   return JSON.stringify([
     significantKey(e),
+    // The zone the times are shown in, even when the instant is the same.
+    e.start?.tzid ?? '',
     e.summary ?? '',
     e.location ?? '',
     e.description ?? '',
     e.organizer?.email ?? '',
-    e.attendees.map((a) => `${a.email}|${a.role}`).sort(),
+    e.attendees.map((a) => `${a.email}|${a.role}|${a.cn ?? ''}`).sort(),
   ]);
 }
 
@@ -356,8 +371,22 @@ function forOrganizer(oldSide: Side | null, newSide: Side | null, organizer: Org
 
     const events = requestComponents(newSide, email, sequence, now, significant && !!oldSide, organizer);
     const chosen = oldSide && !masterTouched && changedIds.length && !mine.length ? events.filter((e) => changedIds.includes(idOf(e))) : events;
+    const contentChanged = !oldSide || masterTouched || changedIds.length > 0;
     messages.push(
-      message('REQUEST', oldInst.size ? 'updated' : 'invited', newSide, organizer, sender, organizer.cn, email, current.cn, significantChange, sequence, chosen.length ? chosen : events),
+      message(
+        'REQUEST',
+        oldInst.size ? 'updated' : 'invited',
+        newSide,
+        organizer,
+        sender,
+        organizer.cn,
+        email,
+        current.cn,
+        significantChange,
+        sequence,
+        chosen.length ? chosen : events,
+        contentChanged,
+      ),
     );
   }
   return messages;
@@ -462,6 +491,7 @@ function message(
   significantChange: boolean,
   sequence: number,
   events: EventData[],
+  contentChanged = true,
 ): ScheduledMessage {
   const withOrganizer = events.map((e) => ({ ...e, uid: side.uid, organizer: e.organizer ?? organizer }));
   return {
@@ -473,6 +503,7 @@ function message(
     recipient: normalizeAddress(recipient),
     recipientName,
     significantChange,
+    contentChanged,
     sequence,
     events: withOrganizer,
     vtimezones: side.vtimezones,

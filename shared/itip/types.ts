@@ -1,5 +1,6 @@
 // The engine's data model. Everything here is plain data (JSON-serialisable): it crosses IPC, lands in the
 // store and appears in the command line's output. Never put ical.js objects or class instances in these types.
+import type { VersionFields } from './changes';
 
 /** RFC 5546 §1.4 methods. */
 export type ItipMethod =
@@ -73,7 +74,10 @@ export interface CalendarPartRef {
 
 /** Mail-level facts the validator and decider need, taken from the message headers. */
 export interface MailEnvelope {
+  /** The first From addr-spec (for display); see fromAddresses for the sender check. */
   from: string | null;
+  /** Every From addr-spec, present only when there are several (RFC 5322 §3.6.2); absent means [from]. */
+  fromAddresses?: string[];
   sender: string | null;
   to: string[];
   cc: string[];
@@ -226,6 +230,22 @@ export interface StoredEvent {
   /** The identity (one of my addresses) the invitation was addressed to, for replies. */
   myAddress: string | null;
   updatedAt: string;
+  /**
+   * The key fields of the version the last visible update replaced (an attendee's copy): the UI's "what changed"
+   * (issue 11 §6). Absent until an update changes something a person sees.
+   */
+  previous?: VersionFields | null;
+  /** My last proposal of a new time (COUNTER, RFC 5546 §3.2.7), shown as waiting until the organizer answers. */
+  proposal?: MyProposal | null;
+}
+
+/** A proposal of a new time I sent (instants in UTC, or dates for all-day). */
+export interface MyProposal {
+  recurrenceId: string | null;
+  start: string;
+  end: string | null;
+  comment: string | null;
+  sentAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { scenarioSteps } from '../servers/steps';
 import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
-import { ensureBuilt, fillAccountForm, launchChromium, shot, startShell, tempDataDir, watchPage, type Shell } from './shell';
+import { day, ensureBuilt, fillAccountForm, launchChromium, shot, startShell, stopAll, tempDataDir, wallToDate, watchPage, type Shell } from './shell';
 
 const WAIT = { timeout: 60_000, interval: 200 };
 const SUMMARY = 'Quarterly planning';
@@ -20,23 +20,9 @@ const problems: string[] = [];
 let alice: { user: TestUser; page: Page };
 let bob: { user: TestUser; page: Page };
 
-/** 'YYYY-MM-DD' n days from today (UTC). */
-function day(n: number): string {
-  return new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-}
-
 /** How the UI formats a time (en-US, 2-digit), whitespace normalised (ICU uses U+202F before AM/PM). */
 function timeIn(instant: Date, tz: string): string {
   return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', timeZone: tz }).format(instant).replace(/\s/g, ' ');
-}
-
-/** The instant of a wall time in a zone (for the assertions only). */
-function wallToDate(wall: string, tz: string): Date {
-  const guess = new Date(`${wall}:00Z`);
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(guess);
-  const g = (t: string) => parts.find((p) => p.type === t)!.value;
-  const asUtc = Date.parse(`${g('year')}-${g('month')}-${g('day')}T${g('hour')}:${g('minute')}:00Z`);
-  return new Date(guess.getTime() - (asUtc - guess.getTime()));
 }
 
 const norm = (s: string | null) => (s ?? '').replace(/\s/g, ' ');
@@ -119,12 +105,7 @@ beforeAll(async () => {
   bob = { user: b, page: await openPerson('bob', 'Europe/Berlin', tempDataDir('bob')) };
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  for (const s of shells) await s.stop();
-  await servers?.stop();
-});
+afterAll(() => stopAll(contexts, browser, shells, servers));
 
 describe('a meeting, from invitation to cancellation, between two browser shells', () => {
   // Named steps of one scenario: each reports on its own; a failure skips the steps after it (they build on it).
@@ -163,7 +144,8 @@ describe('a meeting, from invitation to cancellation, between two browser shells
     expect(await item(b).textContent()).toContain('Needs decision');
     await item(b).click();
     await expect.poll(() => b.getByTestId('detail-summary').textContent(), WAIT).toBe(SUMMARY);
-    expect(await b.getByRole('button', { name: 'Accept', exact: true }).count()).toBe(0);
+    // The answers are there all the same (issue 11 §4: the policy decides only what is applied automatically).
+    expect(await b.getByTestId('answer-bar').getByRole('button', { name: 'Accept', exact: true }).count()).toBe(1);
     await shot(b, 'held-invitation');
     await b.locator('li.pending[data-kind="new-invitation"]').getByRole('button', { name: 'Add to calendar' }).click();
     await expect.poll(() => item(b).textContent(), WAIT).toContain('Needs response');

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { MailServers, TestUser } from '../servers/mail-servers';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -131,6 +131,28 @@ export async function openShellPage(browser: Browser, shell: Shell, name: string
   const problems = watchPage(page, name);
   await page.goto(shell.url);
   return { page, problems };
+}
+
+/** 'YYYY-MM-DD' n days from today (UTC). */
+export function day(n: number): string {
+  return new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The instant of a wall time 'YYYY-MM-DDTHH:mm' in a zone (for the assertions only). */
+export function wallToDate(wall: string, tz: string): Date {
+  const guess = new Date(`${wall}:00Z`);
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(guess);
+  const g = (t: string) => parts.find((p) => p.type === t)!.value;
+  const asUtc = Date.parse(`${g('year')}-${g('month')}-${g('day')}T${g('hour')}:${g('minute')}:00Z`);
+  return new Date(guess.getTime() - (asUtc - guess.getTime()));
+}
+
+/** Closes what a two-person test started: the contexts, the browser, the shells, then the mail servers. */
+export async function stopAll(contexts: BrowserContext[], browser: Browser | undefined, shells: Shell[], servers: { stop(): Promise<void> } | undefined): Promise<void> {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  for (const s of shells) await s.stop();
+  await servers?.stop();
 }
 
 export async function shot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<void> {

@@ -1,5 +1,5 @@
-// The calendar view (core's listAgenda → agendaView) hides what I declined: the whole series, or one occurrence
-// (RFC 5546 §3.2.3: a REPLY with RECURRENCE-ID answers that instance only). The invitation comes from a real
+// The calendar view (core's listAgenda → agendaView) marks what I declined, the whole series or one occurrence
+// (RFC 5546 §3.2.3: a REPLY with RECURRENCE-ID answers that instance only), and hides it when asked (hideDeclined). The invitation comes from a real
 // organizer's MeetingsService and is processed by the engine; the answers go through the attendee's
 // MeetingsService (stores on a temp dir), so the view reads exactly what respond() stores.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -58,7 +58,8 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const agenda = () => agendaView(bobCal.all(), FROM, TO, [BOB]).map((o) => o.recurrenceId);
+const HIDE = { hideDeclined: true };
+const agenda = () => agendaView(bobCal.all(), FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId);
 
 describe('agenda view: declined occurrences', () => {
   it('hides an occurrence I declined and keeps the rest; the CLI expansion is unchanged', async () => {
@@ -71,6 +72,18 @@ describe('agenda view: declined occurrences', () => {
     // Changing my mind brings it back.
     await bob.respond({ uid, partstat: 'TENTATIVE', recurrenceId: rids[1]! });
     expect(agenda()).toEqual(rids);
+  });
+
+  it('keeps a declined occurrence in the calendar, marked declined, unless asked to hide it (issue 11 §7)', async () => {
+    await bob.respond({ uid, partstat: 'ACCEPTED' });
+    await bob.respond({ uid, partstat: 'DECLINED', recurrenceId: rids[1]!, comment: 'Dentist that day' });
+    const rows = agendaView(bobCal.all(), FROM, TO, [BOB]);
+    expect(rows.map((o) => o.recurrenceId)).toEqual(rids);
+    expect(rows.map((o) => !!o.declined)).toEqual([false, true, false, false]);
+    // The detail lists the occurrence I answered on its own, with what I wrote.
+    const d = detailView(bobCal.get(uid)!, [], bobCal.all(), { me: [BOB], now: '2030-03-01T00:00:00Z', accountFor: () => null });
+    expect(d.myOccurrenceAnswers).toEqual([{ recurrenceId: rids[1], start: rids[1], allDay: false, partstat: 'DECLINED', comment: 'Dentist that day' }]);
+    expect(d.myAnswer?.partstat).toBe('ACCEPTED');
   });
 
   it('hides the whole declined series, except an occurrence I accepted on its own', async () => {
@@ -92,16 +105,16 @@ describe('agenda view: declined occurrences', () => {
       ),
     };
     expect(occurrencePartstat(reset, rids[3]!, [BOB])).toBe('NEEDS-ACTION');
-    expect(agendaView([reset], FROM, TO, [BOB]).map((o) => o.recurrenceId)).toEqual(rids);
+    expect(agendaView([reset], FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId)).toEqual(rids);
   });
 
   it('uses my reply record for an occurrence without an override, unless the series was revised since', () => {
     const ev = bobCal.get(uid)!;
     const rec = { email: BOB, recurrenceId: rids[0]!, partstat: 'DECLINED', sequence: ev.master!.sequence, dtstamp: null, comment: null, delegatedTo: [], delegatedFrom: [] };
     const withRecord: StoredEvent = { ...ev, replies: [...ev.replies, rec] };
-    expect(agendaView([withRecord], FROM, TO, [BOB]).map((o) => o.recurrenceId)).toEqual(rids.slice(1));
+    expect(agendaView([withRecord], FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId)).toEqual(rids.slice(1));
     const revised: StoredEvent = { ...withRecord, master: { ...ev.master!, sequence: ev.master!.sequence + 1 } };
-    expect(agendaView([revised], FROM, TO, [BOB]).map((o) => o.recurrenceId)).toEqual(rids);
+    expect(agendaView([revised], FROM, TO, [BOB], undefined, HIDE).map((o) => o.recurrenceId)).toEqual(rids);
   });
 
   it('does not report a declined occurrence as a conflict', async () => {

@@ -9,7 +9,7 @@ import { createCore } from '../../electron/core';
 import { CalendarStore } from '../../electron/store/calendar-store';
 import { planApply, type AppliedMessage } from '../../shared/itip/apply';
 import type { Decision, StoredEvent } from '../../shared/itip/types';
-import { makeIcs } from '../servers/seed';
+import { buildMail, makeIcs } from '../servers/seed';
 
 const AT = '2026-03-01T10:00:00Z';
 const next = { uid: 'u1', role: 'attendee', master: null, overrides: [], vtimezones: [], replies: [], pending: [], cancelled: false, myAddress: 'me@example.test', updatedAt: AT } as StoredEvent;
@@ -121,15 +121,20 @@ describe('the callers apply alike', () => {
     }
   });
 
-  it('opening a broken file changes nothing, as `convene process` does with it', async () => {
+  // The app used to add a rejected file to the thread of the event it named; `convene process` (documented: a
+  // rejected message changes nothing) did not. One rule now: a file that changed nothing leaves no trace.
+  it('opening a forged cancellation changes nothing, as `convene process` does with it', async () => {
+    const uid = 'forged-1@example.test';
     const core = await createCore({ dataDir: dir, shell: 'browser' });
     try {
-      const bad = new TextEncoder().encode('BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:no uid\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
-      const r = await core.openFile({ name: 'bad.ics', contentBase64: Buffer.from(bad).toString('base64') });
+      const invite = await buildMail({ from: 'org@example.test', to: ['me@convene.invalid'], subject: 'Plan', ics: { method: 'REQUEST', content: makeIcs({ method: 'REQUEST', uid, organizer: 'org@example.test', attendees: ['me@convene.invalid'] }) } });
+      expect((await core.openFile({ name: 'invite.eml', contentBase64: invite.toString('base64') })).ok).toBe(true);
+      const forged = await buildMail({ from: 'mallory@evil.example', to: ['me@convene.invalid'], subject: 'Cancelled', ics: { method: 'CANCEL', content: makeIcs({ method: 'CANCEL', uid, organizer: 'mallory@evil.example', attendees: ['me@convene.invalid'], sequence: 5 }) } });
+      const r = await core.openFile({ name: 'forged.eml', contentBase64: forged.toString('base64') });
       expect(r.ok && r.value.action).toBe('rejected');
-      expect(r.ok && r.value.uid).toBeNull();
-      const list = await core.listInvitations();
-      expect(list.ok && list.value).toEqual([]);
+      const detail = await core.getInvitation({ uid });
+      expect(detail.ok && detail.value.cancelled).toBe(false);
+      expect(detail.ok && detail.value.thread.map((t) => t.action)).toEqual(['created']);
     } finally {
       await core.close();
     }

@@ -10,7 +10,7 @@ import { AppError } from '../../shared/errors';
 import { expandAgenda } from '../../shared/itip/agenda';
 import { parseCalendar } from '../../shared/itip/parse';
 import type { StoredEvent } from '../../shared/itip/types';
-import { VTIMEZONE_WINDOWS_1601, buildEvent, fixtureEvent, makeEvent, rng } from './store-fixtures';
+import { VTIMEZONE_WINDOWS_1601, buildEvent, fixtureEvent, makeEvent, rng, storedEvent } from './store-fixtures';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -26,18 +26,7 @@ afterEach(() => {
 function fromIcs(text: string): StoredEvent {
   const cal = parseCalendar(text);
   const master = cal.components.find((c) => c.recurrenceId === null) ?? null;
-  return {
-    uid: (master ?? cal.components[0]!).uid!,
-    role: 'attendee',
-    master,
-    overrides: cal.components.filter((c) => c.recurrenceId !== null),
-    vtimezones: cal.vtimezones,
-    replies: [],
-    pending: [],
-    cancelled: false,
-    myAddress: 'me@example.com',
-    updatedAt: '2026-01-01T00:00:00Z',
-  };
+  return storedEvent((master ?? cal.components[0]!).uid!, master, cal.components.filter((c) => c.recurrenceId !== null), cal.vtimezones);
 }
 
 const SERIES_WITH_OVERRIDES = [
@@ -300,6 +289,13 @@ describe('CalendarStore (SQLite)', () => {
     expect(r.get('big-49')?.master?.sequence).toBe(50 % 5);
     expect(r.get(`big-${N - 1}`)?.uid).toBe(`big-${N - 1}`);
     expect(r.all()).toHaveLength(N);
+    // Streamed 1,000 rows at a time, in the same order, with other reads between batches.
+    const streamed: string[] = [];
+    for (const ev of r.each()) {
+      streamed.push(ev.uid);
+      if (streamed.length % 1000 === 0) expect(r.thread(ev.uid)).toEqual([]);
+    }
+    expect(streamed).toEqual(r.all().map((e) => e.uid));
     await r.close();
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../electron/mail/smtp/outbox';
+import { detailView, listView } from '../../electron/services/invitations-view';
 import { MeetingsService } from '../../electron/services/meetings-service';
 import { CalendarStore } from '../../electron/store/calendar-store';
 import { buildCounter, buildRefresh, buildReply } from '../../electron/mail/smtp/mime';
@@ -229,5 +230,110 @@ describe('MeetingsService', () => {
     // Saving without any change sends nothing.
     const same = await alice.meetings.saveMeeting(alice.meetings.getMeetingDraft(uid));
     expect(same.queued).toEqual([]);
+  });
+});
+
+// Issue 11 §1, §2, §5, §6, §8, §10: what the services keep for the invitation screen, read through the view model.
+describe('MeetingsService: what the invitation screen shows', () => {
+  const ctxFor = (s: Side) => ({ me: s.me, now: '2026-12-01T00:00:00Z', accountFor: () => null });
+  const detailOf = (s: Side, uid: string) => detailView(s.calendar.get(uid)!, s.calendar.thread(uid), s.calendar.all(), ctxFor(s));
+  /** A single meeting alice sends to one attendee, read back from her outbox (not delivered anywhere yet). */
+  const invitation = async (attendee: string) => {
+    const out = await alice.meetings.saveMeeting({ summary: 'One-off', start: '2026-12-10T09:00', end: '2026-12-10T09:30', timezone: 'UTC', allDay: false, attendees: [{ email: attendee }], organizer: { email: ALICE } });
+    return { out, r: await readMessage(await raw(alice, out.queued[0]!)) };
+  };
+
+  it('ignoring an invitation the policy held leaves no entry behind (no "(no title)" ghost)', async () => {
+    const { out, r } = await invitation(BOB);
+    const d = processRead(r.itip, r.problems, undefined, { me: bob.me, policy: 'known', knownContacts: [], now: new Date().toISOString() });
+    expect(d.action).toBe('needs-decision');
+    await bob.calendar.put(d.next!);
+    const held = detailOf(bob, out.uid);
+    expect(held.held).toBe(true);
+    // The answer bar is offered for it: it is addressed to me (issue 11 §4).
+    expect(held.addressedToMe).toBe(true);
+    await bob.meetings.resolvePending({ uid: out.uid, pendingId: bob.calendar.get(out.uid)!.pending[0]!.id, action: 'ignore' });
+    expect(bob.calendar.get(out.uid)).toBeUndefined();
+    expect(listView(bob.calendar.all(), () => [], ctxFor(bob))).toEqual([]);
+  });
+
+  it('a forwarded invitation says who forwarded it and that I am not on the list; it offers no answer bar', async () => {
+    const { out, r } = await invitation(CAROL);
+    const fwd = { ...r.itip!, envelope: { ...r.itip!.envelope!, from: CAROL, to: [BOB] } };
+    const d = processRead(fwd, r.problems, undefined, { me: bob.me, policy: 'always', knownContacts: [], now: new Date().toISOString() });
+    expect(d.next!.pending[0]!.kind).toBe('forwarded');
+    await bob.calendar.put(d.next!);
+    expect(detailOf(bob, out.uid)).toMatchObject({ held: true, addressedToMe: false, forwardedBy: CAROL });
+  });
+
+  it('"Do not send a response" changes my calendar and queues nothing', async () => {
+    const uid = await invite([BOB], null);
+    const out = await bob.meetings.respond({ uid, partstat: 'ACCEPTED', send: false });
+    expect(out.queued).toEqual([]);
+    expect(bob.outbox.list()).toEqual([]);
+    expect(detailOf(bob, uid).myAnswer).toMatchObject({ partstat: 'ACCEPTED' });
+    expect(detailOf(bob, uid).myPartstat).toBe('ACCEPTED');
+  });
+
+  it("the organizer's board shows an attendee's answer to one occurrence, with the comment", async () => {
+    const uid = await invite([BOB, CAROL]);
+    const rid = '2026-12-11T09:00:00Z';
+    const all = await bob.meetings.respond({ uid, partstat: 'ACCEPTED' });
+    const one = await bob.meetings.respond({ uid, partstat: 'DECLINED', recurrenceId: rid, comment: 'Dentist that day' });
+    for (const id of [...all.queued, ...one.queued]) expect((await deliver(alice, await raw(bob, id))).action).toBe('reply-applied');
+    const board = detailOf(alice, uid).attendees;
+    const b = board.find((a) => a.email === BOB)!;
+    expect(b.partstat).toBe('ACCEPTED');
+    expect(b.exceptions).toEqual([{ recurrenceId: rid, start: rid, allDay: false, partstat: 'DECLINED', comment: 'Dentist that day' }]);
+    expect(board.find((a) => a.email === CAROL)!.exceptions).toBeUndefined();
+    // Bob's own view lists the day he declined.
+    expect(detailOf(bob, uid).myOccurrenceAnswers).toEqual([{ recurrenceId: rid, start: rid, allDay: false, partstat: 'DECLINED', comment: 'Dentist that day' }]);
+  });
+
+  it("a cancelled occurrence keeps the organizer's reason on both sides", async () => {
+    const uid = await invite([BOB]);
+    const rid = '2026-12-12T09:00:00Z';
+    const out = await alice.meetings.cancelMeeting({ uid, recurrenceId: rid, comment: 'Christmas break' });
+    expect((await deliver(bob, await raw(alice, out.queued[0]!))).action).toBe('cancelled');
+    for (const s of [alice, bob]) expect(detailOf(s, uid).cancelledOccurrences).toEqual([{ recurrenceId: rid, start: rid, allDay: false, by: ALICE, comment: 'Christmas break' }]);
+  });
+
+  it('an update keeps what it replaced: the attendee sees the old and the new time and place', async () => {
+    const uid = await invite([BOB], null);
+    expect(detailOf(bob, uid).changes).toBeNull();
+    const out = await alice.meetings.saveMeeting({ ...alice.meetings.getMeetingDraft(uid), start: '2026-12-10T11:00', end: '2026-12-10T11:30', location: 'Room 7', attendees: [{ email: BOB }, { email: CAROL }] });
+    expect((await deliver(bob, await raw(alice, out.queued.at(-1)!))).action).toBe('updated');
+    const changes = detailOf(bob, uid).changes!;
+    expect(changes.recurrenceId).toBeNull();
+    expect(changes.items).toEqual([
+      { field: 'time', before: { start: '2026-12-10T09:00:00Z', end: '2026-12-10T09:30:00Z', allDay: false }, after: { start: '2026-12-10T11:00:00Z', end: '2026-12-10T11:30:00Z', allDay: false } },
+      { field: 'location', before: null, after: 'Room 7' },
+      { field: 'attendees', added: [{ email: CAROL, cn: null }], removed: [] },
+    ]);
+  });
+
+  it('a proposal of a new time shows as waiting until the organizer sends something after it', async () => {
+    const uid = await invite([BOB], null);
+    await bob.meetings.proposeNewTime({ uid, start: '2026-12-10T14:00', end: '2026-12-10T14:30', timezone: 'UTC', comment: 'After lunch?' });
+    const p = detailOf(bob, uid).proposal!;
+    expect(p).toMatchObject({ start: '2026-12-10T14:00:00Z', end: '2026-12-10T14:30:00Z', comment: 'After lunch?', waiting: true });
+    await bob.calendar.addToThread(uid, { key: 'k1', method: 'DECLINECOUNTER', from: ALICE, subject: 's', date: new Date(Date.parse(p.sentAt) + 60_000).toISOString(), action: 'updated', reason: 'declined' });
+    expect(detailOf(bob, uid).proposal!.waiting).toBe(false);
+  });
+
+  it('the thread knows who answered what: my own sent REPLY and the organizer-side applied ones', async () => {
+    const uid = await invite([BOB], null);
+    const out = await bob.meetings.respond({ uid, partstat: 'TENTATIVE' });
+    const sentAt = bob.calendar.get(uid)!.replies[0]!.dtstamp!;
+    // Before its copy in Sent comes back, the thread shows my answer from my own record.
+    expect(detailOf(bob, uid).thread.map((t) => [t.method, t.mine, t.partstat])).toEqual([['REPLY', true, 'TENTATIVE']]);
+    // The copy in Sent comes back through the sync; the engine does not apply it to an attendee's copy.
+    await bob.calendar.addToThread(uid, { key: 'sent1', method: 'REPLY', from: `Bob <${BOB}>`, subject: 's', date: sentAt, action: 'rejected', reason: 'REPLY to an event I do not organize' });
+    expect(detailOf(bob, uid).thread.at(-1)).toMatchObject({ key: 'sent1', mine: true, partstat: 'TENTATIVE' });
+    expect(detailOf(bob, uid).thread.filter((t) => t.method === 'REPLY')).toHaveLength(1);
+    const d = await deliver(alice, await raw(bob, out.queued[0]!));
+    await alice.calendar.addToThread(uid, { key: 'in1', method: 'REPLY', from: BOB, subject: 's', date: sentAt, action: d.action, reason: d.reason });
+    expect(detailOf(alice, uid).thread.at(-1)).toMatchObject({ partstat: 'TENTATIVE', recurrenceId: null });
+    expect(detailOf(alice, uid).thread.at(-1)!.mine).toBeUndefined();
   });
 });

@@ -82,3 +82,17 @@ describe('planSchedule: why each recipient gets a message (what the app builds i
     expect(changes('24-')).toEqual(['replied alice@example.com']);
   });
 });
+
+describe('planSchedule: contentChanged tells a re-save from an update', () => {
+  const changed = (prefix: string): boolean[] => {
+    const c = cases.find((x) => x.name.startsWith(prefix))!;
+    const p = planSchedule({ old: c.old, new: c.new, me: c.me, now: SCHEDULE_NOW });
+    return p.ok ? p.messages.map((m) => m.contentChanged) : [];
+  };
+  it('false for a re-save and reordered attendees, true for a new title or time', () => {
+    expect(changed('15-')).toEqual([false]);
+    expect(changed('43-')).toEqual([false, false]);
+    expect(changed('46-')).toEqual([true]);
+    expect(changed('14-')).toEqual([true]);
+  });
+});

@@ -37,6 +37,9 @@ describe('SettingsStore', () => {
     expect(DEFAULT_SETTINGS.policy).toBe('known');
     expect(store.saveSettings({ policy: 'always', timeFrameDays: 7, processedFolder: 'Invitations', timezone: 'Europe/Berlin' }).policy).toBe('always');
     expect(store.getSettings().processedFolder).toBe('Invitations');
+    expect(store.getSettings().hideDeclined).toBeUndefined();
+    expect(store.saveSettings({ ...store.getSettings(), hideDeclined: true }).hideDeclined).toBe(true);
+    expect(store.getSettings().hideDeclined).toBe(true);
     expect(() => store.saveSettings({ ...store.getSettings(), policy: 'sometimes' as never })).toThrow(AppError);
   });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalendarStore } from '../../electron/store/calendar-store';
-import { rng, SEED, seedNote } from '../random';
+import { rng, seedNote } from '../random';
 
 let work: string;
 let childJs: string;
@@ -69,18 +69,19 @@ function runAndKill(dir: string, delayMs: number): Promise<{ acked: number; sawR
 describe('store crash safety', () => {
   it('survives ~20 SIGKILLs at random moments with every acknowledged write present', async () => {
     const dir = join(work, 'store');
-    const random = rng(SEED);
     let lastAcked = 0;
     let kills = 0;
     let totalAcked = 0;
+    const random = rng();
     for (let round = 0; round < 20; round++) {
-      const { acked } = await runAndKill(dir, Math.floor(random() * 250));
+      const delayMs = Math.floor(random() * 250);
+      const { acked } = await runAndKill(dir, delayMs);
       kills++;
       const s = await CalendarStore.open(dir, { lockWaitMs: 2_000 });
       try {
         const meta = Number(s.get('meta')?.myAddress ?? '0');
-        const at = `round ${round}, ${seedNote}`;
         // Every acknowledged write is there (meta is written in the same batch as ev-N).
+        const at = `round ${round}, killed after ${delayMs} ms, ${seedNote}`;
         expect(meta, at).toBeGreaterThanOrEqual(acked);
         expect(meta, at).toBeGreaterThanOrEqual(lastAcked);
         // Batches are all-or-nothing and nothing after the last batch exists.

@@ -33,28 +33,26 @@ export function makeEvent(uid: string, n = 0): StoredEvent {
     status: 'CONFIRMED',
     comment: [],
     organizer: { email: 'org@example.com', cn: 'Org', sentBy: null },
-    attendees: [
-      { email: 'me@example.com', cn: 'Me', partstat: 'NEEDS-ACTION', role: 'REQ-PARTICIPANT', rsvp: true, cutype: null, delegatedTo: [], delegatedFrom: [], sentBy: null },
-      { email: 'other@example.com', cn: 'Other', partstat: 'ACCEPTED', role: 'REQ-PARTICIPANT', rsvp: false, cutype: null, delegatedTo: [], delegatedFrom: [], sentBy: null },
-    ],
+    attendees: attendees(),
     rrule: null,
     rdate: [],
     exdate: [],
     requestStatus: [],
     ics,
   };
-  return {
-    uid,
-    role: 'attendee',
-    master,
-    overrides: [],
-    vtimezones: [],
-    replies: [],
-    pending: [],
-    cancelled: false,
-    myAddress: 'me@example.com',
-    updatedAt: '2026-01-01T00:00:00Z',
-  };
+  return storedEvent(uid, master, [], []);
+}
+
+function attendees(): EventData['attendees'] {
+  return [
+    { email: 'me@example.com', cn: 'Me', partstat: 'NEEDS-ACTION', role: 'REQ-PARTICIPANT', rsvp: true, cutype: null, delegatedTo: [], delegatedFrom: [], sentBy: null },
+    { email: 'other@example.com', cn: 'Other', partstat: 'ACCEPTED', role: 'REQ-PARTICIPANT', rsvp: false, cutype: null, delegatedTo: [], delegatedFrom: [], sentBy: null },
+  ];
+}
+
+/** An attendee's stored copy of a series (or single event) with its overrides and zones. */
+export function storedEvent(uid: string, master: EventData | null, overrides: EventData[], vtimezones: string[]): StoredEvent {
+  return { uid, role: 'attendee', master, overrides, vtimezones, replies: [], pending: [], cancelled: false, myAddress: 'me@example.com', updatedAt: '2026-01-01T00:00:00Z' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -169,28 +167,14 @@ export function buildEvent(uid: string, n: number, startMs: number, minutes: num
     status: 'CONFIRMED',
     comment: [],
     organizer: { email: 'org@example.com', cn: 'Org', sentBy: null },
-    attendees: [
-      { email: 'me@example.com', cn: 'Me', partstat: 'NEEDS-ACTION', role: 'REQ-PARTICIPANT', rsvp: true, cutype: null, delegatedTo: [], delegatedFrom: [], sentBy: null },
-      { email: 'other@example.com', cn: 'Other', partstat: 'ACCEPTED', role: 'REQ-PARTICIPANT', rsvp: false, cutype: null, delegatedTo: [], delegatedFrom: [], sentBy: null },
-    ],
+    attendees: attendees(),
     rrule: weekly,
     rdate: [],
     exdate: [],
     requestStatus: [],
     ics,
   };
-  return {
-    uid,
-    role: 'attendee',
-    master,
-    overrides: [],
-    vtimezones: zone === 'berlin' ? [VTIMEZONE_BERLIN_1970] : zone === 'windows' ? [VTIMEZONE_WINDOWS_1601] : [],
-    replies: [],
-    pending: [],
-    cancelled: false,
-    myAddress: 'me@example.com',
-    updatedAt: '2026-01-01T00:00:00Z',
-  };
+  return storedEvent(uid, master, [], zone === 'berlin' ? [VTIMEZONE_BERLIN_1970] : zone === 'windows' ? [VTIMEZONE_WINDOWS_1601] : []);
 }
 
 export { rng } from '../random';

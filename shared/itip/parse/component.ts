@@ -4,7 +4,7 @@ import ICAL from 'ical.js';
 import type { Attendee, CalendarObject, ComponentKind, EventData, Organizer, Problem } from '../types';
 import { normalizeAddress } from '../address';
 import { cleanTzid } from '../zones/iana';
-import { cachedTimezone } from '../zones/vtimezone';
+import { zoneDefinition } from '../zones/vtimezone';
 import { COMPONENT_KINDS } from './lines';
 import { param, paramList, rawValues, textOf } from './ical';
 import { type ReadCtx, warn } from './context';
@@ -22,12 +22,12 @@ export function readRoots(roots: ICAL.Component[], problems: Problem[]): Calenda
       prodid ??= textOf(root.getFirstProperty('prodid'));
       for (const sub of root.getAllSubcomponents()) {
         if (sub.name === 'vtimezone') {
-          const text = sub.toString();
-          vtimezones.push(text);
+          // One definition per text, shared across calendars, expanded near the years asked (zones/vtimezone.ts).
+          const def = zoneDefinition(sub);
+          vtimezones.push(def.text);
           const id = cleanTzid(textOf(sub.getFirstProperty('tzid')) ?? '');
           try {
-            // One definition per text, shared across calendars, expanded near the years asked (zones/vtimezone.ts).
-            if (id && !zones.has(id)) zones.set(id, cachedTimezone(sub, text));
+            if (id && !zones.has(id)) zones.set(id, def.timezone());
           } catch {
             // An unusable VTIMEZONE: times referring to it fall back to the IANA database when the name maps.
           }

@@ -29,6 +29,7 @@ function bytesOfUtf8(text: string): string {
 
 const CONTENT_LINE = /^[A-Za-z0-9-]+[;:]/;
 const DATE_PROPS = new Set(['DTSTART', 'DTEND', 'DUE', 'RECURRENCE-ID', 'EXDATE', 'RDATE']);
+const FIXED_NAMES = new Set([...DATE_PROPS, 'RRULE', 'EXRULE', 'DTSTAMP', 'CREATED', 'LAST-MODIFIED']);
 
 /**
  * Returns content lines joined with CRLF, or null when there is no component at all. Repairs (with a warning when
@@ -129,6 +130,9 @@ export function repairLines(text: string, problems: Problem[]): string | null {
 
 /** Small value repairs that keep ical.js from misreading or throwing on common producer mistakes. */
 function fixValue(line: string): string {
+  // Only these properties are ever changed; any other line comes back as it is (the match below rebuilds it whole).
+  const cut = line.search(/[;:]/);
+  if (cut <= 0 || !FIXED_NAMES.has(line.slice(0, cut).toUpperCase())) return line;
   const m = /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/.exec(line);
   if (!m) return line;
   const name = (m[1] ?? '').toUpperCase();

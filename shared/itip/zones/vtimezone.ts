@@ -50,7 +50,7 @@ const TZ = ICAL.Timezone as unknown as TimezoneStatics;
 /** Zone definitions kept (least recently used dropped first). */
 export const MAX_ZONE_DEFINITIONS = 256;
 /** Windows kept per definition (each ~7 years of changes); a definition asked about more years starts over. */
-const MAX_WINDOWS_PER_ZONE = 32;
+const MAX_WINDOWS_PER_ZONE = 16;
 /** A definition whose text is longer is not cached (still computed, as before). */
 const MAX_KEY_CHARS = 64 * 1024;
 /** Recurrence steps per expansion: a FREQ=SECONDLY rule from 1601 must not hang the reader (bound work done). */
@@ -81,6 +81,8 @@ export class ZoneTooComplexError extends Error {
  */
 export class CachedTimezone extends ICAL.Timezone {
   private readonly windows = new Map<number, Window | null>();
+  /** Answers for quiet days, by day number (one map for all windows: the days differ). */
+  private readonly quiet = new Map<number, number>();
 
   constructor(component: ICalComponent) {
     super({ component, tzid: String(component.getFirstPropertyValue('tzid') ?? '') });
@@ -100,12 +102,12 @@ export class CachedTimezone extends ICAL.Timezone {
     // A quiet day (no change within the window's margin of it) has one answer for all its times: every comparison
     // ical.js makes for any time of that day comes out the same (its adjusted changes move by less than the margin).
     const day = dayNumber(tt.year, tt.month, tt.day);
-    const known = win.quiet.get(day);
+    const known = this.quiet.get(day);
     if (known !== undefined) return known;
     const offset = win.tz.utcOffset(tt);
     if (isQuiet(win.changeDays, day, win.margin)) {
-      if (win.quiet.size >= MAX_QUIET_DAYS) win.quiet.clear();
-      win.quiet.set(day, offset);
+      if (this.quiet.size >= MAX_QUIET_DAYS) this.quiet.clear();
+      this.quiet.set(day, offset);
     }
     return offset;
   }
@@ -130,7 +132,7 @@ export class CachedTimezone extends ICAL.Timezone {
     const changeDays = changes.list.map((c) => dayNumber(c.year, c.month, c.day)).sort((a, b) => a - b);
     // ical.js compares times with changes moved by their offsets: a hostile +99:59 moves one by more than 4 days.
     const maxOffset = Math.max(...changes.list.map((c) => Math.max(Math.abs(c.utcOffset), Math.abs(c.prevUtcOffset))));
-    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2, quiet: new Map() };
+    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2 };
   }
 }
 
@@ -140,11 +142,10 @@ interface Window {
   changeDays: number[];
   /** Days either side of a change where times are asked of ical.js one by one. */
   margin: number;
-  /** Answers for quiet days, by day number. */
-  quiet: Map<number, number>;
 }
 
-const MAX_QUIET_DAYS = 4096;
+/** Quiet days remembered per zone (×256 zones: a bounded few MB at worst). */
+const MAX_QUIET_DAYS = 1024;
 
 function isQuiet(sortedDays: readonly number[], day: number, margin: number): boolean {
   // First change day >= day - margin: quiet when there is none, or it is beyond day + margin.
@@ -322,34 +323,49 @@ function seconds(offset: unknown): number {
 // ---------------------------------------------------------------------------------------------------------------
 // The cache
 
-const definitions = new Map<string, CachedTimezone>();
+interface Definition {
+  /** The VTIMEZONE as ical.js writes it (what CalendarObject.vtimezones carries). */
+  text: string;
+  zone: CachedTimezone;
+}
+
+/** Keyed by the definition's jCal (JSON): one stringify, no folding; the text is kept with it. */
+const definitions = new Map<string, Definition>();
 let maxDefinitions = MAX_ZONE_DEFINITIONS;
 /** The pre-cache behaviour (a fresh ical.js Timezone per calendar), kept as the reference the tests compare with. */
 let reference = false;
 
 /**
- * The zone for a VTIMEZONE component, shared by every calendar that sends the same definition (same text as ical.js
- * writes it). The cached zone holds its own copy of the component, never the message's tree.
+ * A VTIMEZONE as the reader needs it: its text (as ical.js writes it) and its zone, shared by every calendar that
+ * sends the same definition. The cached zone holds its own copy of the component, never the message's tree.
+ * `timezone()` may throw (an unusable definition): the caller falls back to the IANA database.
  */
-export function cachedTimezone(vtimezone: ICalComponent, text?: string): InstanceType<typeof ICAL.Timezone> {
-  if (reference) return new ICAL.Timezone(vtimezone);
-  text ??= vtimezone.toString();
-  if (maxDefinitions <= 0 || text.length > MAX_KEY_CHARS) return new CachedTimezone(detached(vtimezone));
-  const hit = definitions.get(text);
-  if (hit) {
-    // Least recently used first out: re-insert to move to the end of the Map's order.
-    definitions.delete(text);
-    definitions.set(text, hit);
-    return hit;
+export function zoneDefinition(vtimezone: ICalComponent): { text: string; timezone: () => InstanceType<typeof ICAL.Timezone> } {
+  if (reference) return { text: vtimezone.toString(), timezone: () => new ICAL.Timezone(vtimezone) };
+  const key = JSON.stringify(vtimezone.toJSON());
+  if (maxDefinitions <= 0 || key.length > MAX_KEY_CHARS) {
+    return { text: vtimezone.toString(), timezone: () => new CachedTimezone(detached(key)) };
   }
-  const zone = new CachedTimezone(detached(vtimezone));
-  definitions.set(text, zone);
-  while (definitions.size > maxDefinitions) definitions.delete(definitions.keys().next().value as string);
-  return zone;
+  let def = definitions.get(key);
+  if (def) {
+    // Least recently used first out: re-insert to move to the end of the Map's order.
+    definitions.delete(key);
+  } else {
+    def = { text: vtimezone.toString(), zone: new CachedTimezone(detached(key)) };
+    while (definitions.size >= maxDefinitions) definitions.delete(definitions.keys().next().value as string);
+  }
+  definitions.set(key, def);
+  const zone = def.zone;
+  return { text: def.text, timezone: () => zone };
 }
 
-function detached(c: ICalComponent): ICalComponent {
-  return new ICAL.Component(JSON.parse(JSON.stringify(c.toJSON())) as unknown[]);
+/** The zone for a VTIMEZONE component (see zoneDefinition). */
+export function cachedTimezone(vtimezone: ICalComponent): InstanceType<typeof ICAL.Timezone> {
+  return zoneDefinition(vtimezone).timezone();
+}
+
+function detached(jcal: string): ICalComponent {
+  return new ICAL.Component(JSON.parse(jcal) as unknown[]);
 }
 
 /**
