@@ -121,7 +121,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (!a) throw new AppError('SMTP_UNAVAILABLE', 'no mail account is set up yet: the message waits in the outbox', true);
     return a;
   };
-  const tokens = new TokenManager({ settings, clients: () => ({ ...settings.oauthClients(), ...opts.oauthClients }), onStateChange: () => emit({ type: 'status-changed', status: status() }) });
+  const tokens = new TokenManager({ settings, clients: () => ({ ...settings.oauthClients(), ...opts.oauthClients }), onStateChange: () => {
+      emit({ type: 'accounts-changed' });
+      emit({ type: 'status-changed', status: status() });
+    } });
   const sender = smtpSender(async (accountId) => smtpAccount(accountOrThrow(accountId), settings, tokens));
   const sent = sentFolderDeps(async (accountId) => {
     const a = accountId ? settings.storedAccount(accountId) : null;
@@ -232,6 +235,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (isFirst) await accounts.adoptLocalIdentityLogged(view);
       // Signed in (again): what waited for it goes now.
       outbox.kick();
+      emit({ type: 'accounts-changed' });
       emit({ type: 'status-changed', status: status() });
     },
   });

@@ -65,6 +65,7 @@ export function App() {
       if (e.type === 'status-changed') setStatus(e.status);
       if (e.type === 'new-invitation') toast(`New invitation: ${e.summary}${e.from ? ` from ${e.from}` : ''}`);
       if (e.type === 'open-invitation') setView({ name: 'invitations', uid: e.uid });
+      if (e.type === 'accounts-changed') reloadMeta();
       setTick((t) => t + 1);
     });
   }, [reloadMeta, toast]);

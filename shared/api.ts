@@ -352,7 +352,9 @@ export type AppEvent =
   | { type: 'outbox-changed' }
   | { type: 'new-invitation'; uid: string; summary: string; from: string | null }
   /** The shell opened a file (command line, file association, second instance): show this invitation. */
-  | { type: 'open-invitation'; uid: string };
+  | { type: 'open-invitation'; uid: string }
+  /** An account's sign-in state changed (OAuth2 grant revoked, or signed in again): reload the accounts. */
+  | { type: 'accounts-changed' };
 
 // ---------------------------------------------------------------------------------------------------------------
 // The interface

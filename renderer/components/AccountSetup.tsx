@@ -133,9 +133,9 @@ export function SignInAgainBanners({ accounts, onOpen }: { accounts: AccountView
       {need.map((a) => (
         <div key={a.id} className="banner warn" role="alert" data-testid="sign-in-again">
           <span>
-            {a.signInRequired} Messages wait in the outbox and synchronisation resumes after you sign in.
+            {a.signInRequired?.replace(/\.?$/, '.')} Messages wait in the outbox and synchronisation resumes after you sign in.
           </span>
-          <button type="button" className="primary" onClick={() => onOpen(a.id)}>
+          <button type="button" className="primary nowrap" onClick={() => onOpen(a.id)}>
             Sign in again
           </button>
         </div>
@@ -334,7 +334,7 @@ export function AccountSetup({ firstRun, accountId, onDone, onOffline }: { first
       <h1 id="acc-h">{heading}</h1>
       {intro}
       {found && (
-        <div className={found.found ? 'banner info' : 'banner warn'} data-testid="discovery-result" role="status">
+        <div className={found.found ? 'banner found' : 'banner warn'} data-testid="discovery-result" role="status">
           <span>
             {found.found
               ? `Settings found in ${SOURCE_TEXT[found.found.source]}${found.found.provider ? ` (${found.found.provider})` : ''}: IMAP ${found.found.imap.host}:${found.found.imap.port} with ${SECURITY_TEXT[found.found.imap.security]}, SMTP ${found.found.smtp.host}:${found.found.smtp.port} with ${SECURITY_TEXT[found.found.smtp.security]}.`

@@ -117,5 +117,46 @@ describe('first run: address → detected settings → sign in with the provider
       .poll(() => sys.mail.accepted.some((m) => m.to.includes(alice.email) && m.raw.toString('latin1').includes(uid) && /METHOD:REPLY/.test(m.raw.toString('latin1'))), WAIT)
       .toBe(true);
     expect(problems).toEqual([]);
+
+    // The grant is revoked at the provider ("remove app access"): the next answer cannot go out; the account says
+    // "Sign in again" and the answer waits in the outbox until then, and is sent once.
+    expect(await sys.idp.revokeGrants(bob.email)).toBeGreaterThan(0);
+    const uid2 = `oauth-ui-2-${Date.now()}@example.test`;
+    await invite(uid2, 'After revocation');
+    const item2 = page.locator('.inv-item', { hasText: 'After revocation' });
+    await expect.poll(() => item2.count(), WAIT).toBe(1);
+    await item2.click();
+    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('After revocation');
+    if (await add.count()) await add.click();
+    await expect.poll(() => page.getByRole('button', { name: 'Decline', exact: true }).count(), WAIT).toBe(1);
+    await page.getByRole('button', { name: 'Decline', exact: true }).click();
+    const banner = page.getByTestId('sign-in-again');
+    await expect.poll(() => banner.count(), WAIT).toBe(1);
+    expect(await banner.textContent()).toMatch(/revoked or has expired: sign in again\. Messages wait in the outbox/);
+    await shot(page, 'sign-in-again', { docs: true });
+    const replies2 = () => sys.mail.accepted.filter((m) => m.raw.toString('latin1').includes(uid2) && /METHOD:REPLY/.test(m.raw.toString('latin1'))).length;
+    expect(replies2()).toBe(0);
+
+    await banner.getByRole('button', { name: 'Sign in again' }).click();
+    const again = page.getByRole('button', { name: /^Sign in again with / });
+    await expect.poll(() => again.count(), WAIT).toBe(1);
+    const popup2P = ctx.waitForEvent('page');
+    await again.click();
+    const idp2 = await popup2P;
+    await idp2.waitForLoadState();
+    // The provider may remember the browser session (no password asked) but asks for consent again.
+    await expect.poll(async () => (await idp2.getByRole('button', { name: 'Allow' }).count()) + (await idp2.getByLabel('Password').count()), WAIT).toBeGreaterThan(0);
+    if (await idp2.getByLabel('Password').count()) {
+      await idp2.getByLabel('Password').fill(BOB_IDP_PASSWORD);
+      await idp2.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await expect.poll(() => idp2.getByRole('button', { name: 'Allow' }).count(), WAIT).toBe(1);
+    await idp2.getByRole('button', { name: 'Allow' }).click();
+    await expect.poll(() => idp2.getByRole('heading', { name: 'Signed in' }).count(), WAIT).toBe(1);
+    await idp2.close();
+    await expect.poll(replies2, WAIT).toBe(1);
+    await expect.poll(() => banner.count(), WAIT).toBe(0);
+    expect(replies2()).toBe(1);
+    expect(problems).toEqual([]);
   });
 });
