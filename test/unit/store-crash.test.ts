@@ -80,8 +80,8 @@ describe('store crash safety', () => {
       const s = await CalendarStore.open(dir, { lockWaitMs: 2_000 });
       try {
         const meta = Number(s.get('meta')?.myAddress ?? '0');
-        // Every acknowledged write is there (meta is written in the same batch as ev-N).
         const at = `round ${round}, killed after ${delayMs} ms, ${seedNote}`;
+        // Every acknowledged write is there (meta is written in the same batch as ev-N).
         expect(meta, at).toBeGreaterThanOrEqual(acked);
         expect(meta, at).toBeGreaterThanOrEqual(lastAcked);
         // Batches are all-or-nothing and nothing after the last batch exists.
