@@ -66,7 +66,7 @@ export interface StoreOptions {
   /** Durable commits (synchronous=FULL). Default true; false only for throwaway stores (benchmarks). */
   durable?: boolean;
   /**
-   * SQLite's structural check (quick_check) reads the whole file: on open up to this size (default 32 MiB), above
+   * SQLite's structural check (quick_check) reads the whole file: on open up to this size (default 8 MiB, about 3,000 events), above
    * it before the first write instead (so a start stays fast and nothing is ever written into a damaged file; reads
    * find damage through the row checksums and SQLite's own errors).
    */
@@ -301,7 +301,7 @@ export class CalendarStore implements StoreEvents {
       lockWaitMs: opts.lockWaitMs ?? 2_000,
       durable: opts.durable ?? true,
       readOnly: opts.readOnly ?? false,
-      verifyOnOpenMaxBytes: opts.verifyOnOpenMaxBytes ?? 32 * 1024 * 1024,
+      verifyOnOpenMaxBytes: opts.verifyOnOpenMaxBytes ?? 8 * 1024 * 1024,
     };
   }
 
