@@ -66,9 +66,9 @@ export interface StoreOptions {
   /** Durable commits (synchronous=FULL). Default true; false only for throwaway stores (benchmarks). */
   durable?: boolean;
   /**
-   * SQLite's structural check (quick_check) reads the whole file: on open up to this size (default 8 MiB, about 3,000 events), above
-   * it before the first write instead (so a start stays fast and nothing is ever written into a damaged file; reads
-   * find damage through the row checksums and SQLite's own errors).
+   * SQLite's structural check (quick_check) reads the whole file: on open up to this size (default 8 MiB, about
+   * 3,000 events), above it before the first write instead (so a start stays fast and nothing is ever written into a
+   * damaged file; reads find damage through the row checksums and SQLite's own errors).
    */
   verifyOnOpenMaxBytes?: number;
   /**
