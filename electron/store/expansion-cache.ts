@@ -10,13 +10,26 @@ import type { StoredEvent } from '../../shared/itip/types';
 
 const DAY = 86_400_000;
 
-/** agenda.ts's overlap rule: a zero-length all-day occurrence lasts a day; a zero-length timed one is an instant. */
-function overlapsWindow(o: Occurrence, fromMs: number, toMs: number): boolean {
+/** An occurrence with its instants read once (the cache answers windows by comparing numbers). */
+interface Entry {
+  o: Occurrence;
+  s: number;
+  /** The end by agenda.ts's rule: a zero-length all-day occurrence lasts a day. */
+  e: number;
+  /** Identity within its series, for occurrences found in two months. */
+  key: string;
+}
+
+function entry(o: Occurrence): Entry {
   const s = isoToMs(o.start);
-  const e = o.allDay && o.end === o.start ? s + DAY : isoToMs(o.end);
-  if (!Number.isFinite(s)) return false;
-  if (!Number.isFinite(e) || e <= s) return s >= fromMs && s < toMs;
-  return s < toMs && e > fromMs;
+  return { o, s, e: o.allDay && o.end === o.start ? s + DAY : isoToMs(o.end), key: `${o.recurrenceId ?? ''}\u0000${o.start}\u0000${o.end}` };
+}
+
+/** agenda.ts's overlap rule (a zero-length timed occurrence is an instant). */
+function overlapsWindow(x: Entry, fromMs: number, toMs: number): boolean {
+  if (!Number.isFinite(x.s)) return false;
+  if (!Number.isFinite(x.e) || x.e <= x.s) return x.s >= fromMs && x.s < toMs;
+  return x.s < toMs && x.e > fromMs;
 }
 
 function monthStart(ms: number): number {
@@ -42,7 +55,7 @@ export interface ExpansionCacheStats {
 
 export class ExpansionCache {
   /** `${uid}\u0000${monthStartMs}` → that month's occurrences. A Map keeps insertion order: the oldest go first. */
-  private readonly months = new Map<string, Occurrence[]>();
+  private readonly months = new Map<string, Entry[]>();
   /** uid → its cached keys, so a change drops them all. */
   private readonly byUid = new Map<string, Set<string>>();
   private hits = 0;
@@ -74,7 +87,7 @@ export class ExpansionCache {
     const toMs = isoToMs(to);
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return [];
     const singles: StoredEvent[] = [];
-    const out: Occurrence[] = [];
+    const out: Entry[] = [];
     for (const ev of events) {
       if (!ev) continue;
       if (!cacheable(ev)) {
@@ -84,19 +97,19 @@ export class ExpansionCache {
       const seen = new Set<string>();
       this.fill(ev, fromMs, toMs);
       for (let m = monthStart(fromMs); m < toMs; m = nextMonth(m)) {
-        for (const o of this.months.get(`${ev.uid}\u0000${m}`) ?? this.month(ev, m)) {
-          if (!overlapsWindow(o, fromMs, toMs)) continue;
+        for (const x of this.months.get(`${ev.uid}\u0000${m}`) ?? this.month(ev, m)) {
+          if (!overlapsWindow(x, fromMs, toMs)) continue;
           // An occurrence that spans a month boundary is in both months' lists.
-          const key = `${o.recurrenceId ?? ''}\u0000${o.start}\u0000${o.end}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          out.push(o);
+          if (seen.has(x.key)) continue;
+          seen.add(x.key);
+          out.push(x);
         }
       }
     }
-    if (singles.length > 0) out.push(...expandAgenda(singles, from, to));
-    out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start) || a.uid.localeCompare(b.uid));
-    return out;
+    if (singles.length > 0) for (const o of expandAgenda(singles, from, to)) out.push(entry(o));
+    // expandAgenda's order: by start, then uid (a stable sort keeps each series' own order for equal starts).
+    out.sort((a, b) => a.s - b.s || (a.o.uid === b.o.uid ? 0 : a.o.uid.localeCompare(b.o.uid)));
+    return out.map((x) => x.o);
   }
 
   /**
@@ -113,7 +126,7 @@ export class ExpansionCache {
     if (missing.length < 2) return; // none, or one: month() computes it alone
     const first = missing[0]!;
     const end = nextMonth(missing[missing.length - 1]!);
-    const all = expandAgenda([ev], new Date(first).toISOString(), new Date(end).toISOString());
+    const all = expandAgenda([ev], new Date(first).toISOString(), new Date(end).toISOString()).map(entry);
     for (const m of missing) {
       const mEnd = nextMonth(m);
       this.store(ev.uid, m, all.filter((o) => overlapsWindow(o, m, mEnd)));
@@ -121,7 +134,7 @@ export class ExpansionCache {
     }
   }
 
-  private store(uid: string, m: number, list: Occurrence[]): void {
+  private store(uid: string, m: number, list: Entry[]): void {
     const key = `${uid}\u0000${m}`;
     if (this.months.size >= this.maxEntries) this.evictOldest();
     this.months.set(key, list);
@@ -130,7 +143,7 @@ export class ExpansionCache {
     keys.add(key);
   }
 
-  private month(ev: StoredEvent, m: number): Occurrence[] {
+  private month(ev: StoredEvent, m: number): Entry[] {
     const key = `${ev.uid}\u0000${m}`;
     const hit = this.months.get(key);
     if (hit) {
@@ -138,7 +151,7 @@ export class ExpansionCache {
       return hit;
     }
     this.misses++;
-    const list = expandAgenda([ev], new Date(m).toISOString(), new Date(nextMonth(m)).toISOString());
+    const list = expandAgenda([ev], new Date(m).toISOString(), new Date(nextMonth(m)).toISOString()).map(entry);
     this.store(ev.uid, m, list);
     return list;
   }
