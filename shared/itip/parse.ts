@@ -6,6 +6,7 @@
 // then read each VEVENT/VTODO/VJOURNAL/VFREEBUSY into EventData with our own date handling so that Windows TZIDs
 // (Outlook/Exchange) and TZIDs without a VTIMEZONE still give a correct UTC instant.
 
+import { splitLines } from './lines';
 import ICAL from 'ical.js';
 import { findIana, WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import type { Attendee, CalendarObject, ComponentKind, DateTimeValue, EventData, Organizer, Problem } from './types';
@@ -72,7 +73,7 @@ const DATE_PROPS = new Set(['DTSTART', 'DTEND', 'DUE', 'RECURRENCE-ID', 'EXDATE'
  * with spaces (Exchange CDO's "BYDAY=MO, TU").
  */
 function repairLines(text: string, problems: Problem[]): string | null {
-  const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const raw = splitLines(text.replace(/^\uFEFF/, ''));
   // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1).
   const lines: string[] = [];
   for (const line of raw) {
