@@ -27,6 +27,12 @@ let current: Guard | null = null;
 const STEPS = '__conveneRecurSteps';
 /** Steps one unguarded iterator may take: a real VTIMEZONE rule from 1601 to 2100 takes about 500. */
 const ITERATOR_STEP_BUDGET = 50_000;
+/** Rule + DTSTART of unguarded iterators that ran out of budget. */
+const exhausted = new Set<string>();
+
+function ruleKey(it: Record<string, unknown>): string {
+  return `${String(it['rule'] ?? '')}@${String(it['dtstart'] ?? '')}`;
+}
 let installed = false;
 
 function install(): void {
@@ -45,7 +51,14 @@ function install(): void {
       if (!g) {
         const n = ((this[STEPS] as number | undefined) ?? 0) + 1;
         this[STEPS] = n;
-        if (n > ITERATOR_STEP_BUDGET) throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
+        if (n === 1 && exhausted.has(ruleKey(this))) throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
+        if (n > ITERATOR_STEP_BUDGET) {
+          // ical.js does not cache a zone expansion that failed: remember the rule, so the next conversion with the
+          // same rule stops at its first step instead of spending the whole budget again.
+          if (exhausted.size > 1000) exhausted.clear();
+          exhausted.add(ruleKey(this));
+          throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
+        }
       }
       return original.apply(this, args);
     };
