@@ -6,6 +6,7 @@
 // - Permissions (camera, notifications from the page, geolocation...) are denied: the page needs none.
 // - A second launch hands its file arguments to the first instance and quits.
 // - Opening an .ics/.eml (argument, file association, macOS open-file) shows it in the app with the same actions.
+import { safeExternalUrl } from '../shared/present/external-link';
 import { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -67,7 +68,8 @@ function lockDown(): void {
     contents.on('will-navigate', (event, url) => {
       if (!isAppUrl(url, appUrl, devUrl)) {
         event.preventDefault();
-        if (isExternalAllowed(url)) void shell.openExternal(url);
+        const safe = isExternalAllowed(url) ? safeExternalUrl(url) : null;
+        if (safe) void shell.openExternal(safe);
       }
     });
     contents.on('will-redirect', (event, url) => {
@@ -75,7 +77,9 @@ function lockDown(): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (isExternalAllowed(url)) void shell.openExternal(url);
+      // mailto: loses attach=-style fields before it reaches the system (shared/external-link.ts).
+      const safe = isExternalAllowed(url) ? safeExternalUrl(url) : null;
+      if (safe) void shell.openExternal(safe);
       return { action: 'deny' };
     });
   });

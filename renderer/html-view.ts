@@ -5,12 +5,15 @@
 // shell opens a new tab with rel=noopener noreferrer), and remote images are counted so the reader knows they were
 // blocked.
 import { safeHref, splitLinks } from '../shared/present/links';
-import { purify } from './components/Description';
+import { sanitizeDescription } from './sanitize';
 
 /** The single call into the sanitizer (scripts, handlers, forms, frames, styles and remote images removed). */
 export function sanitizeHtml(html: string): string {
-  return purify(html);
+  return sanitizeDescription(html);
 }
+
+/** The sanitizer replaces each remote image by a '[image blocked…]' text: that is what the reader is told about. */
+const BLOCKED_IMAGE = /\[image blocked/g;
 
 const LOOKS_HTML = /<\/?(p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|tr|td|h[1-6]|img|font|html|body)\b[^>]*>/i;
 
@@ -73,7 +76,7 @@ export function readableHtml(html: string): { html: string; blockedImages: numbe
     }
     t.replaceWith(frag);
   }
-  const blockedImages = Array.from(root.querySelectorAll('img')).filter((i) => !i.getAttribute('src')).length;
+  const blockedImages = (clean.match(BLOCKED_IMAGE) ?? []).length;
   const div = document.createElement('div');
   div.appendChild(root.cloneNode(true));
   return { html: div.innerHTML, blockedImages };

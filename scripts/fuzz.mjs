@@ -56,7 +56,7 @@ function record(r) {
     slowest.sort((a, b) => b.ms - a.ms);
     slowest.length = 10;
   }
-  if (done % 5000 === 0) console.log(`fuzz: ${done}/${cases} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  if (done % 1000 === 0) console.log(`fuzz: ${done}/${cases} (${((Date.now() - started) / 1000).toFixed(0)} s): ${crashes.length} crashes, ${hangs.length} hangs so far`);
 }
 
 function startWorker() {
@@ -107,7 +107,19 @@ function startWorker() {
   });
 }
 
+// Stopped early (Ctrl+C, SIGTERM): the summary of what ran, marked as partial.
+let partial = false;
+const stopEarly = () => {
+  partial = true;
+  next = last;
+  summary();
+};
+process.on('SIGINT', stopEarly);
+process.on('SIGTERM', stopEarly);
 await Promise.all(Array.from({ length: Math.min(workers, last - next) }, startWorker));
+summary();
+
+function summary() {
 rmSync(work, { recursive: true, force: true });
 slowest.sort((a, b) => b.ms - a.ms);
 const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -116,5 +128,7 @@ for (const h of hangs.slice(0, 20)) console.log(`hang: case ${h.index} ran over 
 console.log('slowest cases:');
 for (const s of slowest.slice(0, 5)) console.log(`  case ${s.index} (${s.kind}): ${s.ms.toFixed(0)} ms`);
 console.log(`seed ${seed}; ${done} cases in ${secs} s; slowest case ${slowest[0] ? slowest[0].ms.toFixed(0) : 0} ms (case ${slowest[0]?.index ?? '-'}); replay one with --seed ${seed} --only INDEX`);
+if (partial) console.log(`(stopped early: ${done} of ${cases} cases ran)`);
 console.log(`${crashes.length} crashes, ${hangs.length} hangs in ${done} cases`);
-process.exit(crashes.length || hangs.length ? 1 : 0);
+process.exit(crashes.length || hangs.length || partial ? 1 : 0);
+}

@@ -523,3 +523,20 @@ function wallInZone(t: ICalTime, zone: string): string | null {
   if (off2 !== null && off2 !== off) off = off2;
   return `${wall(t)}${offsetText(off)}`;
 }
+
+/**
+ * True when `recurrenceId` (normalised like EventData.recurrenceId) names an instance of the stored series: DTSTART,
+ * an RRULE instance or an RDATE, not EXDATEd (RFC 5545 §3.8.4.4: a RECURRENCE-ID identifies an instance). Overrides
+ * are left out (one may have moved its instance elsewhere). False when the series cannot be expanded there.
+ */
+export function isOccurrenceOf(ev: StoredEvent, recurrenceId: string): boolean {
+  const master = ev.master;
+  if (!master) return false;
+  const atMs = isoToMs(recurrenceId);
+  if (!Number.isFinite(atMs)) return false;
+  const bare: StoredEvent = { ...ev, cancelled: false, overrides: [] };
+  const day = 86_400_000;
+  // A floating or all-day RECURRENCE-ID reads as UTC; two days either side cover every zone offset.
+  const r = expandAgendaReport([bare], new Date(atMs - 2 * day).toISOString(), new Date(atMs + 2 * day).toISOString());
+  return r.occurrences.some((o) => o.recurrenceId === recurrenceId);
+}

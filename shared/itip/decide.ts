@@ -28,6 +28,8 @@
 //    overrides and answers, and keeps a cancelled RANGE=THISANDFUTURE tombstone with the CANCEL's revision; a cut
 //    at or before the first occurrence cancels the event. Details in event-state.ts; agenda.ts expands both.
 
+import { listFew } from './few';
+import { isOccurrenceOf } from './agenda';
 import { assertNever } from '../errors';
 import { isMine, normalizeAddress, sameAddress } from './address';
 import type { Decision, DecideContext, EventData, ItipMessage, PendingItem, Problem, ReplyRecord, StoredEvent } from './types';
@@ -486,7 +488,7 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
     myAddress: stored.myAddress ?? mine,
     updatedAt: ctx.now,
   };
-  const scope = m ? 'event' : `occurrence ${overridesOf(msg).map(ridScope).join(', ')}`;
+  const scope = m ? 'event' : `occurrence ${listFew(overridesOf(msg).map(ridScope))}`;
   return rescheduled
     ? { action: 'updated', uid, reason: `${scope} rescheduled: my answer is needed again`, detail: 'rescheduled', next }
     : { action: 'updated', uid, reason: `${scope} updated; my answer stands`, detail: 'details', next };
@@ -602,6 +604,11 @@ function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Dec
     const who = replyingAttendee(c, senders[0] ?? null) ?? replier;
     const rid = c.recurrenceId;
     let target = componentFor({ ...stored, master, overrides }, rid);
+    // RFC 5546 §3.2.3 / RFC 5545 §3.8.4.4: a REPLY for an instance the series does not have would create a phantom
+    // override; it is refused with the reason.
+    if (!target && rid && master && !isOccurrenceOf({ ...stored, master, overrides }, rid)) {
+      return reject(uid, `REPLY for ${rid}, which is not an occurrence of this series`, 'unknown-occurrence');
+    }
     if (!target && rid && master) target = effectiveOccurrence({ ...stored, master, overrides }, rid);
     if (!target) return reject(uid, `REPLY for occurrence ${rid} of an event I have no master for`, 'unknown-occurrence');
 
@@ -659,7 +666,7 @@ function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Dec
     applied.push(`${who.email} ${who.partstat}${rid ? ` (occurrence ${rid})` : ''}`);
   }
   const next: StoredEvent = { ...stored, master, overrides, replies, updatedAt: ctx.now };
-  return { action: 'reply-applied', uid, reason: `reply applied: ${applied.join('; ')}`, detail: String(replier.partstat), next };
+  return { action: 'reply-applied', uid, reason: `reply applied: ${listFew(applied, 3, '; ')}`, detail: String(replier.partstat), next };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -709,7 +716,7 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
       l.recurrenceId === null
         ? { ...stored, master: updated, updatedAt: ctx.now }
         : { ...stored, overrides: upsertOverride(stored.overrides, updated), updatedAt: ctx.now };
-    return { action: 'updated', uid, reason: `organizer removed ${removed.join(', ')}`, detail: 'attendees-removed', next };
+    return { action: 'updated', uid, reason: `organizer removed ${listFew(removed)}`, detail: 'attendees-removed', next };
   }
   const removedOnly = !cancelStatus && meListed;
 
@@ -769,7 +776,7 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
   return {
     action: 'cancelled',
     uid,
-    reason: removedOnly ? 'the organizer removed me from the event' : `cancelled: ${scope.join(', ')}`,
+    reason: removedOnly ? 'the organizer removed me from the event' : `cancelled: ${listFew(scope)}`,
     detail: removedOnly
       ? 'removed'
       : scope.every((s) => s === 'event')
@@ -819,7 +826,7 @@ function decideAdd(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Decid
     vtimezones: mergeTimezones(stored.vtimezones, msg.calendar.vtimezones),
     updatedAt: ctx.now,
   };
-  return { action: 'updated', uid, reason: `occurrence(s) added: ${added.join(', ')}`, detail: 'added', next };
+  return { action: 'updated', uid, reason: `occurrence(s) added: ${listFew(added)}`, detail: 'added', next };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

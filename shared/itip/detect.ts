@@ -43,6 +43,7 @@ export function findCalendarParts(tree: MimeNode): CalendarPartRef[] {
       filename: n.filename,
       encoding: n.encoding,
       inAlternative,
+      ...(parent === null && !forwarded && n.disposition !== 'attachment' ? { wholeBody: true } : {}),
       forwarded,
       disposition: n.disposition,
     });

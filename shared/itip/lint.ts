@@ -6,7 +6,7 @@
 //   no-calendar-part      no text/calendar part at all (RFC 6047 §2.4: the iCalendar object is a text/calendar part)
 //   calendar-not-inline   upgraded to an error: a calendar that is only an attachment is shown as a file by Outlook
 //                         and Gmail, not as an invitation (RFC 6047 §2.4, §4 examples)
-//   no-text-body          no text/plain alternative: RFC 6047 §2.4 recommends one for mail clients without calendars
+//   no-text-body          warning: no text/plain alternative (RFC 6047 §2.4 recommends one; §4's examples have none)
 //   no-html-body          warning: Outlook and Gmail render the html alternative
 //   calendar-charset      the text/calendar part is not charset=UTF-8 (RFC 5545 §3.1.4, RFC 6047 §2.4)
 //   line-too-long         a physical line of the calendar text over 75 octets (RFC 5545 §3.1)
@@ -17,6 +17,7 @@
 //                         goes to the organizer; copying other attendees leaks the answer)
 //   unreadable            the message could not be read at all
 
+import { listFew } from './few';
 import { normalizeAddress, sameAddress } from './address';
 import { findCalendarParts } from './detect';
 import { readInput, readMessage } from './message';
@@ -110,7 +111,9 @@ export async function lintMessage(raw: Uint8Array | string): Promise<Problem[]> 
   if (textCal.length === 0) {
     add({ code: 'no-calendar-part', severity: 'error', message: 'no text/calendar part (RFC 6047 §2.4)' });
   } else {
-    if (!textCal.some((p) => p.inAlternative && p.disposition !== 'attachment')) {
+    // Inline: a multipart/alternative sibling of the text body, or the whole body of a single-part message (RFC 6047
+    // §4's own examples are single-part text/calendar messages).
+    if (!textCal.some((p) => (p.inAlternative && p.disposition !== 'attachment') || p.wholeBody)) {
       add({
         code: 'calendar-not-inline',
         severity: 'error',
@@ -140,7 +143,8 @@ export async function lintMessage(raw: Uint8Array | string): Promise<Problem[]> 
   const inTopAlternative = (type: string): boolean =>
     all.some(({ node, parent }) => node.contentType === type && node.disposition !== 'attachment' && (parent === null || parent.contentType !== 'message/rfc822'));
   if (!inTopAlternative('text/plain')) {
-    add({ code: 'no-text-body', severity: 'error', message: 'no text/plain body for clients without calendar support (RFC 6047 §2.4)' });
+    // A recommendation, not a MUST: RFC 6047 §4's examples have no text alternative.
+    add({ code: 'no-text-body', severity: 'warning', message: 'no text/plain body for clients without calendar support (RFC 6047 §2.4 recommends one)' });
   }
   if (!inTopAlternative('text/html')) {
     add({ code: 'no-html-body', severity: 'warning', message: 'no text/html body' });
@@ -165,7 +169,7 @@ export async function lintMessage(raw: Uint8Array | string): Promise<Problem[]> 
       add({
         code: 'reply-not-to-organizer',
         severity: 'error',
-        message: `${itip.method} is addressed to ${others.join(', ')} besides the organizer ${organizer} (RFC 6047 §3)`,
+        message: `${itip.method} is addressed to ${listFew(others)} besides the organizer ${organizer} (RFC 6047 §3)`,
       });
     }
   }

@@ -115,6 +115,14 @@ export async function readMessage(raw: Uint8Array | string): Promise<ReadResult>
     parts.map((part) => ({ part, bytes: mail.bodyOf(part.path) ?? new Uint8Array(0) })),
     mail.envelope,
   );
+  if (mail.cutShort) {
+    // A calendar part past the guard is not seen: say so rather than report an ordinary mail (issue 10 §8).
+    r.problems.unshift({
+      code: 'mime-limit',
+      severity: r.itip ? 'warning' : 'error',
+      message: 'the MIME structure is nested too deep or has too many parts: the parts past the limit were not read (a calendar among them is not seen)',
+    });
+  }
   return {
     kind: 'message',
     envelope: mail.envelope,

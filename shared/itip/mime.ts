@@ -15,6 +15,8 @@ export interface MailMessage {
   /** The first text/plain and text/html bodies of the message itself (not of forwarded messages), decoded. */
   text: string | null;
   html: string | null;
+  /** True when the depth or part-count guard cut the tree short: parts past it were not read (issue 10 §8). */
+  cutShort: boolean;
 }
 
 /** Guards against hostile nesting and part bombs: past these the tree is cut short, never an exception. */
@@ -31,6 +33,7 @@ interface Leaf {
 interface Ctx {
   leaves: Map<string, Leaf>;
   nodes: number;
+  cut: boolean;
   text: string | null;
   html: string | null;
 }
@@ -42,7 +45,7 @@ export async function readMime(raw: Uint8Array | string): Promise<MailMessage> {
 export function readMimeSync(raw: Uint8Array | string): MailMessage {
   const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw instanceof Uint8Array ? raw : new Uint8Array(0);
   const src = bytesToBinary(bytes);
-  const ctx: Ctx = { leaves: new Map(), nodes: 0, text: null, html: null };
+  const ctx: Ctx = { leaves: new Map(), nodes: 0, cut: false, text: null, html: null };
   let tree: MimeNode;
   let headers: Headers = new Map();
   try {
@@ -63,6 +66,7 @@ export function readMimeSync(raw: Uint8Array | string): MailMessage {
     },
     text: ctx.text,
     html: ctx.html,
+    cutShort: ctx.cut,
   };
 }
 
@@ -302,10 +306,14 @@ function parseEntity(
     children: [],
   };
   const tooDeep = depth >= MAX_DEPTH || ctx.nodes >= MAX_NODES;
+  if (tooDeep && ((isMultipart && ct.params.boundary) || contentType === 'message/rfc822' || contentType === 'message/global')) ctx.cut = true;
   if (isMultipart && ct.params.boundary && !tooDeep) {
     const ranges = splitMultipart(src, bodyStart, end, ct.params.boundary);
     ranges.forEach(([s, e], i) => {
-      if (ctx.nodes >= MAX_NODES) return;
+      if (ctx.nodes >= MAX_NODES) {
+        ctx.cut = true;
+        return;
+      }
       const childPath = myPath ? `${myPath}.${i + 1}` : `${i + 1}`;
       node.children.push(parseEntity(src, s, e, childPath, depth + 1, inMessage, ctx).node);
     });

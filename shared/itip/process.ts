@@ -49,7 +49,7 @@ function dedupe(problems: readonly Problem[]): Problem[] {
 /** A human reason for "this is not an iTIP message", from what the reader found. */
 function notImipReason(problems: readonly Problem[]): string {
   // The most specific reason first: an integrator reads this to learn why a client would not see an invitation.
-  const order = ['invalid-ics', 'unknown-method', 'no-method', 'no-method-param'];
+  const order = ['mime-limit', 'invalid-ics', 'unknown-method', 'no-method', 'no-method-param'];
   const p =
     order.map((code) => problems.find((x) => x.code === code)).find((x) => x !== undefined) ??
     problems.find((x) => x.severity === 'error') ??

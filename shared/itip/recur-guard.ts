@@ -24,6 +24,15 @@ interface Guard {
 }
 
 let current: Guard | null = null;
+const STEPS = '__conveneRecurSteps';
+/** Steps one unguarded iterator may take: a real VTIMEZONE rule from 1601 to 2100 takes about 500. */
+const ITERATOR_STEP_BUDGET = 50_000;
+/** Rule + DTSTART of unguarded iterators that ran out of budget. */
+const exhausted = new Set<string>();
+
+function ruleKey(it: Record<string, unknown>): string {
+  return `${String(it['rule'] ?? '')}@${String(it['dtstart'] ?? '')}`;
+}
 let installed = false;
 
 function install(): void {
@@ -34,9 +43,23 @@ function install(): void {
   // YEARLY rule's set-up, which walks up to year 20000 looking for a year the rule names.
   for (const name of ['check_contracting_rules', 'expand_year_days']) {
     const original = proto[name] as (this: unknown, ...args: unknown[]) => unknown;
-    proto[name] = function guarded(this: unknown, ...args: unknown[]): unknown {
+    proto[name] = function guarded(this: Record<string, unknown>, ...args: unknown[]): unknown {
       const g = current;
       if (g && ++g.steps > g.max) throw new RecurBudgetExceeded(g.max);
+      // Outside a guarded call (ical.js expanding a VTIMEZONE's own rules while converting a time, during parsing)
+      // each iterator still has a budget of its own: a hostile STANDARD/DAYLIGHT rule cannot search forever.
+      if (!g) {
+        const n = ((this[STEPS] as number | undefined) ?? 0) + 1;
+        this[STEPS] = n;
+        if (n === 1 && exhausted.has(ruleKey(this))) throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
+        if (n > ITERATOR_STEP_BUDGET) {
+          // ical.js does not cache a zone expansion that failed: remember the rule, so the next conversion with the
+          // same rule stops at its first step instead of spending the whole budget again.
+          if (exhausted.size > 1000) exhausted.clear();
+          exhausted.add(ruleKey(this));
+          throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
+        }
+      }
       return original.apply(this, args);
     };
   }

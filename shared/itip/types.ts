@@ -67,6 +67,8 @@ export interface CalendarPartRef {
   encoding: string | null;
   /** True when the part is a sibling of a text body inside a multipart/alternative (RFC 6047 §2.4). */
   inAlternative: boolean;
+  /** The calendar is the whole body of a single-part message (RFC 6047 §4's examples): inline, not an attachment. */
+  wholeBody?: boolean;
   /** True when the part is inside a message/rfc822 (a forwarded message). */
   forwarded: boolean;
   disposition: 'inline' | 'attachment' | null;

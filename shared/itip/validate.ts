@@ -8,6 +8,7 @@
 // mail we are liberal in what we accept (RFC 6047 §2.4's method parameter is missing in the wild, and Exchange
 // relays send on behalf of organizers), so those become warnings.
 
+import { listFew } from './few';
 import type { Attendee, EventData, ItipMessage, Problem, Severity } from './types';
 import { normalizeAddress, sameAddress } from './address';
 import { probeRule } from './recur-guard';
@@ -57,6 +58,8 @@ export const PROBLEM_CODES = {
   'recurrence-id-with-rrule': 'A component with both RECURRENCE-ID and RRULE/RDATE: an instance cannot define a recurrence (RFC 5546 §4.7.2).',
   'recurrence-id-mismatch':
     'A RECURRENCE-ID whose value type (DATE vs DATE-TIME) differs from the master DTSTART (RFC 5545 §3.8.4.4 MUST match).',
+  'mime-limit':
+    'The MIME structure is nested deeper than the reader follows (40 levels) or has more than 5,000 parts: parts past the limit are not read, so a calendar among them is not seen (reported, never a silent not-imip).',
   'dtend-with-duration': 'DTEND and DURATION both present (RFC 5546 §3 tables: if present, the other MUST NOT be).',
   'dtend-before-dtstart': 'DTEND/DUE earlier than DTSTART (RFC 5545 §3.8.2.2: DTEND MUST be later).',
   'rrule-never-matches':
@@ -231,7 +234,7 @@ function validateInner(msg: ItipMessage, direction: 'incoming' | 'outgoing'): Pr
     } else if (msg.methodParam.toUpperCase() !== method) {
       add('method-mismatch', lenient, `Content-Type method=${msg.methodParam} but METHOD:${method} (RFC 6047 §2.4)`);
     }
-    if (!msg.part.inAlternative) {
+    if (!msg.part.inAlternative && !msg.part.wholeBody) {
       add('calendar-not-inline', 'warning', 'calendar part is an attachment, not in multipart/alternative with the text body');
     }
   } else if (msg.methodParam != null && msg.methodParam.toUpperCase() !== method) {
@@ -258,7 +261,7 @@ function validateInner(msg: ItipMessage, direction: 'incoming' | 'outgoing'): Pr
   // ---- UID (every table: UID 1; all components the same UID)
   const uids = new Set(comps.map((c) => c.uid));
   if (comps.some((c) => !c.uid)) add('missing-uid', 'error', 'component without UID');
-  if ([...uids].filter(Boolean).length > 1) add('multiple-uids', 'error', `components with different UIDs: ${[...uids].join(', ')}`);
+  if ([...uids].filter(Boolean).length > 1) add('multiple-uids', 'error', `components with different UIDs: ${listFew([...uids].filter(Boolean) as string[])}`);
   if (['ADD', 'REFRESH', 'COUNTER'].includes(method) && comps.length > 1) {
     add('multiple-components', 'warning', `${method} carries ${comps.length} components; the table allows one`);
   }

@@ -412,9 +412,11 @@ describe('lintMessage catches broken outgoing mail', () => {
       'From: alice@example.com\r\nTo: bob@example.org\r\nSubject: x',
       `Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\r\nContent-Disposition: attachment; filename=a.ics\r\n\r\n${ics('REQUEST')}\r\n--B--\r\n`,
     );
-    const codes = (await lintMessage(raw)).filter((p) => p.severity === 'error').map((p) => p.code);
+    const problems = await lintMessage(raw);
+    const codes = problems.filter((p) => p.severity === 'error').map((p) => p.code);
     expect(codes).toContain('calendar-not-inline');
-    expect(codes).toContain('no-text-body');
+    // Issue 10 §8: a missing text alternative is a recommendation (RFC 6047 §4's examples have none): a warning.
+    expect(problems.find((p) => p.code === 'no-text-body')?.severity).toBe('warning');
   });
 
   it('flags long lines, a missing method parameter, a non-UTF-8 charset and a REPLY copied to others', async () => {

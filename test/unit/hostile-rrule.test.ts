@@ -105,3 +105,4 @@ describe('convene process, then convene agenda, on a rule that never matches', (
     expect(a.stderr).toContain('never-cli@example.com');
   }, 120_000);
 });
+

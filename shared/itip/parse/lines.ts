@@ -1,6 +1,7 @@
 // Line repair: the text of an iCalendar object as real producers write it → content lines ical.js can read
 // (RFC 5545 §3.1 folding, blank lines, stray content, values ical.js would misread).
 
+import { splitLines } from '../lines';
 import type { ComponentKind, Problem } from '../types';
 import { decodeCharset, decodeTransfer } from '../mime';
 
@@ -38,7 +39,7 @@ const FIXED_NAMES = new Set([...DATE_PROPS, 'RRULE', 'EXRULE', 'DTSTAMP', 'CREAT
  * with spaces (Exchange CDO's "BYDAY=MO, TU").
  */
 export function repairLines(text: string, problems: Problem[]): string | null {
-  const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const raw = splitLines(text.replace(/^\uFEFF/, ''));
   // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1).
   const lines: string[] = [];
   for (const line of raw) {
