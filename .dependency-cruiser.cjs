@@ -8,7 +8,9 @@
 // test/unit/layers.test.ts proves each rule rejects a violating fixture.
 
 /** npm packages shared/ may use: pure JavaScript, no Node or DOM APIs. */
-const SHARED_PACKAGES = ['ical\\.js', 'windows-iana', 'zod'];
+// nodemailer's addressparser module alone: a pure RFC 5322 address-list parser (no Node APIs), used by
+// shared/itip/address.ts so the sender check compares parsed addr-specs (issue 10 §1).
+const SHARED_PACKAGES = ['ical\\.js', 'windows-iana', 'zod', 'nodemailer/(lib|dist/esm|dist/cjs)/addressparser'];
 
 
 module.exports = {

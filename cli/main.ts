@@ -2,6 +2,7 @@
 // returns: 0 ok, 1 lint found errors or schedule refused its inputs, 2 usage errors / unreadable files / unusable store (one line on stderr).
 import { agendaCommand } from './commands/agenda';
 import { calendarCommand } from './commands/calendar';
+import { discoverCommand } from './commands/discover';
 import { inspectCommand } from './commands/inspect';
 import { lintCommand } from './commands/lint';
 import { processCommand } from './commands/process';
@@ -35,9 +36,10 @@ commands:
       what is damaged in the store, as JSON; exit 1 when something is
   store repair --store DIR
       rebuild the store from every intact record, after a backup of every file; JSON report
+  discover ADDRESS [--dns-server HOST:PORT] [--no-probe]
+      the mail servers account set-up would find for an address, as JSON; exit 1 when nothing is found
 
-exit codes: 0 ok, 1 lint found errors, schedule refused the inputs or store check found damage, 2 usage error,
-unreadable file or unusable store
+exit codes: 0 ok, 1 lint found errors, schedule refused the inputs, store check found damage or discover found nothing, 2 usage error, unreadable file or unusable store
 `;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   agenda: agendaCommand,
   schedule: scheduleCommand,
   store: storeCommand,
+  discover: discoverCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

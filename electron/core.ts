@@ -44,6 +44,11 @@ import { PendingService } from './services/pending-service';
 import { SyncService, type SyncServiceDeps } from './services/sync-service';
 import { CalendarStore } from './store/calendar-store';
 import { fileSecretBox, type SecretBox } from './store/credentials';
+import type { DiscoverOptions } from './accounts/discover';
+import type { OAuthClients } from './accounts/oauth';
+import { imapAccount, sendWithTokenRetry, smtpAccount } from './accounts/oauth-transport';
+import { SetupService } from './accounts/setup-service';
+import { TokenManager } from './accounts/tokens';
 import { confBackend, SettingsStore, type KeyValueBackend } from './store/settings-store';
 
 export interface NotifyInput {
@@ -62,6 +67,12 @@ export interface CoreOptions {
   /** A desktop notification for a new invitation (Electron's Notification). */
   notify?: (n: NotifyInput) => void;
   now?: () => Date;
+  /** Electron: opens the OAuth2 sign-in page in the system browser (shell.openExternal). */
+  openExternal?: (url: string) => void;
+  /** OAuth2 client ids (besides the settings file's `oauthClients` and the environment). */
+  oauthClients?: OAuthClients;
+  /** Tests only: discovery's resolver and autoconfig base. */
+  discovery?: DiscoverOptions;
   /** Test tuning for the sync loops (poll interval...). */
   sync?: SyncServiceDeps['sync'];
 }
@@ -108,24 +119,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (!a) throw new AppError('SMTP_UNAVAILABLE', 'no mail account is set up yet: the message waits in the outbox', true);
     return a;
   };
-  const sender = smtpSender(async (accountId) => {
-    const a = accountOrThrow(accountId);
-    return { smtp: a.smtp, password: settings.password(a.id) };
-  });
+  const tokens = new TokenManager({ settings, clients: () => ({ ...settings.oauthClients(), ...opts.oauthClients }), onStateChange: () => emit({ type: 'status-changed', status: status() }) });
+  const sender = smtpSender(async (accountId) => smtpAccount(accountOrThrow(accountId), settings, tokens));
   const sent = sentFolderDeps(async (accountId) => {
     const a = accountId ? settings.storedAccount(accountId) : null;
-    if (!a) return null;
-    return { imap: a.imap, password: settings.password(a.id), providerSavesSent: a.providerSavesSent };
+    return a ? imapAccount(a, settings, tokens) : null;
   });
 
   const outbox = await Outbox.open(join(dataDir, 'outbox'), {
-    sendRaw: (item) => sender.sendRaw(item),
+    sendRaw: sendWithTokenRetry((item) => sender.sendRaw(item), (item) => item.accountId ?? settings.listAccounts()[0]?.id ?? null, tokens),
     appendSent: (accountId, raw, messageId) => sent.appendSent(accountId, raw, messageId),
     findSent: (accountId, messageId) => sent.findSent(accountId, messageId),
     now,
   });
 
-  const sync = new SyncService({ calendar, settings, secrets, dataDir: join(dataDir, 'sync'), now, ...(opts.sync ? { sync: opts.sync } : {}) });
+  const sync = new SyncService({ calendar, settings, secrets, dataDir: join(dataDir, 'sync'), now, tokens, ...(opts.sync ? { sync: opts.sync } : {}) });
 
   const accounts: AccountsService = new AccountsService({
     settings,
@@ -184,6 +192,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   outbox.start();
   sync.start();
+
+  const setup = new SetupService({
+    settings,
+    tokens,
+    clients: () => ({ ...settings.oauthClients(), ...opts.oauthClients }),
+    ...(opts.openExternal ? { openExternal: opts.openExternal } : {}),
+    ...(opts.discovery ? { discovery: opts.discovery } : {}),
+    accountChanged: async (view, isFirst) => {
+      sender.invalidate(view.id);
+      sync.accountsChanged();
+      if (isFirst) await accounts.adoptLocalIdentityLogged(view);
+      // Signed in (again): what waited for it goes now.
+      outbox.kick();
+      emit({ type: 'status-changed', status: status() });
+    },
+  });
 
   /**
    * Answering an invitation the policy held applies it first (issue 11 §4: the policy decides only what is applied
@@ -270,7 +294,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return r;
     },
 
+    discoverAccount: (req) => guard(() => setup.discoverAccount(req.email)),
+    beginSignIn: (req) => guard(() => setup.beginSignIn(req.email, req.oauth)),
+    finishSignIn: (req) => guard(() => setup.finishSignIn(req.flowId, req.account)),
+
     async close() {
+      setup.cancelAll();
       unsubCalendar();
       listeners.clear();
       await sync.stop().catch(() => {});

@@ -88,6 +88,10 @@ async function start(): Promise<void> {
     shell: 'electron',
     secrets: safeStorageSecretBox(safeStorage),
     settingsBackend: electronStoreBackend({ cwd: app.getPath('userData') }),
+    // OAuth2 sign-in opens the provider's page in the system browser (RFC 8252 §6: never an embedded web view).
+    openExternal: (url) => {
+      if (isExternalAllowed(url)) void shell.openExternal(url);
+    },
     notify: ({ title, body, uid }) => {
       if (!Notification.isSupported()) return;
       const n = new Notification({ title, body, silent: false });

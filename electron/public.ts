@@ -3,3 +3,4 @@
 export { CalendarStore, type StoreOptions } from './store/calendar-store';
 export { applyFile, contentKey, organizersOf, type FileOutcome } from './services/files-service';
 export { checkStore, repairStore, type StoreCheckReport, type StoreRepairReport } from './store/store-repair';
+export { discover, type DiscoverOptions } from './accounts/discover';

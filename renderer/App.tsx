@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccountView, AppStatus, Settings } from '../shared/api';
 import { api } from './api-client';
-import { AccountSetup } from './components/AccountSetup';
+import { AccountSetup, SignInAgainBanners } from './components/AccountSetup';
 import { CalendarView } from './components/CalendarView';
 import { Invitations } from './components/Invitations';
 import { MeetingEditor } from './components/MeetingEditor';
@@ -160,6 +160,7 @@ export function App() {
           </div>
         </nav>
         <main id="main" ref={mainRef} tabIndex={-1} className="main">
+          {view.name !== 'account' && <SignInAgainBanners accounts={accounts ?? []} onOpen={(id) => go({ name: 'account', id })} />}
           {screen}
         </main>
         <div className="toasts" role="status" aria-live="polite">

@@ -46,6 +46,12 @@ export const accountInputSchema = z.strictObject({
   providerSavesSent: z.boolean().optional(),
 });
 
+/** Which OAuth2 sign-in (issue 12): a built-in provider or an OpenID Connect issuer URL. */
+export const oauthRefSchema = z.union([
+  z.strictObject({ provider: z.enum(['google', 'microsoft']) }),
+  z.strictObject({ issuer: nonEmpty(2000).refine((s) => /^https?:\/\//i.test(s), 'must be an http(s) URL'), scope: str(1000).optional() }),
+]);
+
 export const settingsSchema = z.strictObject({
   policy: z.enum(['always', 'known', 'never']),
   /** Invitations older than this many days are listed but not applied automatically. */
@@ -152,6 +158,9 @@ export const ARG_SCHEMAS = {
   listOutbox: none,
   retryOutbox: z.strictObject({ id: nonEmpty(500) }),
   openFile: openFileRequestSchema,
+  discoverAccount: z.strictObject({ email: nonEmpty(320) }),
+  beginSignIn: z.strictObject({ email: nonEmpty(320), oauth: oauthRefSchema }),
+  finishSignIn: z.strictObject({ flowId: nonEmpty(200), account: accountInputSchema }),
 } as const;
 
 export type ArgSchemas = typeof ARG_SCHEMAS;

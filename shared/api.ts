@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type {
   accountInputSchema,
+  oauthRefSchema,
   cancelRequestSchema,
   openFileRequestSchema,
   partstatSchema,
@@ -42,6 +43,38 @@ export interface AccountView {
   smtp: ServerSettings;
   providerSavesSent: boolean;
   hasPassword: boolean;
+  /** How it logs in (absent: password). OAuth2 accounts hold a refresh token, never returned. */
+  authMethod?: 'password' | 'oauth2';
+  /** OAuth2: why the user must sign in again (grant revoked or expired); null when signed in. */
+  signInRequired?: string | null;
+  /** OAuth2: which sign-in (for "Sign in again"); null for password accounts. */
+  oauth?: OAuthRefView | null;
+}
+
+/** What account set-up found for an address (issue 12 §2); the user can still change every field. */
+export interface DiscoveredSettings {
+  imap: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  smtp: { host: string; port: number; security: Security; auth: 'password' | 'oauth2' };
+  /** Provider id ('google', 'microsoft', 'fastmail'…, or the autoconfig file's id); null when unknown. */
+  provider: string | null;
+  /** The step that found it. */
+  source: 'bundled' | 'autoconfig' | 'srv' | 'mx' | 'probe';
+  imapUser: string;
+  smtpUser: string;
+  providerSavesSent: boolean;
+  /** The OAuth2 sign-in to use when auth is 'oauth2'. */
+  oauth: OAuthRefView | null;
+  /** "Google", "Microsoft", or the issuer's host: for the "Sign in with …" button. */
+  oauthName: string | null;
+}
+
+export type OAuthRefView = z.infer<typeof oauthRefSchema>;
+
+export interface AccountDiscovery {
+  found: DiscoveredSettings | null;
+  /** A configuration that would send the password without TLS: shown with a warning, never chosen. */
+  insecure: DiscoveredSettings | null;
+  error: string | null;
 }
 
 export interface ConnectionCheck {
@@ -298,6 +331,12 @@ export interface ConveneApi {
 
   openFile(req: OpenFileRequest): Promise<Result<OpenFileOutcome>>;
 
+  /** Set-up from the address alone (issue 12 §2). */
+  discoverAccount(req: { email: string }): Promise<Result<AccountDiscovery>>;
+  /** Starts an OAuth2 sign-in: the URL to open in the browser (`opened`: the app already opened it). */
+  beginSignIn(req: { email: string; oauth: OAuthRefView }): Promise<Result<{ flowId: string; url: string; opened: boolean }>>;
+  /** Waits for the sign-in to come back and saves the account (new, or `account.id` signed in again). */
+  finishSignIn(req: { flowId: string; account: AccountInput }): Promise<Result<AccountView>>;
   /**
    * Asks the organizer to resend the latest version (RFC 5546 §3.2.6 REFRESH), for an invitation whose copy is
    * missing, out of date or damaged; the whole event, or one occurrence.
@@ -334,6 +373,9 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   listOutbox: 'outbox:list',
   retryOutbox: 'outbox:retry',
   openFile: 'files:open',
+  discoverAccount: 'accounts:discover',
+  beginSignIn: 'accounts:signin-begin',
+  finishSignIn: 'accounts:signin-finish',
   requestUpdate: 'invitations:refresh',
 };
 

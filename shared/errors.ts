@@ -21,7 +21,19 @@ export type ErrorCode =
   /** The calendar store's files are damaged (not a torn tail): nothing is written until `convene store repair`. */
   | 'STORE_CORRUPT'
   | 'CONFLICT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // A stored password (or sign-in) is bound to the host, port and security it was stored for (issue 10 §5):
+  // the request changed one of them without giving the password again.
+  | 'PASSWORD_REQUIRED'
+  // OAuth2 sign-in (issue 12): no client id configured; the provider refused; the user cancelled the consent; the
+  // sign-in (or its code) expired; the grant was revoked or expired (sign in again); the mail server rejected a fresh
+  // access token.
+  | 'OAUTH_NOT_CONFIGURED'
+  | 'OAUTH_REFUSED'
+  | 'OAUTH_CANCELLED'
+  | 'OAUTH_EXPIRED'
+  | 'OAUTH_REVOKED'
+  | 'OAUTH_TOKEN_REJECTED';
 
 export interface AppErrorData {
   code: ErrorCode;

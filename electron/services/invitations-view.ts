@@ -145,7 +145,17 @@ export function listView(events: Iterable<StoredEvent>, threadOf: (uid: string) 
 }
 
 export function toOccurrenceView(o: Occurrence): OccurrenceView {
-  return { uid: o.uid, recurrenceId: o.recurrenceId, start: o.start, end: o.end, summary: o.summary, status: o.status, allDay: o.allDay };
+  return {
+    uid: o.uid,
+    recurrenceId: o.recurrenceId,
+    start: o.start,
+    end: o.end,
+    summary: o.summary,
+    status: o.status,
+    allDay: o.allDay,
+    attendees: o.attendees.map((a) => ({ ...a })),
+    ...(o.truncated ? { truncated: o.truncated } : {}),
+  };
 }
 
 /** True when I declined this event (it does not block my time). */

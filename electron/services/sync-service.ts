@@ -24,6 +24,7 @@ import { AccountSync, type AccountSyncOptions, type SyncItem, type SyncProcessor
 import { connectImap, mapImapError, type ImapConnectParams } from '../mail/imap/connection';
 import { PROCESSED_KEYWORD, canStoreKeyword, markProcessedOnServer } from '../mail/imap/keywords';
 import { SyncStateStore } from '../mail/imap/sync-state';
+import type { TokenManager } from '../accounts/tokens';
 import { organizersOf } from './files-service';
 
 export interface SyncServiceDeps {
@@ -37,6 +38,8 @@ export interface SyncServiceDeps {
   sync?: Pick<AccountSyncOptions, 'batchSize' | 'pollMs' | 'backoff' | 'disable'>;
   /** Extra TLS options for IMAP (a private CA in tests). */
   tls?: ImapConnectParams['tls'];
+  /** Access tokens of OAuth2 accounts (issue 12). */
+  tokens?: TokenManager;
 }
 
 export interface ProcessedEvent {
@@ -149,6 +152,14 @@ export class SyncService extends EventEmitter {
   private async connect(accountId: string) {
     const a = this.deps.settings.storedAccount(accountId);
     if (!a) throw new AppError('NOT_FOUND', `No account with id ${accountId}`);
+    const tokens = this.deps.tokens;
+    if (tokens?.isOAuth(accountId)) {
+      // XOAUTH2/OAUTHBEARER with the access token; refreshed once more when the server rejects it (issue 12 §1).
+      const user = a.imap.user || a.email;
+      return tokens.withToken(accountId, 'IMAP', (e) => e instanceof AppError && e.code === 'IMAP_AUTH', (accessToken) =>
+        connectImap({ host: a.imap.host, port: a.imap.port, security: a.imap.security, user, accessToken, ...(this.deps.tls ? { tls: this.deps.tls } : {}) }),
+      );
+    }
     const cred = this.deps.settings.credentials(accountId, 'imap');
     return connectImap({
       host: a.imap.host,
@@ -401,11 +412,14 @@ export class SyncService extends EventEmitter {
 
   async testConnection(input: AccountInput & { password?: string }): Promise<ConnectionCheck> {
     let password = input.password;
-    if (!password && input.id) password = this.deps.settings.password(input.id) ?? undefined;
+    // A stored password goes only to the servers it was stored for (issue 10 §5): passwordFor throws otherwise.
+    if (!password && input.id) password = this.deps.settings.passwordFor(input.id, input) ?? undefined;
+    // An OAuth2 account (same servers, checked above): its access token instead of a password.
+    const accessToken = !password && input.id && this.deps.tokens?.isOAuth(input.id) ? await this.deps.tokens.accessToken(input.id) : undefined;
     const user = (s: ServerSettings) => s.user || input.email;
     const check: ConnectionCheck = { imap: { ok: true }, smtp: { ok: true } };
     try {
-      const c = await connectImap({ host: input.imap.host, port: input.imap.port, security: input.imap.security, user: user(input.imap), password: password ?? '', timeoutMs: 10_000, ...(this.deps.tls ? { tls: this.deps.tls } : {}) });
+      const c = await connectImap({ host: input.imap.host, port: input.imap.port, security: input.imap.security, user: user(input.imap), ...(accessToken ? { accessToken } : { password: password ?? '' }), timeoutMs: 10_000, ...(this.deps.tls ? { tls: this.deps.tls } : {}) });
       await c.logout().catch(() => c.close());
     } catch (err) {
       const e = mapImapError(err, { host: input.imap.host, port: input.imap.port, user: user(input.imap) });
@@ -418,7 +432,7 @@ export class SyncService extends EventEmitter {
         secure: input.smtp.security === 'tls',
         requireTLS: input.smtp.security === 'starttls',
         ignoreTLS: input.smtp.security === 'none',
-        auth: { user: user(input.smtp), pass: password ?? '' },
+        auth: accessToken ? { type: 'OAuth2', user: user(input.smtp), accessToken } : { user: user(input.smtp), pass: password ?? '' },
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,
       });

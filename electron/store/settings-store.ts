@@ -6,6 +6,8 @@ import Conf from 'conf';
 import type { AccountInput, AccountView, Security, ServerSettings, Settings } from '../../shared/api';
 import { AppError } from '../../shared/errors';
 import type { ProcessingPolicy } from '../../shared/itip/types';
+import type { OAuthRef } from '../../shared/accounts/oauth-providers';
+import type { OAuthClients } from '../accounts/oauth';
 import type { SecretBox } from './credentials';
 
 export interface KeyValueBackend {
@@ -43,7 +45,18 @@ export function memoryBackend(): KeyValueBackend {
  */
 export type AccountAuth =
   | { kind: 'password'; secret: string | null }
-  | { kind: 'oauth2'; provider: string; secret: string | null; accessToken?: string; expiresAt?: string };
+  | {
+      kind: 'oauth2';
+      /** oauthRefKey(ref): 'google', 'microsoft' or 'issuer:<url>'. */
+      provider: string;
+      /** The refresh token, through the SecretBox (like a password). */
+      secret: string | null;
+      ref?: OAuthRef;
+      /** Why the user must sign in again (grant revoked/expired); absent or null when signed in. */
+      signInRequired?: string | null;
+      accessToken?: string;
+      expiresAt?: string;
+    };
 
 /** What is persisted per account: the API's view of it, with how it logs in in place of `hasPassword`. */
 export interface StoredAccount extends Omit<AccountView, 'hasPassword'> {
@@ -53,6 +66,19 @@ export interface StoredAccount extends Omit<AccountView, 'hasPassword'> {
 export type AccountCredentials =
   | { kind: 'password'; user: string; password: string }
   | { kind: 'oauth2'; user: string; accessToken: string };
+
+/**
+ * What a stored secret is bound to: the host, port and security it was stored with (issue 10 §5). The renderer is
+ * untrusted, so a request naming another server (or the same one without TLS) must bring the password itself.
+ */
+export function sameEndpoint(stored: ServerSettings, asked: Pick<ServerSettings, 'host' | 'port' | 'security'>): boolean {
+  return stored.host.trim().toLowerCase() === String(asked.host ?? '').trim().toLowerCase() && stored.port === Number(asked.port) && stored.security === asked.security;
+}
+
+function secretUnbound(a: StoredAccount, which: 'IMAP' | 'SMTP'): AppError {
+  const what = a.auth.kind === 'oauth2' ? 'sign in again' : 'enter the password again';
+  return new AppError('PASSWORD_REQUIRED', `The ${which} server, port or security differs from the one the ${a.auth.kind === 'oauth2' ? 'sign-in' : 'password'} of ${a.email} was saved for: ${what} to use it`);
+}
 
 export const DEFAULT_SETTINGS: Settings = { policy: 'known', timeFrameDays: 28, processedFolder: null, timezone: null };
 
@@ -127,6 +153,9 @@ export class SettingsStore {
       smtp: { ...a.smtp },
       providerSavesSent: a.providerSavesSent,
       hasPassword: a.auth.secret !== null,
+      authMethod: a.auth.kind,
+      signInRequired: a.auth.kind === 'oauth2' ? (a.auth.signInRequired ?? null) : null,
+      oauth: a.auth.kind === 'oauth2' && a.auth.ref ? { ...a.auth.ref } : null,
     };
   }
 
@@ -145,6 +174,11 @@ export class SettingsStore {
   }
 
   saveAccount(input: AccountInput): AccountView {
+    return this.saveAccountWith(input, null);
+  }
+
+  /** saveAccount, or with `forcedAuth` (OAuth2 sign-in) in place of the password rules. */
+  private saveAccountWith(input: AccountInput, forcedAuth: AccountAuth | null): AccountView {
     if (!input || typeof input !== 'object') throw bad('account is missing');
     const email = normEmail(input.email, 'Email');
     const aliases = [...new Set((input.aliases ?? []).filter((x) => typeof x === 'string' && x.trim()).map((x) => normEmail(x, 'Alias')))].filter((x) => x !== email);
@@ -157,7 +191,14 @@ export class SettingsStore {
     if (list.some((a, i) => i !== idx && a.email === email)) throw new AppError('CONFLICT', `An account for ${email} already exists`);
     const prev = idx >= 0 ? list[idx]! : null;
     let auth: AccountAuth = prev?.auth ?? { kind: 'password', secret: null };
-    if (typeof input.password === 'string' && input.password !== '') {
+    const newPassword = typeof input.password === 'string' && input.password !== '';
+    if (forcedAuth) auth = forcedAuth;
+    else if (prev?.auth.secret && !newPassword) {
+      // Keeping the stored secret: only for the servers it was stored for (issue 10 §5).
+      if (!sameEndpoint(prev.imap, imap)) throw secretUnbound(prev, 'IMAP');
+      if (!sameEndpoint(prev.smtp, smtp)) throw secretUnbound(prev, 'SMTP');
+    }
+    if (!forcedAuth && newPassword && typeof input.password === 'string') {
       if (auth.secret) this.secrets.forget?.(auth.secret);
       auth = { kind: 'password', secret: this.secrets.encrypt(input.password) };
     }
@@ -178,6 +219,59 @@ export class SettingsStore {
     return this.view(acc);
   }
 
+  // --- OAuth2 (issue 12 §1) ---------------------------------------------------------------------------------------
+
+  /** OAuth2 client ids from the settings file (`"oauthClients": {"google": {"clientId": "…"}}`, README). */
+  oauthClients(): OAuthClients {
+    const v = this.backend.get('oauthClients');
+    return v && typeof v === 'object' ? (v as OAuthClients) : {};
+  }
+
+  /**
+   * Saves an account that signs in with OAuth2: the same checks as saveAccount, the refresh token kept through the
+   * SecretBox like a password (the previous secret forgotten), and any "sign in again" state cleared.
+   */
+  saveOAuthAccount(input: AccountInput, ref: OAuthRef, refreshToken: string, providerKey: string): AccountView {
+    const { password: _ignored, ...rest } = input;
+    const list = this.stored();
+    const prev = input.id ? list.find((a) => a.id === input.id) : undefined;
+    // Validate and place the account first (no secret kept: a fresh grant replaces it below).
+    const saved = this.saveAccountWith(rest, { kind: 'oauth2', provider: providerKey, secret: null, ref, signInRequired: null });
+    if (prev?.auth.secret) this.secrets.forget?.(prev.auth.secret);
+    this.updateAuth(saved.id, { kind: 'oauth2', provider: providerKey, secret: this.secrets.encrypt(refreshToken), ref, signInRequired: null });
+    return this.getAccount(saved.id)!;
+  }
+
+  /** The OAuth2 grant of an account: which provider and the refresh token (plain); null for password accounts. */
+  oauthGrant(id: string): { ref: OAuthRef; refreshToken: string | null; signInRequired: string | null } | null {
+    const a = this.storedAccount(id);
+    if (!a || a.auth.kind !== 'oauth2' || !a.auth.ref) return null;
+    return { ref: a.auth.ref, refreshToken: a.auth.secret ? this.secrets.decrypt(a.auth.secret) : null, signInRequired: a.auth.signInRequired ?? null };
+  }
+
+  /** A rotated refresh token replaces the stored one (RFC 6749 §6; OAuth 2.1 refresh token rotation). */
+  replaceRefreshToken(id: string, refreshToken: string): void {
+    const a = this.storedAccount(id);
+    if (!a || a.auth.kind !== 'oauth2') return;
+    if (a.auth.secret) this.secrets.forget?.(a.auth.secret);
+    this.updateAuth(id, { ...a.auth, secret: this.secrets.encrypt(refreshToken) });
+  }
+
+  /** Marks an OAuth2 account "sign in again" (reason shown to the user) or clears it (null). */
+  setSignInRequired(id: string, reason: string | null): void {
+    const a = this.storedAccount(id);
+    if (!a || a.auth.kind !== 'oauth2') return;
+    this.updateAuth(id, { ...a.auth, signInRequired: reason });
+  }
+
+  private updateAuth(id: string, auth: AccountAuth): void {
+    const list = this.stored();
+    const i = list.findIndex((x) => x.id === id);
+    if (i < 0) return;
+    list[i] = { ...list[i]!, auth };
+    this.writeAll(list);
+  }
+
   removeAccount(id: string): boolean {
     const list = this.stored();
     const a = list.find((x) => x.id === id);
@@ -192,6 +286,19 @@ export class SettingsStore {
     const a = this.storedAccount(id);
     if (!a?.auth.secret || a.auth.kind !== 'password') return null;
     return this.secrets.decrypt(a.auth.secret);
+  }
+
+  /**
+   * The stored password for a connection test of `asked` servers: only when each names the stored host, port and
+   * security (issue 10 §5); otherwise PASSWORD_REQUIRED. null when nothing is stored.
+   */
+  passwordFor(id: string, asked: { imap: ServerSettings; smtp: ServerSettings }): string | null {
+    const a = this.storedAccount(id);
+    if (!a) throw new AppError('NOT_FOUND', `No account with id ${id}`);
+    if (!a.auth.secret) return null;
+    if (!sameEndpoint(a.imap, asked.imap)) throw secretUnbound(a, 'IMAP');
+    if (!sameEndpoint(a.smtp, asked.smtp)) throw secretUnbound(a, 'SMTP');
+    return a.auth.kind === 'password' ? this.secrets.decrypt(a.auth.secret) : null;
   }
 
   /** What the IMAP/SMTP factories need to log in. Throws IMAP_AUTH when nothing is stored. */

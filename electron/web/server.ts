@@ -25,6 +25,9 @@ import { cspHeader } from '../window-options';
 
 export const LOOPBACK = '127.0.0.1';
 
+/** The largest WebSocket message accepted; a larger one closes that socket (1009, RFC 6455 §7.4.1). */
+export const MAX_FRAME_BYTES = 40 * 1024 * 1024;
+
 export interface WebServerOptions {
   core: ConveneApi;
   rendererDir: string;
@@ -88,7 +91,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
+    // Issue 10 §4: every socket and request path has an error handler; a broken client closes its own connection.
+    req.on('error', () => req.destroy());
+    res.on('error', () => res.destroy());
+    guarded('request', async () => {
       if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method not allowed');
       if (!hostAllowed(req.headers.host)) return deny(res, 403, 'forbidden: wrong host');
       const [tok, rest] = splitPath(req.url);
@@ -119,13 +125,36 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       } catch {
         deny(res, 404, existsSync(rendererDir) ? 'not found' : 'the renderer is not built: run node scripts/build.mjs');
       }
-    })();
+    }, () => {
+      if (!res.headersSent) deny(res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+  // A malformed request line or header (or a reset) ends that connection only (Node's default would too, but an
+  // explicit handler keeps it from ever becoming an 'error' event on the server).
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 40 * 1024 * 1024 });
+  /** Runs a handler; whatever it throws or rejects is logged and answered by `onFail`, never left unhandled. */
+  function guarded(what: string, fn: () => Promise<void>, onFail: () => void): void {
+    fn().catch((err: unknown) => {
+      log(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+      try {
+        onFail();
+      } catch {
+        /* the connection is gone already */
+      }
+    });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const clients = new Set<WebSocket>();
+  wss.on('error', (err) => log(`websocket server: ${err.message}`));
 
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
     const [tok, rest] = splitPath(req.url);
     if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin) || !tokenMatches(tok, token) || rest !== 'ws') {
       log(`refused a WebSocket from origin ${req.headers.origin ?? '(none)'}`);
@@ -136,28 +165,46 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  /** Sends on an open socket; a send that fails (the peer went away) closes that socket, nothing else. */
+  const send = (ws: WebSocket, value: unknown): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(value), (err) => {
+      if (err) ws.terminate();
+    });
+  };
+  const badRequest = (message: string) => ({ id: null, result: { ok: false, error: { code: 'BAD_REQUEST', message, retryable: false } } });
+
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
-    ws.on('message', (data) => {
-      void (async () => {
-        let msg: { id?: unknown; method?: unknown; arg?: unknown };
+    // Invalid UTF-8, a reserved opcode, an oversized or unmasked frame: ws reports them here and closes the socket
+    // with the matching close code (RFC 6455 §7.4.1). Without a listener the 'error' event would kill the process.
+    ws.on('error', (err) => {
+      log(`websocket closed on a bad frame: ${err.message}`);
+      clients.delete(ws);
+      ws.terminate();
+    });
+    ws.on('message', (data, isBinary) => {
+      guarded('websocket message', async () => {
+        if (isBinary) return send(ws, badRequest('binary frames are not part of the protocol'));
+        let msg: unknown;
         try {
-          msg = JSON.parse(data.toString()) as typeof msg;
+          msg = JSON.parse(data.toString());
         } catch {
-          ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'BAD_REQUEST', message: 'not JSON', retryable: false } } }));
-          return;
+          return send(ws, badRequest('not JSON'));
         }
-        const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
-        const result = await dispatch(opts.core, msg.method, msg.arg);
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
-      })();
+        // `null`, numbers, strings and arrays are JSON too, but not a request.
+        if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return send(ws, badRequest('a request is a JSON object {id, method, arg}'));
+        const req = msg as { id?: unknown; method?: unknown; arg?: unknown };
+        const id = typeof req.id === 'number' || typeof req.id === 'string' ? req.id : null;
+        const result = await dispatch(opts.core, req.method, req.arg);
+        send(ws, { id, result });
+      }, () => ws.terminate());
     });
   });
 
   const unsubscribe = opts.core.onEvent((event: AppEvent) => {
-    const text = JSON.stringify({ event });
-    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+    for (const ws of clients) send(ws, { event });
   });
 
   await new Promise<void>((ok, fail) => {

@@ -9,7 +9,14 @@
 import ICAL from 'ical.js';
 import { isKnownZone, zoneOffsetSeconds } from './ics-write';
 import { useCachedZones } from './zones/vtimezone';
+import { RECUR_STEP_BUDGET, ruleAdmits, withRecurBudget } from './recur-guard';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
+
+/** An attendee as they stand for one occurrence (the override's list where the occurrence has one). */
+export interface OccurrenceAttendee {
+  email: string;
+  partstat: string;
+}
 
 export interface Occurrence {
   uid: string;
@@ -21,6 +28,21 @@ export interface Occurrence {
   summary: string | null;
   status: string | null;
   allDay: boolean;
+  /** The attendees for this occurrence (issue 8 §5): the override's where there is one, else the series'. */
+  attendees: OccurrenceAttendee[];
+  /** Present (true) when this event's expansion was cut short by the iteration budget: later rows may be missing. */
+  truncated?: true;
+}
+
+/** An event whose expansion stopped at the iteration budget (RFC 5545 rules that never or hardly ever match). */
+export interface CutShort {
+  uid: string;
+  reason: string;
+}
+
+export interface AgendaReport {
+  occurrences: Occurrence[];
+  cutShort: CutShort[];
 }
 
 /** Upper bound on rule iterations per event: a FREQ=SECONDLY rule without COUNT or UNTIL must not hang the UI. */
@@ -37,21 +59,42 @@ export function isoToMs(iso: string): number {
 }
 
 export function expandAgenda(events: StoredEvent[], from: string, to: string): Occurrence[] {
+  return expandAgendaReport(events, from, to).occurrences;
+}
+
+/**
+ * expandAgenda, and which events were cut short. Every expansion is bounded by the requested window and by
+ * RECUR_STEP_BUDGET search steps per event (recur-guard.ts), never by occurrences returned alone: a rule that can
+ * never match ends in bounded time, and its rows carry `truncated: true` and its UID is listed in `cutShort`.
+ */
+export function expandAgendaReport(events: StoredEvent[], from: string, to: string): AgendaReport {
   const fromMs = isoToMs(from);
   const toMs = isoToMs(to);
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return [];
+  const cutShort: CutShort[] = [];
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return { occurrences: [], cutShort };
   const out: Occurrence[] = [];
   for (const ev of events) {
     if (!ev || ev.cancelled) continue;
+    const mark = out.length;
+    let cut = false;
     try {
-      expandOne(ev, fromMs, toMs, out);
+      cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out)).cutShort;
     } catch {
       // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
+      out.length = mark;
       fallbackSingles(ev, fromMs, toMs, out);
+    }
+    if (cut) {
+      for (let i = mark; i < out.length; i++) out[i]!.truncated = true;
+      cutShort.push({ uid: ev.uid, reason: `recurrence expansion stopped after ${RECUR_STEP_BUDGET} iterations: the rule matches no date, or too few to find (RFC 5545 §3.3.10)` });
     }
   }
   out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start) || a.uid.localeCompare(b.uid));
-  return out;
+  return { occurrences: out, cutShort };
+}
+
+function attendeesOf(e: EventData | null | undefined): OccurrenceAttendee[] {
+  return (e?.attendees ?? []).map((a) => ({ email: a.email, partstat: String(a.partstat || 'NEEDS-ACTION').toUpperCase() }));
 }
 
 function isCancelled(status: string | null | undefined): boolean {
@@ -102,6 +145,12 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
       ridProp.removeParameter('range');
     }
   }
+  // RDATEs (DATE, DATE-TIME and PERIOD values, RFC 5545 §3.8.5.2) are expanded below by this module, beside
+  // DTSTART's own occurrence: ical.js drops DTSTART when a series has RDATEs and no RRULE, and PERIOD values.
+  const rdates = readRdates(masterComp);
+  masterComp.removeAllProperties('rdate');
+  const rule = masterComp.getFirstPropertyValue('rrule') as InstanceType<typeof ICAL.Recur> | null;
+  const dtstartTime = masterComp.getFirstPropertyValue('dtstart') as ICalTime;
   const event: ICalEvent = new ICAL.Event(masterComp, { strictExceptions: false });
   const overrideById = new Map<string, EventData>();
   for (const o of ev.overrides) if (o.recurrenceId) overrideById.set(o.recurrenceId, o);
@@ -120,10 +169,17 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   const exdates = new Set(master.exdate);
   const seen = new Set<string>();
   const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
+  const dtstartRid = normRecurrenceId(dtstartTime, masterZone);
   const it = event.iterator();
   let n = 0;
+  // The budget (recur-guard) may stop the loop with an exception from it.next(): the occurrences pushed so far are
+  // kept and the remaining RDATEs/overrides still applied, so a cut-short series shows what it found.
+  try {
   for (let t = it.next(); t; t = it.next()) {
     if (++n > MAX_ITERATIONS) break;
+    // RFC 5545 §3.3.10: instances on dates the rule does not name (Feb 30 moved to Mar 2) are ignored. DTSTART is
+    // always the first instance (§3.8.5.3), whatever the rule says.
+    if (rule && t.compare(dtstartTime) !== 0 && !ruleAdmits(rule, t, dtstartTime)) continue;
     // Cheap instant (zone offsets differ by < 1 day, covered by the slack): the Intl path is only for output.
     const roughMs = t.toUnixTime() * 1000;
     // Overrides can move an instance earlier; a day's slack covers moves within the window's neighbourhood, and
@@ -162,7 +218,22 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     const endMs = d.startDate.isDate && end === start ? startMs + 86_400_000 : isoToMs(end);
     if (!overlaps(startMs, endMs, fromMs, toMs)) continue;
     const summary = (item.component.getFirstPropertyValue('summary') as string | null) ?? master.summary;
-    out.push({ uid: ev.uid, recurrenceId, start, end, summary: summary ?? null, status: status ?? null, allDay: d.startDate.isDate });
+    out.push({ uid: ev.uid, recurrenceId, start, end, summary: summary ?? null, status: status ?? null, allDay: d.startDate.isDate, attendees: attendeesOf(over ?? master) });
+  }
+  } finally {
+    // DTSTART's own occurrence is never lost (RFC 5545 §3.8.5.3: it is the first instance of the set).
+    if (!seen.has(dtstartRid)) {
+      seen.add(dtstartRid);
+      pushInstance(ev, master, { rid: dtstartRid, startMs: NaN, endMs: NaN }, exdates, overrideById, ranges, fromMs, toMs, out);
+    }
+    for (const r of rdates) {
+      const rid = normRecurrenceId(r.start, masterZone);
+      if (seen.has(rid)) continue;
+      seen.add(rid);
+      const startMs = isoToMs(timeToIso(r.start, masterZone));
+      const endMs = r.end ? isoToMs(timeToIso(r.end, masterZone)) : r.start.isDate ? startMs + 86_400_000 : startMs + durationMs;
+      pushInstance(ev, master, { rid, startMs, endMs, allDay: r.start.isDate }, exdates, overrideById, ranges, fromMs, toMs, out);
+    }
   }
   // Overrides whose instance lies beyond where the iteration stopped but which were moved into the window.
   for (const o of ev.overrides) {
@@ -170,6 +241,76 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     if (isoToMs(o.recurrenceId) < toMs + 2 * 86_400_000) continue; // within the iterated span: EXDATEd or not an instance
     pushSingle(ev.uid, o, o.recurrenceId, fromMs, toMs, out);
   }
+}
+
+interface RdateValue {
+  start: ICalTime;
+  /** The PERIOD's end (explicit, or start + its duration); null for DATE and DATE-TIME values. */
+  end: ICalTime | null;
+}
+
+function readRdates(comp: InstanceType<typeof ICAL.Component>): RdateValue[] {
+  const out: RdateValue[] = [];
+  for (const prop of comp.getAllProperties('rdate')) {
+    for (const v of prop.getValues() as unknown[]) {
+      if (v instanceof ICAL.Period) out.push({ start: v.start, end: v.getEnd() });
+      else if (v instanceof ICAL.Time) out.push({ start: v, end: null });
+    }
+  }
+  return out;
+}
+
+/**
+ * One instance not produced by the RRULE iterator (DTSTART's own, an RDATE): EXDATE, an override of that instance,
+ * a governing this-and-future override, or the master's data at the instance's time. `startMs` NaN: the master's
+ * own DTSTART (its stored values are used).
+ */
+function pushInstance(
+  ev: StoredEvent,
+  master: EventData,
+  at: { rid: string; startMs: number; endMs: number; allDay?: boolean },
+  exdates: ReadonlySet<string>,
+  overrideById: ReadonlyMap<string, EventData>,
+  ranges: readonly RangeOverride[],
+  fromMs: number,
+  toMs: number,
+  out: Occurrence[],
+): void {
+  if (exdates.has(at.rid)) return;
+  const over = overrideById.get(at.rid);
+  if (over) {
+    if (!isCancelled(over.status)) pushSingle(ev.uid, over, at.rid, fromMs, toMs, out);
+    return;
+  }
+  const range = governing(ranges, isoToMs(at.rid));
+  if (range) {
+    if (!isCancelled(range.data.status)) pushShifted(ev.uid, master, range, Number.isNaN(at.startMs) ? isoToMs(at.rid) : at.startMs, at.rid, fromMs, toMs, out);
+    return;
+  }
+  if (isCancelled(master.status)) return;
+  if (Number.isNaN(at.startMs)) {
+    pushSingle(ev.uid, master, at.rid, fromMs, toMs, out);
+    return;
+  }
+  if (!overlaps(at.startMs, at.endMs, fromMs, toMs)) return;
+  const zone = master.start?.tzid ?? null;
+  const write = (ms: number): string => {
+    const iso = new Date(ms).toISOString();
+    if (at.allDay) return iso.slice(0, 10);
+    if (master.start?.floating) return iso.slice(0, 19);
+    if (!zone || zone === 'UTC') return `${iso.slice(0, 19)}Z`;
+    return formatInZone(ms, zone) ?? `${iso.slice(0, 19)}Z`;
+  };
+  out.push({
+    uid: ev.uid,
+    recurrenceId: at.rid,
+    start: write(at.startMs),
+    end: write(at.endMs),
+    summary: master.summary,
+    status: master.status,
+    allDay: !!at.allDay,
+    attendees: attendeesOf(master),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -246,6 +387,7 @@ function pushShifted(uid: string, master: EventData, r: RangeOverride, occMs: nu
     summary: r.data.summary ?? master.summary,
     status: r.data.status,
     allDay: r.allDay,
+    attendees: attendeesOf(r.data.attendees.length ? r.data : master),
   });
 }
 
@@ -267,7 +409,7 @@ function pushSingle(uid: string, e: EventData, recurrenceId: string | null, from
   const startMs = isoToMs(start);
   const endMs = e.start.allDay && end === start ? startMs + 86_400_000 : isoToMs(end);
   if (!overlaps(startMs, endMs, fromMs, toMs)) return;
-  out.push({ uid, recurrenceId, start, end, summary: e.summary, status: e.status, allDay: e.start.allDay });
+  out.push({ uid, recurrenceId, start, end, summary: e.summary, status: e.status, allDay: e.start.allDay, attendees: attendeesOf(e) });
 }
 
 /** DTEND, or DTSTART + DURATION, or (RFC 5545 §3.6.1) one day for a date and the start itself for a date-time. */

@@ -46,6 +46,7 @@ import {
   pendingId,
   storedOrganizer,
   truncatedBefore,
+  mergeOverrides,
   upsertOverride,
   upsertReply,
   withAttendee,
@@ -54,7 +55,7 @@ import {
   withRevisionAndStatus,
   withThisAndFuture,
 } from './event-state';
-import { replyingAttendee, senderAddresses } from './validate';
+import { hasUnknownSender, replyingAttendee, senderAddresses } from './validate';
 import { diffVersions, versionFields } from './changes';
 
 export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
@@ -160,15 +161,19 @@ function overridesOf(msg: ItipMessage): EventData[] {
   return comps(msg).filter((c) => c.recurrenceId !== null);
 }
 
-function hasEnvelope(msg: ItipMessage): boolean {
-  return senderAddresses(msg).length > 0;
-}
-
-/** RFC 6047 §3: the mail sender must be the organizer (or SENT-BY). True when there is no envelope to check. */
+/**
+ * RFC 6047 §3: the mail sender must be the organizer (or SENT-BY). True when there is no envelope to check (a bare
+ * file the user opened); false for a mail whose sender cannot be named (hasUnknownSender).
+ */
 function fromOrganizer(msg: ItipMessage, organizer: EventData['organizer']): boolean {
   const senders = senderAddresses(msg);
-  if (senders.length === 0) return true;
+  if (senders.length === 0) return !hasUnknownSender(msg);
   return senders.some((s) => actsForOrganizer(s, organizer));
+}
+
+/** Who sent a mail, for reasons: its sending addresses, or why there is none. */
+function sentByText(msg: ItipMessage): string {
+  return senderAddresses(msg).join(' / ') || 'no single sender (several or no From, no Sender)';
 }
 
 /** The sending address used in pending items and ids: the envelope sender, else who the message speaks for. */
@@ -222,12 +227,35 @@ function atOrAfter(rid: string | null, from: string): boolean {
  * this-and-future changes) are superseded by it; cancelled ones stay (a change to the series does not bring back an
  * instance the organizer cancelled). Used for messages without a master: with a master the message is the series.
  */
-function applyOverride(overrides: readonly EventData[], o: EventData): EventData[] {
-  if (!o.thisAndFuture || o.recurrenceId === null) return upsertOverride(overrides, o);
-  const from = o.recurrenceId;
-  return upsertOverride(
-    overrides.filter((x) => x.recurrenceId === from || !atOrAfter(x.recurrenceId, from) || isCancelledStatus(x)),
-    o,
+function applyOverrides(overrides: readonly EventData[], incoming: readonly EventData[]): EventData[] {
+  // One pass instead of a filter per override (issue 10 §3: linear cost): an override is superseded when a
+  // this-and-future override that came after it (a higher stamp; stored ones have -1) starts at or before it.
+  const ranges = incoming
+    .map((o, stamp) => ({ o, stamp, ms: o.thisAndFuture && o.recurrenceId !== null ? instantMs(o.recurrenceId) : NaN }))
+    .filter((r) => Number.isFinite(r.ms))
+    .sort((a, b) => a.ms - b.ms);
+  if (ranges.length === 0) return mergeOverrides(overrides, incoming);
+  // latestFrom[i]: the highest stamp among ranges[0..i] (those starting at or before ranges[i].ms).
+  const latestFrom: number[] = [];
+  for (const [i, r] of ranges.entries()) latestFrom.push(Math.max(r.stamp, i > 0 ? latestFrom[i - 1]! : -1));
+  const latestCovering = (rid: string | null): number => {
+    if (rid === null) return -1;
+    const ms = instantMs(rid);
+    let lo = 0;
+    let hi = ranges.length; // first index with ranges[i].ms > ms
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid]!.ms <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? -1 : latestFrom[lo - 1]!;
+  };
+  const kept = (o: EventData, stamp: number): boolean => isCancelledStatus(o) || latestCovering(o.recurrenceId) <= stamp;
+  const lastStamp = new Map<string | null, number>();
+  incoming.forEach((o, i) => lastStamp.set(o.recurrenceId, i));
+  return mergeOverrides(
+    overrides.filter((o) => lastStamp.has(o.recurrenceId) || kept(o, -1)),
+    incoming.filter((o, i) => lastStamp.get(o.recurrenceId) === i && kept(o, i)),
   );
 }
 
@@ -332,7 +360,7 @@ function organizerGuard(msg: ItipMessage, stored: StoredEvent): Decision | null 
   if (!fromOrganizer(msg, have ?? claimed) && !(claimed && fromOrganizer(msg, claimed))) {
     return reject(
       uid,
-      `${msg.method} sent by ${senderAddresses(msg).join(' / ')}, who is not the organizer ${(have ?? claimed)?.email ?? '(none)'} or its SENT-BY`,
+      `${msg.method} sent by ${sentByText(msg)}, who is not the organizer ${(have ?? claimed)?.email ?? '(none)'} or its SENT-BY`,
       'not-organizer',
     );
   }
@@ -371,7 +399,7 @@ function decideRequest(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
       ctx,
       'forwarded',
       senderOf(msg, organizer.email),
-      `invitation from ${organizer.email} sent by ${senderAddresses(msg).join(' / ')}`,
+      `invitation from ${organizer.email} sent by ${sentByText(msg)}`,
       'forwarded',
     );
   }
@@ -383,7 +411,7 @@ function decideRequest(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
     const next: StoredEvent = {
       ...emptyStored(uid, 'attendee', ctx),
       master: masterOf(msg) ?? null,
-      overrides: overridesOf(msg).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []),
+      overrides: mergeOverrides([], overridesOf(msg)),
       vtimezones: [...msg.calendar.vtimezones],
       myAddress: mine,
     };
@@ -437,9 +465,9 @@ function applyAttendeeUpdate(msg: ItipMessage, stored: StoredEvent, ctx: DecideC
   let overrides = stored.overrides;
   if (m) {
     master = carryAnswer(m);
-    overrides = overridesOf(msg).map(carryAnswer).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []);
+    overrides = mergeOverrides([], overridesOf(msg).map(carryAnswer));
   } else {
-    for (const o of overridesOf(msg)) overrides = applyOverride(overrides, carryAnswer(o));
+    overrides = applyOverrides(overrides, overridesOf(msg).map(carryAnswer));
   }
   // What a person sees changed (time, place, title, guests): the replaced version's key fields are kept for the
   // "what changed" view (issue 11 §6); an update that changes none of them keeps the earlier record.
@@ -469,7 +497,7 @@ function applyOrganizerCopy(msg: ItipMessage, stored: StoredEvent | undefined, c
   const l = lead(msg);
   const uid = l.uid!;
   if (!fromOrganizer(msg, stored ? storedOrganizer(stored) ?? l.organizer : l.organizer) && !fromOrganizer(msg, l.organizer)) {
-    return reject(uid, `${msg.method} claims I organize it, but was sent by ${senderAddresses(msg).join(' / ')}`, 'not-organizer');
+    return reject(uid, `${msg.method} claims I organize it, but was sent by ${sentByText(msg)}`, 'not-organizer');
   }
   if (stored) {
     const have = storedOrganizer(stored);
@@ -482,7 +510,7 @@ function applyOrganizerCopy(msg: ItipMessage, stored: StoredEvent | undefined, c
   const base = stored ?? { ...emptyStored(uid, 'organizer', ctx), vtimezones: [...msg.calendar.vtimezones] };
   const m = masterOf(msg);
   let overrides = m ? [] : base.overrides;
-  for (const o of overridesOf(msg)) overrides = m ? upsertOverride(overrides, o) : applyOverride(overrides, o);
+  overrides = m ? mergeOverrides([], overridesOf(msg)) : applyOverrides(overrides, overridesOf(msg));
   const next: StoredEvent = {
     ...base,
     role: 'organizer',
@@ -516,7 +544,7 @@ function decidePublish(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
     }
     const m = masterOf(msg);
     let overrides = m ? [] : stored.overrides;
-    for (const o of overridesOf(msg)) overrides = m ? upsertOverride(overrides, o) : applyOverride(overrides, o);
+    overrides = m ? mergeOverrides([], overridesOf(msg)) : applyOverrides(overrides, overridesOf(msg));
     const next: StoredEvent = {
       ...stored,
       master: m ?? stored.master,
@@ -536,7 +564,7 @@ function decidePublish(msg: ItipMessage, stored: StoredEvent | undefined, ctx: D
   const next: StoredEvent = {
     ...emptyStored(uid, 'personal', ctx),
     master: masterOf(msg) ?? null,
-    overrides: overridesOf(msg).reduce<EventData[]>((acc, o) => upsertOverride(acc, o), []),
+    overrides: mergeOverrides([], overridesOf(msg)),
     vtimezones: [...msg.calendar.vtimezones],
   };
   return { action: 'created', uid, reason: `published event from ${organizer?.email ?? 'unknown'}`, detail: 'published', next };
@@ -559,8 +587,8 @@ function decideReply(msg: ItipMessage, stored: StoredEvent | undefined, ctx: Dec
       ? reject(uid, 'REPLY without ATTENDEE', 'no-attendee')
       : reject(uid, `REPLY with ${l.attendees.length} ATTENDEEs: a REPLY answers for exactly one (RFC 5546 §3.2.3)`, 'reply-multiple-attendees');
   }
-  if (senders.length > 0 && !senders.some((s) => sameAddress(s, replier.email) || sameAddress(s, replier.sentBy))) {
-    return reject(uid, `REPLY for ${replier.email} sent by ${senders.join(' / ')} (RFC 6047 §3)`, 'attendee-mismatch');
+  if (hasUnknownSender(msg) || (senders.length > 0 && !senders.some((s) => sameAddress(s, replier.email) || sameAddress(s, replier.sentBy)))) {
+    return reject(uid, `REPLY for ${replier.email} sent by ${sentByText(msg)} (RFC 6047 §3)`, 'attendee-mismatch');
   }
   // RFC 5546 §3.6: REQUEST-STATUS 3.x–5.x means the attendee could not process the request; no answer to apply.
   const failed = l.requestStatus.find((rs) => /^\s*[345]\./.test(rs));
@@ -642,7 +670,7 @@ function decideCancel(msg: ItipMessage, stored: StoredEvent | undefined, ctx: De
   const uid = l.uid!;
   if (!stored) {
     if (!fromOrganizer(msg, l.organizer)) {
-      return reject(uid, `CANCEL sent by ${senderAddresses(msg).join(' / ')}, not by the organizer`, 'not-organizer');
+      return reject(uid, `CANCEL sent by ${sentByText(msg)}, not by the organizer`, 'not-organizer');
     }
     const tomb = withRevisionAndStatus(l, { status: 'CANCELLED' });
     const next: StoredEvent = {

@@ -4,6 +4,7 @@
 // ical.js (not by re-writing it from the plain fields), so properties we do not model (VALARM, X-MICROSOFT-*,
 // CONFERENCE, CATEGORIES...) survive in the stored copy and in anything later re-built from it.
 
+import { RECUR_STEP_BUDGET, withRecurBudget } from './recur-guard';
 import ICAL from 'ical.js';
 import type { Attendee, DateTimeValue, EventData, PendingItem, ReplyRecord, StoredEvent } from './types';
 import { isMine, normalizeAddress, sameAddress, toMailto } from './address';
@@ -128,8 +129,28 @@ export function actsForOrganizer(address: string | null | undefined, organizer: 
 
 /** Sorted overrides with `ev` replacing any override of the same RECURRENCE-ID. */
 export function upsertOverride(overrides: readonly EventData[], ev: EventData): EventData[] {
-  const rest = overrides.filter((o) => o.recurrenceId !== ev.recurrenceId);
-  return [...rest, ev].sort((a, b) => String(a.recurrenceId).localeCompare(String(b.recurrenceId)));
+  return mergeOverrides(overrides, [ev]);
+}
+
+function byRecurrenceId(a: EventData, b: EventData): number {
+  const x = String(a.recurrenceId);
+  const y = String(b.recurrenceId);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * `base` with every override of `incoming` upserted in order (a later one replaces an earlier one of the same
+ * RECURRENCE-ID), sorted once: one map and one sort, O(n log n) for n overrides. Upserting them one by one (filter
+ * and re-sort per override) was quadratic: a message with 100,000 overrides did not finish (issue 10 §3).
+ */
+export function mergeOverrides(base: readonly EventData[], incoming: readonly EventData[]): EventData[] {
+  const byRid = new Map<string | null, EventData>();
+  for (const o of base) byRid.set(o.recurrenceId, o);
+  for (const o of incoming) {
+    byRid.delete(o.recurrenceId); // re-inserted last: a later duplicate wins, as the one-by-one upsert did
+    byRid.set(o.recurrenceId, o);
+  }
+  return [...byRid.values()].sort(byRecurrenceId);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -439,12 +460,15 @@ function ruleInstancesBefore(master: EventData, recur: ICAL.Recur, cutMs: number
   const zone = start.tzid && start.tzid !== 'UTC' && !start.allDay && isKnownZone(start.tzid) ? start.tzid : null;
   const cutWall = instantMs(start.allDay ? new Date(cutMs).toISOString().slice(0, 10) : zone ? utcToWall(cutMs, zone) : new Date(cutMs).toISOString().slice(0, 19));
   const first = start.allDay ? ICAL.Time.fromDateString(start.value.slice(0, 10)) : ICAL.Time.fromDateTimeString(start.value.slice(0, 19));
-  const it = recur.iterator(first);
   let n = 0;
-  for (let t = it.next(); t && n < 100_000; t = it.next()) {
-    if (t.toUnixTime() * 1000 >= cutWall) break;
-    n++;
-  }
+  // Bounded by search steps (recur-guard): a rule that never matches must not hang the split of a series.
+  withRecurBudget(RECUR_STEP_BUDGET, () => {
+    const it = recur.iterator(first);
+    for (let t = it.next(); t && n < 100_000; t = it.next()) {
+      if (t.toUnixTime() * 1000 >= cutWall) break;
+      n++;
+    }
+  });
   return n;
 }
 

@@ -4,6 +4,7 @@
 // Charsets are decoded with the WHATWG TextDecoder (ICU), which knows the labels mail uses (windows-1252, iso-8859-x,
 // shift_jis, gb18030, koi8-r...).
 
+import { parseAddressList } from './address';
 import type { MailEnvelope, MimeNode } from './types';
 
 export interface MailMessage {
@@ -227,37 +228,21 @@ export function parseHeaderValue(v: string): { value: string; params: Record<str
   return { value, params };
 }
 
-function addressesOf(v: string | null): string[] {
-  if (!v) return [];
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let angle = 0;
-  const flush = () => {
-    const a = /<([^>]*)>/.exec(cur)?.[1] ?? /[^\s<>"(),:;]+@[^\s<>"(),:;]+/.exec(cur.replace(/\([^)]*\)/g, ''))?.[0];
-    if (a && a.includes('@')) out.push(a.trim().replace(/^mailto:/i, '').toLowerCase());
-    cur = '';
-  };
-  for (const c of v) {
-    if (c === '"') quoted = !quoted;
-    if (!quoted && c === '<') angle++;
-    if (!quoted && c === '>') angle = Math.max(0, angle - 1);
-    if (c === ',' && !quoted && angle === 0) flush();
-    else cur += c;
-  }
-  flush();
-  return out;
-}
-
 function envelopeOf(h: Headers): MailEnvelope {
   const dateRaw = first(h, 'date');
   const d = dateRaw ? new Date(dateRaw) : null;
   const subject = first(h, 'subject');
+  const froms = (h.get('from') ?? []).flatMap(parseAddressList);
+  // Sender is one mailbox (RFC 5322 §3.6.2); a list there names nobody in particular.
+  const senders = (h.get('sender') ?? []).flatMap(parseAddressList);
   return {
-    from: addressesOf(first(h, 'from'))[0] ?? null,
-    sender: addressesOf(first(h, 'sender'))[0] ?? null,
-    to: (h.get('to') ?? []).flatMap(addressesOf),
-    cc: (h.get('cc') ?? []).flatMap(addressesOf),
+    // RFC 5322 §3.6.2: From is a mailbox-list; with several mailboxes the Sender field names the one responsible.
+    // Several From fields (a malformed message) count as several mailboxes. validate.senderAddresses applies the rule.
+    from: froms[0] ?? null,
+    ...(froms.length > 1 ? { fromAddresses: froms } : {}),
+    sender: senders.length === 1 ? senders[0]! : null,
+    to: (h.get('to') ?? []).flatMap(parseAddressList),
+    cc: (h.get('cc') ?? []).flatMap(parseAddressList),
     subject: subject === null ? null : decodeWords(subject),
     messageId: first(h, 'message-id')?.trim() || null,
     date: d && !Number.isNaN(d.getTime()) ? d.toISOString() : dateRaw,

@@ -74,7 +74,10 @@ export interface CalendarPartRef {
 
 /** Mail-level facts the validator and decider need, taken from the message headers. */
 export interface MailEnvelope {
+  /** The first From addr-spec (for display); see fromAddresses for the sender check. */
   from: string | null;
+  /** Every From addr-spec, present only when there are several (RFC 5322 §3.6.2); absent means [from]. */
+  fromAddresses?: string[];
   sender: string | null;
   to: string[];
   cc: string[];

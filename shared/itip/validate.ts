@@ -10,6 +10,7 @@
 
 import type { Attendee, EventData, ItipMessage, Problem, Severity } from './types';
 import { normalizeAddress, sameAddress } from './address';
+import { probeRule } from './recur-guard';
 
 /** Every code validate() emits, with its meaning. Codes are stable: the UI, the CLI and tests match on them. */
 export const PROBLEM_CODES = {
@@ -26,6 +27,8 @@ export const PROBLEM_CODES = {
     'PUBLISH/REQUEST/ADD/CANCEL/DECLINECOUNTER: the mail sender (From, or Sender) is neither the ORGANIZER nor its SENT-BY (RFC 6047 §3).',
   'attendee-mismatch':
     'REPLY/COUNTER/REFRESH: the mail sender (From, or Sender) is not the replying ATTENDEE nor its SENT-BY (RFC 6047 §3).',
+  'unknown-sender':
+    'A mail with no single sender: no From and no Sender, or several From mailboxes (or a group) without a Sender (RFC 5322 §3.6.2). Every sender check fails.',
   // RFC 5546 §3 restriction tables
   'no-components': 'The calendar holds no VEVENT/VTODO/VJOURNAL/VFREEBUSY for the method to act on.',
   'unsupported-component': 'A component kind this method does not define (RFC 5546 §3.2–3.6) or Convene does not schedule (VFREEBUSY).',
@@ -56,6 +59,8 @@ export const PROBLEM_CODES = {
     'A RECURRENCE-ID whose value type (DATE vs DATE-TIME) differs from the master DTSTART (RFC 5545 §3.8.4.4 MUST match).',
   'dtend-with-duration': 'DTEND and DURATION both present (RFC 5546 §3 tables: if present, the other MUST NOT be).',
   'dtend-before-dtstart': 'DTEND/DUE earlier than DTSTART (RFC 5545 §3.8.2.2: DTEND MUST be later).',
+  'rrule-never-matches':
+    'An RRULE that yields no instance after DTSTART within a bounded search: it names dates that do not exist (BYMONTH=2;BYMONTHDAY=31) or almost never occur. Only DTSTART (and RDATEs) are shown; RFC 5545 §3.3.10 says invalid dates are ignored.',
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;
@@ -154,11 +159,27 @@ export function isDelegationPair(attendees: readonly Attendee[]): boolean {
   return linked(a, b) || linked(b, a);
 }
 
-/** The envelope's sending addresses: From and Sender (RFC 6047 §3 compares either with the calendar user). */
+/**
+ * The envelope's sending addresses: From and Sender (RFC 6047 §3 compares either with the calendar user), as
+ * canonical addr-specs. With several From mailboxes (or a group) only Sender speaks for the message (RFC 5322
+ * §3.6.2); with several From and no Sender, or neither field, the list is empty: see hasUnknownSender.
+ */
 export function senderAddresses(msg: ItipMessage): string[] {
   const e = msg.envelope;
   if (!e) return [];
-  return [e.from, e.sender].map(normalizeAddress).filter((s) => s !== '');
+  const froms = (e.fromAddresses ?? [e.from]).map(normalizeAddress).filter((s) => s !== '');
+  const out = froms.length === 1 ? [froms[0]!] : [];
+  const sender = normalizeAddress(e.sender);
+  if (sender && !out.includes(sender)) out.push(sender);
+  return out;
+}
+
+/**
+ * True for a mail (it has an envelope) whose sender cannot be named: no From and no Sender, or several From
+ * mailboxes without a Sender. Such a message fails every sender check; a bare .ics file (no envelope) has none.
+ */
+export function hasUnknownSender(msg: ItipMessage): boolean {
+  return msg.envelope !== null && msg.envelope !== undefined && senderAddresses(msg).length === 0;
 }
 
 function hasErrorStatus(ev: EventData): boolean {
@@ -341,12 +362,19 @@ function validateInner(msg: ItipMessage, direction: 'incoming' | 'outgoing'): Pr
       }
     }
     if (props.has('DTEND') && props.has('DURATION')) add('dtend-with-duration', 'error', `${where} has both DTEND and DURATION`);
+    // Issue 10 §2: a rule that can never match would make every later expansion search forever; say so on arrival.
+    if (c.rrule && c.start && probeRule(c.rrule, c.start.allDay ? c.start.value.slice(0, 10) : c.start.value.slice(0, 19)) === 'never') {
+      add('rrule-never-matches', 'warning', `${where} RRULE:${c.rrule.slice(0, 80)} matches no date after DTSTART (RFC 5545 §3.3.10)`);
+    }
     const order = instantOrder(c);
     if (order && order[1] < order[0]) add('dtend-before-dtstart', 'error', `${where} ends before it starts`);
   }
 
   // ---- RFC 6047 §3: the sender is the calendar user the method speaks for
   const senders = senderAddresses(msg);
+  if (hasUnknownSender(msg) && scheduled.length > 0) {
+    add('unknown-sender', lenient, `${method} mail names no single sender (From: ${msg.envelope?.fromAddresses?.length ?? 0} addresses, no Sender): RFC 5322 §3.6.2`);
+  }
   if (senders.length > 0 && scheduled.length > 0) {
     const first = master ?? scheduled[0]!;
     if (ORGANIZER_METHODS.has(method) && first.organizer) {

@@ -62,6 +62,11 @@ export interface StartOptions {
   smtpFailure?: SmtpMode;
   /** Extra lines appended to dovecot.conf (e.g. to disable capabilities: `imap_capability = IMAP4rev1 ...`). */
   extraDovecotConfig?: string;
+  /**
+   * OAuth2 (issue 12): the SMTP server also takes AUTH XOAUTH2 and asks this for the user an access token belongs
+   * to (test/servers/oauth-mail.ts introspects it at the test identity provider); null = rejected (535).
+   */
+  verifyAccessToken?: (token: string) => Promise<string | null>;
 }
 
 export function dovecotMissingMessage(): string {
@@ -332,12 +337,25 @@ export async function startMailServers(opts: StartOptions = {}): Promise<MailSer
     return new SMTPServer({
       secure: false,
       disabledCommands: ['STARTTLS'],
-      authMethods: ['PLAIN', 'LOGIN'],
+      authMethods: opts.verifyAccessToken ? ['PLAIN', 'LOGIN', 'XOAUTH2'] : ['PLAIN', 'LOGIN'],
       authOptional: false,
       allowInsecureAuth: true,
       logger: false,
       size: 50 * 1024 * 1024,
       onAuth(auth, _session, cb) {
+        if (auth.method === 'XOAUTH2' && opts.verifyAccessToken) {
+          // RFC 7628-style bearer check: the token's owner (introspection) must be the user named in the exchange.
+          const who = (auth.username ?? '').toLowerCase();
+          opts.verifyAccessToken(auth.accessToken ?? '').then(
+            (owner) => {
+              const u = users.get(who.replace(/@example\.test$/, ''));
+              if (owner && u && owner.toLowerCase() === u.email) cb(null, { user: u.name });
+              else cb(null, { data: { status: '401', schemes: 'bearer' } });
+            },
+            (err) => cb(err as Error),
+          );
+          return;
+        }
         const name = (auth.username ?? '').toLowerCase().replace(/@example\.test$/, '');
         const u = users.get(name);
         if (u && auth.password === u.password) cb(null, { user: u.name });

@@ -108,8 +108,8 @@ describe('expandAgenda', () => {
     const outside = stored(cal(...vevent(['UID:outside', 'DTSTART:20260205T120000Z', 'DTEND:20260205T130000Z'])));
     const occ = expandAgenda([allDay, single, gone, statusCancelled, outside], '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z');
     expect(occ).toEqual([
-      { uid: 'single', recurrenceId: null, start: '2026-01-05T12:00:00Z', end: '2026-01-05T14:00:00Z', summary: 'One', status: null, allDay: false },
-      { uid: 'allday', recurrenceId: null, start: '2026-01-06', end: '2026-01-07', summary: 'Holiday', status: null, allDay: true },
+      { uid: 'single', recurrenceId: null, start: '2026-01-05T12:00:00Z', end: '2026-01-05T14:00:00Z', summary: 'One', status: null, allDay: false, attendees: [] },
+      { uid: 'allday', recurrenceId: null, start: '2026-01-06', end: '2026-01-07', summary: 'Holiday', status: null, allDay: true, attendees: [] },
     ]);
   });
 
@@ -146,7 +146,7 @@ describe('expandAgenda', () => {
     );
     const occ = expandAgenda([ev], '2026-01-10T00:00:00Z', '2026-01-20T00:00:00Z');
     expect(occ).toEqual([
-      { uid: 'mv', recurrenceId: '2026-06-01T09:00:00Z', start: '2026-01-15T09:00:00Z', end: '2026-01-15T10:00:00Z', summary: 'Pulled forward', status: null, allDay: false },
+      { uid: 'mv', recurrenceId: '2026-06-01T09:00:00Z', start: '2026-01-15T09:00:00Z', end: '2026-01-15T10:00:00Z', summary: 'Pulled forward', status: null, allDay: false, attendees: [] },
     ]);
   });
 

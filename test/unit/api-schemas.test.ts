@@ -49,6 +49,9 @@ const VALID: { [M in ApiMethod]: ApiArg<M> } = {
   listOutbox: undefined,
   retryOutbox: { id: 'o1' },
   openFile: { name: 'a.ics', contentBase64: 'QkVHSU4=' },
+  discoverAccount: { email: 'me@example.test' },
+  beginSignIn: { email: 'me@example.test', oauth: { issuer: 'https://id.example.test', scope: 'mail' } },
+  finishSignIn: { flowId: 'f1', account },
 };
 
 /** Malformed arguments for one method: the wrong kind, an unknown key, each required field missing or of the wrong type. */

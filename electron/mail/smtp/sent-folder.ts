@@ -9,6 +9,8 @@ import { AppError } from '../../../shared/errors';
 export interface ImapAccount {
   imap: ServerSettings;
   password: string | null;
+  /** OAuth2 accounts: an access token instead of the password (imapflow sends XOAUTH2/OAUTHBEARER). */
+  accessToken?: string;
   providerSavesSent?: boolean;
 }
 
@@ -21,7 +23,7 @@ function client(acc: ImapAccount): ImapFlow {
     port,
     secure: security === 'tls',
     doSTARTTLS: security === 'starttls' ? true : security === 'none' ? false : undefined,
-    auth: { user, pass: acc.password ?? '' },
+    auth: acc.accessToken ? { user, accessToken: acc.accessToken } : { user, pass: acc.password ?? '' },
     logger: false,
     disableAutoIdle: true,
     connectionTimeout: 15_000,

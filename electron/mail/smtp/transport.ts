@@ -9,6 +9,8 @@ export interface SmtpAccount {
   smtp: ServerSettings;
   /** null: no AUTH (a relay on the local network, a test server). */
   password: string | null;
+  /** OAuth2 accounts: the access token, sent with AUTH XOAUTH2 (nodemailer's OAuth2 auth type). */
+  accessToken?: string;
 }
 
 /** What the outbox hands to the transport: the stored bytes and the envelope, nothing rebuilt. */
@@ -48,7 +50,8 @@ export function createSmtpTransport(acc: SmtpAccount): MailTransport {
     disableFileAccess: true,
     disableUrlAccess: true,
   };
-  if (acc.password !== null && user) opts.auth = { user, pass: acc.password };
+  if (acc.accessToken && user) opts.auth = { type: 'OAuth2', user, accessToken: acc.accessToken };
+  else if (acc.password !== null && user) opts.auth = { user, pass: acc.password };
   return nodemailer.createTransport(opts) as unknown as MailTransport;
 }
 
@@ -78,7 +81,7 @@ export function smtpSender(resolve: (accountId: string | null) => Promise<SmtpAc
   return {
     async sendRaw(item) {
       const acc = await resolve(item.accountId);
-      const key = JSON.stringify([acc.smtp, acc.password]);
+      const key = JSON.stringify([acc.smtp, acc.password, acc.accessToken ?? null]);
       const k = item.accountId ?? '';
       let entry = cache.get(k);
       if (!entry || entry.key !== key) {

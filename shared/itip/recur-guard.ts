@@ -1,0 +1,163 @@
+// A bound on ical.js's recurrence search, counted in iterations done, not in occurrences returned.
+//
+// ical.js's RecurIterator.next() loops until it finds an instance that satisfies the rule. For a rule that can
+// never match (BYMONTH=2;BYMONTHDAY=31 at FREQ=DAILY, HOURLY, MINUTELY or SECONDLY) that loop never ends, and no
+// caller-side counter of returned occurrences can stop it. Every pass of that loop calls check_contracting_rules()
+// once, so counting those calls counts the search steps: past the budget the guard throws RecurBudgetExceeded out
+// of next(), and the caller reports the expansion as cut short. The patch is installed once, on first use; outside
+// a guarded call it only forwards.
+import ICAL from 'ical.js';
+
+export class RecurBudgetExceeded extends Error {
+  constructor(readonly steps: number) {
+    super(`recurrence search stopped after ${steps} iterations`);
+    this.name = 'RecurBudgetExceeded';
+  }
+}
+
+/** Search steps per guarded expansion: about 0.1–1 s of ical.js work, 68 years of a daily rule. */
+export const RECUR_STEP_BUDGET = 25_000;
+
+interface Guard {
+  steps: number;
+  max: number;
+}
+
+let current: Guard | null = null;
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const proto = (ICAL as unknown as { RecurIterator: { prototype: Record<string, unknown> } }).RecurIterator.prototype;
+  // check_contracting_rules: once per pass of next()'s search loop. expand_year_days: once per year searched by a
+  // YEARLY rule's set-up, which walks up to year 20000 looking for a year the rule names.
+  for (const name of ['check_contracting_rules', 'expand_year_days']) {
+    const original = proto[name] as (this: unknown, ...args: unknown[]) => unknown;
+    proto[name] = function guarded(this: unknown, ...args: unknown[]): unknown {
+      const g = current;
+      if (g && ++g.steps > g.max) throw new RecurBudgetExceeded(g.max);
+      return original.apply(this, args);
+    };
+  }
+  // increment_monthday(n) walks n days one by one: an INTERVAL of 10^12 would spin inside a single step. It is
+  // charged n steps up front, so such a rule stops at once.
+  const monthday = proto['increment_monthday'] as (this: unknown, inc: number) => unknown;
+  proto['increment_monthday'] = function guardedMonthday(this: unknown, inc: number): unknown {
+    const g = current;
+    if (g && (g.steps += Math.max(0, Number(inc) || 0)) > g.max) throw new RecurBudgetExceeded(g.max);
+    return monthday.call(this, inc);
+  };
+}
+
+/**
+ * Runs `fn` with ical.js's recurrence search bounded to `max` steps. Returns fn's value and whether the budget ran
+ * out (then `value` is undefined; whatever fn collected before is the caller's to keep). Nested calls share the outer
+ * budget. Errors other than the budget's propagate.
+ */
+export function withRecurBudget<T>(max: number, fn: () => T): { value: T | undefined; cutShort: boolean; steps: number } {
+  install();
+  if (current) {
+    // Nested: the outer budget governs.
+    return { value: fn(), cutShort: false, steps: 0 };
+  }
+  const g: Guard = { steps: 0, max };
+  current = g;
+  try {
+    return { value: fn(), cutShort: false, steps: g.steps };
+  } catch (err) {
+    if (err instanceof RecurBudgetExceeded) return { value: undefined, cutShort: true, steps: g.steps };
+    throw err;
+  } finally {
+    current = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// RFC 5545 §3.3.10: "Recurrence rules may generate recurrence instances with an invalid date (e.g., February 30) or
+// nonexistent local time ... Such recurrence instances MUST be ignored". ical.js moves some of them instead (a
+// YEARLY BYMONTH=2;BYMONTHDAY=30 rule yields March 2). An instance is kept only if it satisfies every BYxxx part it
+// can be checked against (each is a necessary condition, so no valid instance is ever dropped).
+
+type Parts = Record<string, (number | string)[] | undefined>;
+
+const WEEKDAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The wall-clock fields of an instance, in the series' own time (BYxxx parts apply there). */
+export interface WallFields {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  isDate: boolean;
+}
+
+export function ruleAdmits(recur: InstanceType<typeof ICAL.Recur>, t: WallFields, dtstart: WallFields): boolean {
+  const parts = (recur.parts ?? {}) as Parts;
+  const has = (k: string): boolean => (parts[k]?.length ?? 0) > 0;
+  const dim = daysInMonth(t.year, t.month);
+  if (t.day < 1 || t.day > dim || t.month < 1 || t.month > 12) return false;
+  if (has('BYMONTH') && !parts['BYMONTH']!.map(Number).includes(t.month)) return false;
+  if (has('BYMONTHDAY')) {
+    const ok = parts['BYMONTHDAY']!.map(Number).some((d) => {
+      const day = d > 0 ? d : dim + 1 + d;
+      return day >= 1 && day <= dim && day === t.day;
+    });
+    if (!ok) return false;
+  }
+  if (has('BYDAY')) {
+    const dow = WEEKDAYS[new Date(Date.UTC(t.year, t.month - 1, t.day)).getUTCDay()]!;
+    if (!parts['BYDAY']!.some((d) => String(d).toUpperCase().endsWith(dow))) return false;
+  }
+  if (!t.isDate) {
+    if (has('BYHOUR') && !parts['BYHOUR']!.map(Number).includes(t.hour)) return false;
+    if (has('BYMINUTE') && !parts['BYMINUTE']!.map(Number).includes(t.minute)) return false;
+    if (has('BYSECOND') && !parts['BYSECOND']!.map(Number).includes(t.second)) return false;
+  }
+  // RFC 5545 §3.3.10: parts not given are taken from DTSTART. A MONTHLY/YEARLY rule without a day selector recurs on
+  // DTSTART's day of the month (January 31 → the months that have a 31st, never "March 3"), a YEARLY one also in
+  // DTSTART's month.
+  const daySelectors = has('BYMONTHDAY') || has('BYDAY') || has('BYYEARDAY') || has('BYWEEKNO');
+  const freq = String(recur.freq ?? '').toUpperCase();
+  if ((freq === 'MONTHLY' || freq === 'YEARLY') && !daySelectors && t.day !== dtstart.day) return false;
+  if (freq === 'YEARLY' && !daySelectors && !has('BYMONTH') && t.month !== dtstart.month) return false;
+  return true;
+}
+
+/** Search steps the arrival check spends on one rule (validate): enough for any rule that matches at least yearly. */
+export const PROBE_STEP_BUDGET = 5_000;
+
+/**
+ * Whether an RRULE ever yields an instance after DTSTART (`start`: DTSTART's wall time, 'YYYY-MM-DD' or
+ * 'YYYY-MM-DDTHH:mm:ss'). 'never' when the search runs out of budget or ical.js only yields dates the rule does not
+ * name (which RFC 5545 §3.3.10 ignores); 'ok' otherwise, including rules that end (COUNT, UNTIL) before a second
+ * instance. Never throws: an RRULE ical.js rejects is 'ok' here (the parser reports it).
+ */
+export function probeRule(rrule: string, start: string): 'ok' | 'never' {
+  try {
+    const recur = ICAL.Recur.fromString(rrule);
+    const dt = /^\d{4}-\d{2}-\d{2}$/.test(start) ? ICAL.Time.fromDateString(start) : ICAL.Time.fromDateTimeString(start.slice(0, 19));
+    const r = withRecurBudget(PROBE_STEP_BUDGET, () => {
+      const it = recur.iterator(dt);
+      let rejected = 0;
+      for (let t = it.next(); t; t = it.next()) {
+        if (t.compare(dt) === 0) continue;
+        if (ruleAdmits(recur, t, dt)) return 'ok' as const;
+        if (++rejected > 400) return 'never' as const;
+      }
+      // The iterator gave up (ical.js stops MONTHLY/YEARLY searches itself) or the rule ended. Without COUNT or
+      // UNTIL, or with a COUNT promising more, the rule had more instances to give: it matches nothing.
+      return !recur.until && (recur.count === null || recur.count === undefined || recur.count > 1) ? ('never' as const) : ('ok' as const);
+    });
+    return r.cutShort ? 'never' : (r.value ?? 'ok');
+  } catch (err) {
+    // ical.js's own verdict for a YEARLY rule naming no date in any year.
+    return err instanceof Error && /no valid occurrences/i.test(err.message) ? 'never' : 'ok';
+  }
+}

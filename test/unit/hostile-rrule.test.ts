@@ -1,0 +1,107 @@
+// Issue 10 §2: no rule hangs the core. Rules that can never match end in bounded work, are flagged on arrival, and
+// an expansion cut short says so; invalid dates a rule produces are skipped (RFC 5545 §3.3.10), never moved.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandAgendaReport } from '../../shared/itip/agenda';
+import { readCalendarText } from '../../shared/itip/message';
+import { processRead } from '../../shared/itip/process';
+import type { StoredEvent } from '../../shared/itip/types';
+
+const ctx = { me: ['me@example.com'], policy: 'always' as const, knownContacts: [], now: '2026-01-01T00:00:00Z' };
+
+function ics(uid: string, start: string, rrule: string, extra: string[] = []): string {
+  const dt = start.length === 8 ? `DTSTART;VALUE=DATE:${start}` : `DTSTART:${start}`;
+  return [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'METHOD:REQUEST', 'BEGIN:VEVENT', `UID:${uid}`, 'SEQUENCE:0', 'DTSTAMP:20260101T000000Z',
+    dt, ...(start.length === 8 ? [] : ['DURATION:PT1H']), `RRULE:${rrule}`, ...extra, 'SUMMARY:Never', 'ORGANIZER:mailto:org@example.com',
+    'ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:me@example.com', 'END:VEVENT', 'END:VCALENDAR', '',
+  ].join('\r\n');
+}
+
+function arrive(text: string) {
+  const r = readCalendarText(text);
+  const d = processRead(r.itip, r.problems, undefined, ctx);
+  expect(d.action, d.reason).toBe('created');
+  return { stored: d.next as StoredEvent, codes: (d.problems ?? []).map((p) => p.code) };
+}
+
+const IMPOSSIBLE = ['BYMONTH=2;BYMONTHDAY=31', 'BYMONTH=2;BYMONTHDAY=30', 'BYMONTH=4,6,9,11;BYMONTHDAY=31', 'BYMONTH=2;BYMONTHDAY=-30'];
+const FREQS = ['YEARLY', 'MONTHLY', 'DAILY', 'HOURLY', 'MINUTELY', 'SECONDLY'];
+
+describe('rules that can never match', () => {
+  for (const freq of FREQS) {
+    for (const by of IMPOSSIBLE) {
+      it(`FREQ=${freq};${by} is flagged on arrival and its agenda ends with DTSTART only`, () => {
+        const { stored, codes } = arrive(ics(`never-${freq}`, '20260130T090000Z', `FREQ=${freq};${by}`));
+        expect(codes).toContain('rrule-never-matches');
+        const r = expandAgendaReport([stored], '2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z');
+        expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-30T09:00:00Z']);
+        // Where ical.js itself would search forever the budget stops it, and the report says so.
+        if (!['YEARLY', 'MONTHLY'].includes(freq)) {
+          expect(r.cutShort.map((c) => c.uid)).toEqual([`never-${freq}`]);
+          expect(r.occurrences[0]!.truncated).toBe(true);
+        }
+      }, 60_000);
+    }
+  }
+
+  it('an ordinary rule is not flagged and not cut short', () => {
+    const { stored, codes } = arrive(ics('weekly', '20260105T090000Z', 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4'));
+    expect(codes).not.toContain('rrule-never-matches');
+    const r = expandAgendaReport([stored], '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z');
+    expect(r.cutShort).toEqual([]);
+    expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-05T09:00:00Z', '2026-01-07T09:00:00Z', '2026-01-12T09:00:00Z', '2026-01-14T09:00:00Z']);
+  });
+});
+
+describe('invalid dates are skipped, never moved (RFC 5545 §3.3.10)', () => {
+  const starts = (text: string, from: string, to: string) => expandAgendaReport([arrive(text).stored], from, to).occurrences.map((o) => o.start);
+
+  it('MONTHLY from January 31 recurs only in months with a 31st', () => {
+    expect(starts(ics('m31', '20260131T090000Z', 'FREQ=MONTHLY;COUNT=4'), '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual([
+      '2026-01-31T09:00:00Z', '2026-03-31T09:00:00Z', '2026-05-31T09:00:00Z', '2026-07-31T09:00:00Z',
+    ]);
+  });
+
+  it('YEARLY BYMONTH=2;BYMONTHDAY=30 never lands on March 1 or 2', () => {
+    expect(starts(ics('y30', '20260130T090000Z', 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30'), '2026-01-01T00:00:00Z', '2031-01-01T00:00:00Z')).toEqual(['2026-01-30T09:00:00Z']);
+  });
+
+  it('YEARLY from February 29 recurs in leap years only', () => {
+    expect(starts(ics('leap', '20240229', 'FREQ=YEARLY'), '2024-01-01T00:00:00Z', '2033-01-01T00:00:00Z')).toEqual(['2024-02-29', '2028-02-29', '2032-02-29']);
+  });
+
+  it('MONTHLY BYMONTHDAY=30 skips February', () => {
+    expect(starts(ics('m30', '20260130T090000Z', 'FREQ=MONTHLY;BYMONTHDAY=30;COUNT=3'), '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual([
+      '2026-01-30T09:00:00Z', '2026-03-30T09:00:00Z', '2026-04-30T09:00:00Z',
+    ]);
+  });
+});
+
+describe('convene process, then convene agenda, on a rule that never matches', () => {
+  const root = resolve(__dirname, '../..');
+  let work: string;
+  beforeAll(() => {
+    if (!existsSync(join(root, 'dist/cli.mjs'))) spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--cli'], { cwd: root, stdio: 'inherit' });
+    work = mkdtempSync(join(tmpdir(), 'convene-rrule-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('terminates, with the problem on arrival and the cut-short flag in the agenda', () => {
+    const file = join(work, 'never.ics');
+    writeFileSync(file, ics('never-cli@example.com', '20260130T090000Z', 'FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=31'));
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/convene.mjs'), ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    const p = run('process', '--store', join(work, 'cal'), '--me', 'me@example.com', '--policy', 'always', file);
+    expect(p.status, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout.trim().split('\n')[0]!)).toMatchObject({ action: 'created', uid: 'never-cli@example.com' });
+    const a = run('agenda', '--store', join(work, 'cal'), '--from', '2026-01-01T00:00:00Z', '--to', '2027-01-01T00:00:00Z');
+    expect(a.signal).toBeNull();
+    expect(a.status, a.stderr).toBe(0);
+    const rows = JSON.parse(a.stdout) as { uid: string; start: string; truncated?: boolean }[];
+    expect(rows).toEqual([expect.objectContaining({ uid: 'never-cli@example.com', start: '2026-01-30T09:00:00Z', truncated: true })]);
+    expect(a.stderr).toContain('never-cli@example.com');
+  }, 120_000);
+});
