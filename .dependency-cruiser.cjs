@@ -52,10 +52,17 @@ module.exports = {
     },
     {
       name: 'renderer-shared-api-only',
-      comment: 'renderer/ uses shared/api.ts and shared/errors.ts; the rest of shared/ (the engine) only as types.',
+      comment: 'renderer/ uses shared/api.ts, shared/errors.ts and shared/present/ (pure presentation helpers the mail text uses too); the rest of shared/ (the engine) only as types.',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { path: '^shared/', pathNot: '^shared/(api|errors)\\.ts$', dependencyTypesNot: ['type-only'] },
+      to: { path: '^shared/', pathNot: '^shared/((api|errors)\\.ts|present/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'present-stands-alone',
+      comment: 'shared/present/ (links, names, rules in words, error sentences) is pure and imports nothing of the engine.',
+      severity: 'error',
+      from: { path: '^shared/present/' },
+      to: { path: '^(shared/itip|electron|renderer|cli)/' },
     },
     {
       name: 'renderer-no-node',

@@ -43,6 +43,8 @@ import { MeetingsService } from './services/meetings-service';
 import { PendingService } from './services/pending-service';
 import { SyncService, type SyncServiceDeps } from './services/sync-service';
 import { CalendarStore } from './store/calendar-store';
+import { keepOpenedFile, MessageSource } from './services/message-view';
+import { eventExtras, InvitationPages, markOccurrences, organizerName } from './services/reading-view';
 import { fileSecretBox, type SecretBox } from './store/credentials';
 import type { DiscoverOptions } from './accounts/discover';
 import type { OAuthClients } from './accounts/oauth';
@@ -153,13 +155,38 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     markProcessed: (keys) => sync.markProcessed(keys),
     now,
   });
-  const files: OpenedFilesDeps = { calendar, me, knownContacts: () => sync.knownContacts(), now };
+  const filesDir = join(dataDir, 'files');
+  const files: OpenedFilesDeps = { calendar, me, knownContacts: () => sync.knownContacts(), now, keep: (bytes) => keepOpenedFile(filesDir, bytes) };
   await accounts.adoptLocalIdentityLogged();
 
   const viewCtx = (): ViewContext => ({
     me: me(),
     now: now().toISOString(),
     accountFor: (address) => (address ? (settings.accountFor(address)?.id ?? null) : null),
+  });
+
+  // The invitation list in pages (issue 9 §4): computed once per store change, sliced per request.
+  const pages = new InvitationPages(() =>
+    listView(calendar.all(), (uid) => calendar.thread(uid), viewCtx()).map((s) => {
+      const ev = calendar.get(s.uid);
+      return ev ? { ...s, organizerName: organizerName(ev) } : s;
+    }),
+    () => me().join(','),
+  );
+  const unsubPages = calendar.onChange(() => pages.invalidate());
+  // Computed once at start, before the window asks: the first screen then needs only a slice.
+  const warm = setTimeout(() => {
+    try {
+      pages.list();
+    } catch {
+      // Closed already (a short-lived core): nothing to warm.
+    }
+  }, 0);
+  const messages = new MessageSource({
+    record: (key) => calendar.processedRecord(key),
+    fetch: (accountId, mailbox, uidValidity, uid) => sync.fetchSource(accountId, mailbox, uidValidity, uid),
+    filesDir,
+    inThread: (uid, key) => calendar.thread(uid).some((t) => t.key === key),
   });
 
   const status = (): AppStatus => {
@@ -208,7 +235,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       emit({ type: 'status-changed', status: status() });
     },
   });
-
   /**
    * Answering an invitation the policy held applies it first (issue 11 §4: the policy decides only what is applied
    * automatically), through the same path as "Add to calendar".
@@ -238,12 +264,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getSettings: () => guard((): Settings => accounts.getSettings()),
     saveSettings: (s) => guard((): Settings => accounts.saveSettings(s)),
 
-    listInvitations: () => guard((): InvitationSummary[] => listView(calendar.each(), (uid) => calendar.thread(uid), viewCtx())),
+    listInvitations: () => guard((): InvitationSummary[] => pages.list()),
     getInvitation: (req) =>
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);
         if (!ev) throw new AppError('NOT_FOUND', 'this meeting is no longer in your calendar');
-        return detailView(ev, calendar.thread(req.uid), (f, t) => calendar.window(f, t), viewCtx(), (e, f, t) => calendar.expand(e, f, t));
+        return { ...detailView(ev, calendar.thread(req.uid), (f, t) => calendar.window(f, t), viewCtx(), (e, f, t) => calendar.expand(e, f, t)), ...eventExtras(ev.master ?? ev.overrides[0]) };
       }),
     respond: (req) =>
       guard(async (): Promise<QueuedOutcome> => {
@@ -264,7 +290,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     listAgenda: (req) =>
       guard((): OccurrenceView[] =>
-        agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t), { hideDeclined: accounts.getSettings().hideDeclined === true }),
+        markOccurrences(
+          agendaView(calendar.window(req.from, req.to), req.from, req.to, me(), (e, f, t) => calendar.expand(e, f, t), { hideDeclined: accounts.getSettings().hideDeclined === true }),
+          (uid) => calendar.get(uid),
+          me(),
+        ),
       ),
     saveMeeting: (draft: MeetingDraft) => guard((): Promise<SaveMeetingOutcome> => meetings.saveMeeting(draft)),
     getMeetingDraft: (req) => guard((): MeetingDraft => meetings.getMeetingDraft(req.uid)),
@@ -280,6 +310,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       }),
 
     openFile: (req) => guard((): Promise<OpenFileOutcome> => openFile(files, req)),
+
+    listInvitationPage: (req) => guard(() => pages.page(req)),
+    getMessage: (req) => guard(() => messages.view(req.uid, req.key)),
+    getMessagePart: (req) => guard(() => messages.part(req.uid, req.key, req.path)),
 
     onEvent(cb) {
       listeners.add(cb);
@@ -301,6 +335,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       setup.cancelAll();
       unsubCalendar();
+      unsubPages();
+      clearTimeout(warm);
       listeners.clear();
       await sync.stop().catch(() => {});
       await outbox.stop().catch(() => {});

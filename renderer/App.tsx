@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { AccountView, AppStatus, Settings } from '../shared/api';
-import { api } from './api-client';
+import type { AccountView, AppStatus, OutboxItemView, Settings } from '../shared/api';
+import { api, onLinkState, type LinkState } from './api-client';
+import { connectionSummary } from './connection-state';
 import { AccountSetup, SignInAgainBanners } from './components/AccountSetup';
 import { CalendarView } from './components/CalendarView';
 import { Invitations } from './components/Invitations';
@@ -29,6 +30,22 @@ export function App() {
   const fileInput = useRef<HTMLInputElement>(null);
   const mainRef = useRef<HTMLElement>(null);
   const firstRunRef = useRef(false);
+  const [pending, setPending] = useState(0);
+  const [outboxItems, setOutboxItems] = useState<OutboxItemView[]>([]);
+  const [link, setLink] = useState<LinkState>('connected');
+  // The chosen week survives a visit to another screen (issue 11 §15).
+  const [calendarAnchor, setCalendarAnchor] = useState<string | null>(null);
+
+  useEffect(() => onLinkState(setLink), []);
+
+  // The pending-answers count (sidebar and window title) and the outbox's state: one small call each per change.
+  useEffect(() => {
+    void api.listInvitationPage({ offset: 0, limit: 0 }).then((r) => r.ok && setPending(r.value.pending));
+    void api.listOutbox().then((r) => r.ok && setOutboxItems(r.value));
+  }, [tick]);
+  useEffect(() => {
+    document.title = pending > 0 ? `(${pending}) Convene` : 'Convene';
+  }, [pending]);
 
   const toast = useCallback((text: string, kind: 'info' | 'error' = 'info') => {
     const id = Date.now() + Math.random();
@@ -103,12 +120,15 @@ export function App() {
       />
     );
   else if (view.name === 'invitations') screen = <Invitations selected={view.uid ?? null} />;
-  else if (view.name === 'calendar') screen = <CalendarView />;
+  else if (view.name === 'calendar') screen = <CalendarView anchor={calendarAnchor} onAnchor={setCalendarAnchor} />;
   else if (view.name === 'editor') screen = <MeetingEditor key={view.uid ?? 'new'} uid={view.uid ?? null} />;
   else if (view.name === 'status') screen = <StatusView status={status} />;
   else screen = <SettingsView />;
 
-  const online = status?.accounts.some((a) => a.online) ?? false;
+  const conn =
+    link === 'connected'
+      ? connectionSummary(status, outboxItems, accounts?.length ?? 0)
+      : { tone: 'bad' as const, label: 'Not connected to Convene', lines: [link === 'lost' ? 'Reconnecting…' : 'This tab is from an earlier start'] };
 
   return (
     <Ctx.Provider value={ctx}>
@@ -132,6 +152,11 @@ export function App() {
               onClick={() => go({ name: n.name } as View)}
             >
               {n.label}
+              {n.name === 'invitations' && pending > 0 && (
+                <span className="nav-count" data-testid="pending-count" aria-label={`${pending} waiting for your answer`}>
+                  {pending}
+                </span>
+              )}
             </button>
           ))}
           <button type="button" className="nav" disabled={firstRun} onClick={() => fileInput.current?.click()}>
@@ -149,18 +174,27 @@ export function App() {
               e.target.value = '';
             }}
           />
-          <div className="sidebar-foot" data-testid="connection-state">
-            <span className={online ? 'dot on' : 'dot off'} aria-hidden="true" />
-            {accounts && accounts.length === 0 ? 'Offline (no account)' : online ? 'Online' : 'Offline'}
-            {status && status.outbox.queued + status.outbox.failed > 0 && (
-              <div className="muted small">
-                Outbox: {status.outbox.queued} queued, {status.outbox.failed} failed
+          <div className="sidebar-foot" data-testid="connection-state" data-tone={conn.tone}>
+            <button type="button" className="link conn-link" disabled={firstRun} onClick={() => go({ name: 'status' })}>
+              <span className={`dot ${conn.tone}`} aria-hidden="true" />
+              {conn.label}
+            </button>
+            {conn.lines.map((l) => (
+              <div key={l} className={conn.tone === 'bad' ? 'conn-problem small' : 'muted small'}>
+                {l}
               </div>
-            )}
+            ))}
           </div>
         </nav>
         <main id="main" ref={mainRef} tabIndex={-1} className="main">
           {view.name !== 'account' && <SignInAgainBanners accounts={accounts ?? []} onOpen={(id) => go({ name: 'account', id })} />}
+          {link !== 'connected' && (
+            <div className="banner link-lost" role="alert" data-testid="link-lost" data-state={link}>
+              {link === 'lost'
+                ? 'Convene is not answering: the app was stopped or restarted. Reconnecting… (anything you do now waits until it is back).'
+                : 'This tab belongs to an earlier start of Convene. Open the address Convene printed when it started ("Convene is running in your browser at …"), or start it again with npm start.'}
+            </div>
+          )}
           {screen}
         </main>
         <div className="toasts" role="status" aria-live="polite">

@@ -12,6 +12,35 @@ declare global {
 
 type Pending = { resolve: (r: Result<unknown>) => void };
 
+/**
+ * The link to the core as the page sees it (issue 11 §17): 'connected'; 'lost' the moment the WebSocket closes
+ * (the core stopped or restarted; the page reconnects by itself); 'stale' when the server answers but refuses this
+ * page's token (a tab left from an earlier start). Electron's IPC is always 'connected'.
+ */
+export type LinkState = 'connected' | 'lost' | 'stale';
+const linkListeners = new Set<(s: LinkState) => void>();
+let linkState: LinkState = 'connected';
+function setLink(s: LinkState): void {
+  if (s === linkState) return;
+  linkState = s;
+  for (const l of linkListeners) l(s);
+}
+export function onLinkState(cb: (s: LinkState) => void): () => void {
+  linkListeners.add(cb);
+  cb(linkState);
+  return () => linkListeners.delete(cb);
+}
+
+/** After a failed reconnect: is the server there and refusing the token (stale tab) or gone (stopped)? */
+async function probeToken(token: string): Promise<void> {
+  try {
+    const r = await fetch(`/${token}/`, { method: 'HEAD', cache: 'no-store' });
+    if (r.status === 403) setLink('stale');
+  } catch {
+    // Not reachable: the core is not running (yet); keep 'lost' and keep trying.
+  }
+}
+
 function socketApi(): ConveneApi {
   const token = location.pathname.split('/')[1] ?? '';
   const wsUrl = `ws://${location.host}/${token}/ws`;
@@ -34,6 +63,7 @@ function socketApi(): ConveneApi {
     ws = sock;
     sock.onopen = () => {
       retryMs = 250;
+      setLink('connected');
       for (const m of queue.splice(0)) sock.send(m);
       for (const l of listeners) l({ type: 'invitations-changed' });
     };
@@ -50,6 +80,8 @@ function socketApi(): ConveneApi {
     };
     sock.onclose = () => {
       ws = null;
+      if (linkState === 'connected') setLink('lost');
+      void probeToken(token);
       failAll('the connection to Convene was lost; reconnecting');
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 5000);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let failed = 0;
-for (const name of ['bench-engine.mjs', 'bench-store.mjs', 'bench-sync.mjs']) {
+for (const name of ['bench-engine.mjs', 'bench-store.mjs', 'bench-sync.mjs', 'bench-ui.mjs']) {
   const file = join(here, name);
   if (!existsSync(file)) {
     console.log(`== ${name}: not present, skipped`);

@@ -130,6 +130,17 @@ export const openFileRequestSchema = z.strictObject({
   contentBase64: str(MAX_FILE_BASE64),
 });
 
+/** A page of the invitation list (issue 9 §4): at most 500 threads; limit 0 returns only the counts. */
+export const invitationPageRequestSchema = z.strictObject({
+  offset: int(0, 10_000_000),
+  limit: int(0, 500),
+  filter: z.enum(['all', 'received', 'organized', 'pending']).optional(),
+});
+
+/** A thread message's own mail, and one attachment of it (issue 11 §12). */
+export const messageRequestSchema = z.strictObject({ uid: nonEmpty(1000), key: nonEmpty(2000) });
+export const messagePartRequestSchema = z.strictObject({ uid: nonEmpty(1000), key: nonEmpty(2000), path: nonEmpty(100) });
+
 /** A method without an argument: absent (undefined, or null over JSON). */
 const none = z.union([z.undefined(), z.null()]).transform(() => undefined);
 
@@ -161,6 +172,9 @@ export const ARG_SCHEMAS = {
   discoverAccount: z.strictObject({ email: nonEmpty(320) }),
   beginSignIn: z.strictObject({ email: nonEmpty(320), oauth: oauthRefSchema }),
   finishSignIn: z.strictObject({ flowId: nonEmpty(200), account: accountInputSchema }),
+  listInvitationPage: invitationPageRequestSchema,
+  getMessage: messageRequestSchema,
+  getMessagePart: messagePartRequestSchema,
 } as const;
 
 export type ArgSchemas = typeof ARG_SCHEMAS;

@@ -8,6 +8,8 @@ import type {
   accountInputSchema,
   oauthRefSchema,
   cancelRequestSchema,
+  invitationPageRequestSchema,
+  messagePartRequestSchema,
   openFileRequestSchema,
   partstatSchema,
   proposeRequestSchema,
@@ -19,6 +21,7 @@ import type {
   settingsSchema,
 } from './api-schemas';
 import type { Result } from './errors';
+import type { ConferenceLink } from './present/links';
 import type { Occurrence } from './itip/agenda';
 import type { VersionChange } from './itip/changes';
 import type { MeetingDraft } from './itip/meeting';
@@ -105,7 +108,50 @@ export interface InvitationSummary {
   pendingCount: number;
   /** Which account it belongs to (null: local, e.g. an opened file or an offline meeting). */
   accountId: string | null;
+  /** The organizer's display name when the invitation (or the account) gives one that is not just the address. */
+  organizerName?: string | null;
 }
+
+export type InvitationPageRequest = z.infer<typeof invitationPageRequestSchema>;
+/** Which threads a page of the invitation list holds. */
+export type InvitationFilter = NonNullable<InvitationPageRequest['filter']>;
+
+export interface InvitationPage {
+  items: InvitationSummary[];
+  offset: number;
+  /** Threads matching the filter. */
+  total: number;
+  /** Threads waiting for my answer or decision (needs-response, updated, needs-decision), whatever the filter. */
+  pending: number;
+  /** Threads per filter, for the filter's labels. */
+  counts: Record<InvitationFilter, number>;
+}
+
+/** The invitation's own mail, as the organizer wrote it (issue 11 §12). */
+export interface MailView {
+  key: string;
+  from: string | null;
+  to: string | null;
+  subject: string | null;
+  date: string | null;
+  /** The text/plain body. */
+  text: string | null;
+  /** The text/html body as received; the renderer sanitizes it and blocks remote images until asked. */
+  html: string | null;
+  attachments: MailAttachmentView[];
+}
+
+export interface MailAttachmentView {
+  /** IMAP part path ('2', '1.3'). */
+  path: string;
+  name: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+}
+
+/** One attachment (IMAP part path) of a thread message (by the thread entry's key). */
+export type MailPartRequest = z.infer<typeof messagePartRequestSchema>;
 
 export interface AttendeeView {
   email: string;
@@ -176,8 +222,14 @@ export interface PendingView {
   comment?: string | null;
 }
 
-/** One occurrence in the agenda, as shared/itip/agenda.ts expands it; `declined`: I declined it (issue 11 §7). */
-export type OccurrenceView = Occurrence & { declined?: boolean };
+/** My standing for one occurrence, as the calendar views mark it (issue 11 §15). */
+export type OccurrenceMark = 'needs-answer' | 'accepted' | 'tentative' | 'declined' | 'cancelled' | 'organizer';
+
+/**
+ * One occurrence in the agenda, as shared/itip/agenda.ts expands it; added by the view: `declined` (I declined it,
+ * issue 11 §7), `mark` and `location` (issue 11 §15).
+ */
+export type OccurrenceView = Occurrence & { declined?: boolean; mark?: OccurrenceMark; location?: string | null };
 
 export interface InvitationDetail {
   uid: string;
@@ -225,6 +277,10 @@ export interface InvitationDetail {
   changes?: { recurrenceId: string | null; items: VersionChange[] } | null;
   /** My proposal of a new time; waiting: the organizer has not answered it yet. */
   proposal?: (MyProposal & { waiting: boolean }) | null;
+  /** The formatted description (Outlook's X-ALT-DESC;FMTTYPE=text/html) when the invitation carries one. */
+  descriptionHtml?: string | null;
+  /** The meeting's conference link (RFC 7986 CONFERENCE, X-GOOGLE-CONFERENCE, or a Teams/Zoom/Meet/Webex link). */
+  conference?: ConferenceLink | null;
 }
 
 export type Partstat = z.infer<typeof partstatSchema>;
@@ -343,6 +399,13 @@ export interface ConveneApi {
    */
   requestUpdate(req: RequestUpdateRequest): Promise<Result<QueuedOutcome>>;
 
+  /** One page of the invitation list, newest first (the list renders a window of 10,000 threads: issue 9 §4). */
+  listInvitationPage(req: InvitationPageRequest): Promise<Result<InvitationPage>>;
+  /** A thread message's own mail (IMAP for synced mail, the kept file for opened ones). */
+  getMessage(req: { uid: string; key: string }): Promise<Result<MailView>>;
+  /** One attachment of that mail, base64. */
+  getMessagePart(req: MailPartRequest): Promise<Result<{ name: string; contentType: string; contentBase64: string }>>;
+
   /** Subscribes to core events; returns the unsubscribe function. */
   onEvent(cb: (e: AppEvent) => void): () => void;
 }
@@ -377,6 +440,9 @@ export const CHANNELS: { readonly [K in ApiMethod]: string } = {
   beginSignIn: 'accounts:signin-begin',
   finishSignIn: 'accounts:signin-finish',
   requestUpdate: 'invitations:refresh',
+  listInvitationPage: 'invitations:page',
+  getMessage: 'messages:get',
+  getMessagePart: 'messages:part',
 };
 
 export const EVENT_CHANNEL = 'core:event';

@@ -96,6 +96,8 @@ export interface OpenedFilesDeps {
   me(): string[];
   knownContacts(): string[];
   now(): Date;
+  /** Keeps the file's bytes, so the mail it holds can be shown later (issue 11 §12). */
+  keep?(bytes: Uint8Array): void;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function openFile(deps: OpenedFilesDeps, req: OpenFileRequest): Pro
   const bytes = new Uint8Array(Buffer.from(req.contentBase64, 'base64'));
   if (bytes.length === 0) throw new AppError('BAD_REQUEST', 'the file is empty');
   const name = basename(req.name);
+  deps.keep?.(bytes);
   const { decision, read, uid } = await applyFile(
     deps.calendar,
     req.name,

@@ -45,6 +45,7 @@ import { calendarOf, planSchedule, recipientsFor, type ScheduledMessage } from '
 import type { EventData, MyProposal, PartStat, PendingItem, StoredEvent } from '../../shared/itip/types';
 import { validate } from '../../shared/itip/validate';
 import type { CalendarStore } from '../store/calendar-store';
+import { usefulName } from '../../shared/present/names';
 import type { Outbox, WaitingItem } from '../mail/smtp/outbox';
 
 export interface ServiceIdentity {
@@ -675,7 +676,7 @@ export class MeetingsService {
     if (!address) throw new AppError('BAD_REQUEST', `none of my addresses is invited to ${stored.uid}`);
     const id = this.deps.identities().find((i) => isMine(address, [i.email, ...i.aliases]))!;
     const listed = findAttendee(ev, address) ?? findAttendee(stored.master, address);
-    return { accountId: id.accountId, email: normalizeAddress(address), cn: listed?.cn ?? id.displayName ?? null };
+    return { accountId: id.accountId, email: normalizeAddress(address), cn: usefulName(listed?.cn, address) ?? id.displayName ?? null };
   }
 
   private organizerIdentity(email: string): Sender {

@@ -408,6 +408,28 @@ export class SyncService extends EventEmitter {
     );
   }
 
+  /**
+   * The whole source of one synced mail (issue 11 §12: the invitation's own mail, opened from the detail), read
+   * with BODY.PEEK[] so it stays unread. Null when the mailbox's UIDVALIDITY changed or the mail is gone.
+   */
+  async fetchSource(accountId: string, mailbox: string, uidValidity: string, uid: number): Promise<Uint8Array | null> {
+    const client = await this.connect(accountId);
+    try {
+      const mb = await client.mailboxOpen(mailbox, { readOnly: true });
+      if (String(mb.uidValidity) !== uidValidity) return null;
+      const msg = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
+      return msg && msg.source ? new Uint8Array(msg.source) : null;
+    } finally {
+      await client.logout().catch(() => {
+        try {
+          client.close();
+        } catch {
+          /* closed */
+        }
+      });
+    }
+  }
+
   // --- connection test -------------------------------------------------------------------------------------------
 
   async testConnection(input: AccountInput & { password?: string }): Promise<ConnectionCheck> {

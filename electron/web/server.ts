@@ -85,6 +85,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const originAllowed = (origin: string | undefined) =>
     origin === `http://${LOOPBACK}:${port}` || origin === `http://localhost:${port}`;
 
+  // A tab left from an earlier start (or a mistyped address) lands here: say how to reach the running app.
+  const STALE_TAB_TEXT =
+    'Forbidden: this address is not the one Convene is running at (it may be from an earlier start).\n' +
+    'Open the address Convene printed when it started: "Convene is running in your browser at http://127.0.0.1:…/…/".\n' +
+    'If Convene is not running, start it with npm start (or npm run serve) and open the address it prints.\n';
   const deny = (res: ServerResponse, status: number, text: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(text);
@@ -98,7 +103,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method not allowed');
       if (!hostAllowed(req.headers.host)) return deny(res, 403, 'forbidden: wrong host');
       const [tok, rest] = splitPath(req.url);
-      if (!tokenMatches(tok, token)) return deny(res, 403, 'forbidden: open the URL printed by the server (it carries the token)');
+      if (!tokenMatches(tok, token)) return deny(res, 403, STALE_TAB_TEXT);
       let rel: string;
       try {
         rel = decodeURIComponent(rest) || 'index.html';

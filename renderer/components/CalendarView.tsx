@@ -1,10 +1,33 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { OccurrenceView } from '../../shared/api';
+import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
-import { dayKey, errText, fmtDate, fmtRange, fmtTime, isDateOnly, toWall } from '../format';
+import { dayKey, errText, fmtDate, fmtDayHead, fmtHour, fmtRange, fmtTime, isDateOnly, toWall } from '../format';
 
-const HOUR_PX = 40;
+/** How each status reads, in words as well as in look (never by colour alone: issue 11 §15). */
+export const MARK_TEXT: Record<OccurrenceMark, string> = {
+  'needs-answer': 'Needs answer',
+  accepted: 'Accepted',
+  tentative: 'Tentative',
+  declined: 'Declined',
+  cancelled: 'Cancelled',
+  organizer: 'Organizer',
+};
+
+/** The short tag shown on an event of the week (accepted and own meetings show none: they are the normal case). */
+const MARK_TAG: Partial<Record<OccurrenceMark, string>> = { 'needs-answer': '?', tentative: 'Maybe', declined: 'Declined', cancelled: 'Cancelled' };
+
+function markOf(o: OccurrenceView): OccurrenceMark {
+  if (o.declined) return 'declined';
+  return o.mark ?? ((o.status ?? '').toUpperCase() === 'TENTATIVE' ? 'tentative' : 'accepted');
+}
+
+function evLabel(o: OccurrenceView, tz: string): string {
+  const when = o.allDay || isDateOnly(o.start) ? 'all day' : fmtRange(o.start, o.end, tz, false);
+  return [o.summary || '(no title)', when, o.location ?? '', MARK_TEXT[markOf(o)]].filter(Boolean).join(', ');
+}
+
+const HOUR_PX = 48;
 
 function addDays(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
@@ -21,19 +44,25 @@ function minutesOf(iso: string, tz: string): number {
   return Number(w.slice(11, 13)) * 60 + Number(w.slice(14, 16));
 }
 
-export function CalendarView() {
+export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string | null; onAnchor?: (a: string) => void } = {}) {
   const { tz, tick, go } = useApp();
   const [mode, setMode] = useState<'week' | 'agenda'>('week');
   const today = useMemo(() => toWall(Date.now(), tz).slice(0, 10), [tz]);
-  const [anchor, setAnchor] = useState(today);
+  const [anchor, setAnchorState] = useState(keptAnchor ?? today);
+  const setAnchor = (a: string) => {
+    setAnchorState(a);
+    onAnchor?.(a);
+  };
+  const [loadedFor, setLoadedFor] = useState('');
   const [items, setItems] = useState<OccurrenceView[]>([]);
   const [error, setError] = useState('');
   const gridRef = useRef<HTMLDivElement>(null);
 
   const weekStart = mondayOf(anchor);
   const days = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
-  const first = mode === 'week' ? weekStart : anchor;
-  const last = mode === 'week' ? addDays(weekStart, 7) : addDays(anchor, 30);
+  // The agenda lists the shown week and the four after it (so switching from the week keeps its days in view).
+  const first = weekStart;
+  const last = mode === 'week' ? addDays(weekStart, 7) : addDays(weekStart, 35);
 
   useEffect(() => {
     // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
@@ -41,12 +70,19 @@ export function CalendarView() {
       if (!r.ok) return setError(errText(r));
       setError('');
       setItems(r.value.filter((o) => dayKey(o.start, tz) >= first && dayKey(o.start, tz) < last));
+      setLoadedFor(`${mode}/${first}`);
     });
-  }, [first, last, tz, tick]);
+  }, [first, last, tz, tick, mode]);
 
+  // The week opens at its first timed event (half an hour before), else at 07:30: nothing of the week hides above.
+  const timed = items.filter((o) => !(o.allDay || isDateOnly(o.start)));
+  const firstMinute = timed.length ? Math.min(...timed.map((o) => minutesOf(o.start, tz))) : null;
   useEffect(() => {
-    if (mode === 'week' && gridRef.current) gridRef.current.scrollTop = 7.5 * HOUR_PX;
-  }, [mode]);
+    if (mode !== 'week' || !gridRef.current || loadedFor !== `week/${first}`) return;
+    gridRef.current.scrollTop = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
+    // Once per shown week: a later change (an answer) must not jump the view.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [mode, loadedFor]);
 
   const byDay = new Map<string, OccurrenceView[]>();
   for (const o of items) {
@@ -54,7 +90,7 @@ export function CalendarView() {
     byDay.set(k, [...(byDay.get(k) ?? []), o]);
   }
 
-  const step = mode === 'week' ? 7 : 30;
+  const step = mode === 'week' ? 7 : 28;
 
   return (
     <section className="calendar" aria-labelledby="cal-h">
@@ -87,21 +123,34 @@ export function CalendarView() {
         </button>
       </div>
       {error && <p className="error">{error}</p>}
+      <ul className="legend small" aria-label="Legend">
+        {(['accepted', 'needs-answer', 'tentative', 'declined', 'cancelled'] as OccurrenceMark[]).map((m) => (
+          <li key={m}>
+            <span className={`legend-swatch ev mark-${m}`} aria-hidden="true">
+              {m === 'needs-answer' ? '? ' : ''}
+              <span className="ev-summary">Abc</span>
+            </span>
+            {MARK_TEXT[m]}
+          </li>
+        ))}
+      </ul>
 
       {mode === 'agenda' && (
         <div className="agenda" data-testid="agenda">
-          {items.length === 0 && <p className="muted">Nothing in the next 30 days.</p>}
+          {items.length === 0 && <p className="muted">Nothing in these five weeks.</p>}
           {[...byDay.entries()].map(([day, list]) => (
             <section key={day} aria-label={fmtDate(day, tz)}>
               <h2 className="agenda-day">{fmtDate(day, tz)}</h2>
               <ul>
                 {list.map((o) => (
                   <li key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}>
-                    <button type="button" className={o.declined ? 'agenda-item declined' : 'agenda-item'} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
-                      <span className="agenda-time">{o.allDay ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
-                      <span>{o.summary || '(no title)'}</span>
-                      {o.status === 'TENTATIVE' && <span className="badge">tentative</span>}
-                      {o.declined && <span className="badge">declined</span>}
+                    <button type="button" className={`agenda-item mark-${markOf(o)}${o.declined ? ' declined' : ''}`} data-mark={markOf(o)} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                      <span className="agenda-time">{o.allDay || isDateOnly(o.start) ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
+                      <span className="agenda-what">
+                        <span className="agenda-summary">{o.summary || '(no title)'}</span>
+                        {o.location && <span className="muted small agenda-where">{o.location}</span>}
+                      </span>
+                      {markOf(o) !== 'accepted' && markOf(o) !== 'organizer' && <span className={`badge mark-badge mark-${markOf(o)}`}>{MARK_TEXT[markOf(o)]}</span>}
                     </button>
                   </li>
                 ))}
@@ -117,7 +166,7 @@ export function CalendarView() {
             <div className="gutter" />
             {days.map((d) => (
               <div key={d} className={d === today ? 'day-head today' : 'day-head'}>
-                {new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`))}
+                {fmtDayHead(d)}
               </div>
             ))}
           </div>
@@ -128,7 +177,8 @@ export function CalendarView() {
                 {(byDay.get(d) ?? [])
                   .filter((o) => o.allDay || isDateOnly(o.start))
                   .map((o) => (
-                    <button key={`${o.uid}/${o.start}`} type="button" className="ev allday" onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                    <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${markOf(o)}`} data-mark={markOf(o)} aria-label={evLabel(o, tz)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                      {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
                       {o.summary || '(no title)'}
                     </button>
                   ))}
@@ -140,7 +190,7 @@ export function CalendarView() {
               <div className="gutter">
                 {Array.from({ length: 24 }, (_, h) => (
                   <div key={h} className="hour-label" style={{ height: HOUR_PX }}>
-                    {String(h).padStart(2, '0')}:00
+                    {fmtHour(h)}
                   </div>
                 ))}
               </div>
@@ -157,14 +207,17 @@ export function CalendarView() {
                         <button
                           key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}
                           type="button"
-                          className={o.declined ? 'ev declined' : 'ev'}
+                          className={`ev mark-${markOf(o)}${o.declined ? ' declined' : ''}`}
+                          data-mark={markOf(o)}
                           data-declined={o.declined ? 'true' : undefined}
                           style={{ top, height }}
-                          title={`${o.summary ?? ''} ${fmtRange(o.start, o.end, tz, false)}`}
+                          title={evLabel(o, tz)}
+                          aria-label={evLabel(o, tz)}
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
-                          <strong>{fmtTime(o.start, tz)}</strong> {o.summary || '(no title)'}
-                          {o.declined && <span className="sr-only"> (declined)</span>}
+                          {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
+                          <strong>{fmtTime(o.start, tz)}</strong> <span className="ev-summary">{o.summary || '(no title)'}</span>
+                          {o.location && height >= 44 && <span className="ev-where">{o.location}</span>}
                         </button>
                       );
                     })}

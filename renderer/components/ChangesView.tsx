@@ -4,7 +4,7 @@ import type { InvitationDetail } from '../../shared/api';
 import type { VersionChange } from '../../shared/itip/changes';
 import { changeSummary, shortDay } from '../answer-words';
 import { fmtRange } from '../format';
-import { describeRrule } from './InvitationDetail';
+import { describeRecurrence } from '../../shared/present/rrule-text';
 
 function names(list: { email: string; cn: string | null }[]): string {
   return list.map((a) => a.cn || a.email).join(', ');
@@ -30,7 +30,7 @@ function Row({ c, tz }: { c: VersionChange; tz: string }) {
       );
     default: {
       const label = { location: 'Place', summary: 'Title', rrule: 'Repeats' }[c.field];
-      const show = (v: string | null) => (c.field === 'rrule' ? describeRrule(v) || 'Does not repeat' : v || '(none)');
+      const show = (v: string | null) => (c.field === 'rrule' ? describeRecurrence(v) || 'Does not repeat' : v || '(none)');
       return (
         <tr data-field={c.field}>
           <th scope="row">{label}</th>

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 const LOOKS_HTML = /<\/?(p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|tr|td|h[1-6]|img|font)\b[^>]*>/i;
 
 let hooked = false;
-function purify(html: string): string {
+export function purify(html: string): string {
   if (!hooked) {
     hooked = true;
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {

@@ -7,19 +7,13 @@ import { cancelledText, exceptionsText, occurrenceAnswerText } from '../answer-w
 import { AnswerBar, OccurrenceSelect } from './AnswerBar';
 import { ChangesView } from './ChangesView';
 import { DataTable } from './DataTable';
-import { Description } from './Description';
+import { DescriptionView } from './DescriptionView';
+import { JoinButton } from './JoinButton';
+import { OriginalMailButton } from './OriginalMail';
+import { personWithAddress } from '../../shared/present/names';
 import { Badge } from './Invitations';
 import { ThreadView } from './ThreadView';
-
-export function describeRrule(rrule: string | null): string {
-  if (!rrule) return '';
-  const p = Object.fromEntries(rrule.split(';').map((kv) => kv.split('=') as [string, string]));
-  const freq: Record<string, string> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
-  const unit = freq[p.FREQ ?? ''] ?? p.FREQ?.toLowerCase() ?? '';
-  const every = p.INTERVAL && p.INTERVAL !== '1' ? `every ${p.INTERVAL} ${unit}s` : `every ${unit}`;
-  const until = p.COUNT ? `, ${p.COUNT} times` : p.UNTIL ? `, until ${p.UNTIL.slice(0, 8).replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3')}` : '';
-  return `Repeats ${every}${p.BYDAY ? ` on ${p.BYDAY}` : ''}${until}`;
-}
+import { describeRecurrence } from '../../shared/present/rrule-text';
 
 type PendingAction = 'accept' | 'decline' | 'add' | 'ignore' | 'send' | 'dismiss';
 
@@ -210,12 +204,12 @@ function InvitationDetailOf({ uid }: { uid: string }) {
               Organizer's time: {fmtRange(d.start, d.end, orgTz, false)} ({zoneName(orgTz, d.start)})
             </div>
           )}
-          {d.rrule && <div className="small">{describeRrule(d.rrule)}</div>}
+          {d.rrule && <div className="small" data-testid="detail-rule">{describeRecurrence(d.rrule, d.start)}</div>}
         </dd>
         <dt>Where</dt>
         <dd>{d.location || <span className="muted">No location</span>}</dd>
         <dt>Organizer</dt>
-        <dd>{d.organizer ? `${d.organizer.cn ? `${d.organizer.cn} <${d.organizer.email}>` : d.organizer.email}` : <span className="muted">none (personal event)</span>}</dd>
+        <dd>{d.organizer ? personWithAddress(d.organizer.cn, d.organizer.email) : <span className="muted">none (personal event)</span>}</dd>
         {d.myPartstat && d.role === 'attendee' && (
           <>
             <dt>Your answer</dt>
@@ -236,8 +230,9 @@ function InvitationDetailOf({ uid }: { uid: string }) {
         )}
       </dl>
 
+      <JoinButton link={d.conference} />
       <h3>Description</h3>
-      <Description text={d.description} />
+      <DescriptionView key={d.uid} text={d.description} html={d.descriptionHtml} />
 
       {d.conflicts.length > 0 && (
         <section className="conflicts" aria-label="Conflicts">
@@ -274,7 +269,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
           {d.attendees.map((a) => (
             <tr key={a.email} data-email={a.email}>
               <td>
-                {a.cn ? `${a.cn} <${a.email}>` : a.email}
+                {personWithAddress(a.cn, a.email)}
                 {a.isMe ? ' (you)' : ''}
               </td>
               <td>
@@ -333,6 +328,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
         </div>
       )}
 
+      <OriginalMailButton uid={d.uid} thread={d.thread} />
       <ThreadView d={d} tz={tz} />
     </article>
   );

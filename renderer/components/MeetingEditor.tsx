@@ -3,17 +3,99 @@ import { LOCAL_IDENTITY } from '../../shared/api';
 import type { MeetingDraft } from '../../shared/itip/meeting';
 import { api } from '../api-client';
 import { useApp } from '../context';
+import { describeRecurrence } from '../../shared/present/rrule-text';
+import { personWithAddress } from '../../shared/present/names';
 import { errText, toWall } from '../format';
+import { fromRrule, NO_REPEAT, toRrule, WEEKDAYS, weekdayOf, weekdayPosition, type RepeatForm, type Weekday } from '../recurrence-form';
 import { isKnownZone, unknownZoneText, ZoneInput } from './ZoneInput';
 
-type Freq = '' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY' | 'CUSTOM';
+const DAY_SHORT: Record<Weekday, string> = { MO: 'Mon', TU: 'Tue', WE: 'Wed', TH: 'Thu', FR: 'Fri', SA: 'Sat', SU: 'Sun' };
+const DAY_LONG: Record<Weekday, string> = { MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday' };
+const POSITION: Record<number, string> = { 1: 'first', 2: 'second', 3: 'third', 4: 'fourth', [-1]: 'last' };
 
-function parseRrule(rrule: string | null | undefined): { freq: Freq; count: string; raw: string } {
-  if (!rrule) return { freq: '', count: '', raw: '' };
-  const p = Object.fromEntries(rrule.split(';').map((kv) => kv.split('=') as [string, string]));
-  const simple = Object.keys(p).every((k) => k === 'FREQ' || k === 'COUNT');
-  if (!simple || !['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'].includes(p.FREQ ?? '')) return { freq: 'CUSTOM', count: '', raw: rrule };
-  return { freq: p.FREQ as Freq, count: p.COUNT ?? '', raw: rrule };
+/** The recurrence part of the editor: how often, on which days, until when; described in words as it is edited. */
+function RepeatFields({ form, start, allDay, timezone, onChange }: { form: RepeatForm; start: string; allDay: boolean; timezone: string; onChange: (f: RepeatForm) => void }) {
+  const set = (p: Partial<RepeatForm>) => onChange({ ...form, ...p });
+  const rule = toRrule(form, start, allDay, timezone);
+  const unit: Record<string, string> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
+  const startDay = weekdayOf(start);
+  const days = form.days.length ? form.days : [startDay];
+  return (
+    <fieldset className="repeat" data-testid="repeat">
+      <legend>Repeat</legend>
+      <div className="row wrap">
+        <label>
+          Repeats
+          <select value={form.freq} onChange={(e) => set({ freq: e.target.value as RepeatForm['freq'] })}>
+            <option value="">Does not repeat</option>
+            <option value="DAILY">Daily</option>
+            <option value="WEEKLY">Weekly</option>
+            <option value="MONTHLY">Monthly</option>
+            <option value="YEARLY">Yearly</option>
+            {form.raw && form.freq === 'CUSTOM' && <option value="CUSTOM">As the organizer set it: {describeRecurrence(form.raw, start)}</option>}
+          </select>
+        </label>
+        {form.freq && form.freq !== 'CUSTOM' && (
+          <label>
+            Every
+            <span className="inline-input">
+              <input type="number" min={1} max={99} value={form.interval} aria-label={`Every how many ${unit[form.freq]}s`} onChange={(e) => set({ interval: Math.max(1, Number(e.target.value) || 1) })} />
+              {unit[form.freq]}
+              {form.interval === 1 ? '' : 's'}
+            </span>
+          </label>
+        )}
+      </div>
+      {form.freq === 'WEEKLY' && (
+        <div className="weekdays" role="group" aria-label="On these days">
+          {WEEKDAYS.map((d) => (
+            <label key={d} className="inline day-toggle">
+              <input
+                type="checkbox"
+                checked={days.includes(d)}
+                aria-label={DAY_LONG[d]}
+                onChange={(e) => {
+                  const next = e.target.checked ? [...days, d] : days.filter((x) => x !== d);
+                  set({ days: next.length ? next : [startDay] });
+                }}
+              />
+              {DAY_SHORT[d]}
+            </label>
+          ))}
+        </div>
+      )}
+      {form.freq === 'MONTHLY' && (
+        <div className="row wrap" role="radiogroup" aria-label="Monthly on">
+          <label className="inline">
+            <input type="radio" name="monthly" checked={form.monthly === 'date'} onChange={() => set({ monthly: 'date' })} /> On day {Number(start.slice(8, 10))}
+          </label>
+          <label className="inline">
+            <input type="radio" name="monthly" checked={form.monthly === 'weekday'} onChange={() => set({ monthly: 'weekday' })} /> On the {POSITION[weekdayPosition(start)]} {DAY_LONG[startDay]}
+          </label>
+        </div>
+      )}
+      {form.freq && form.freq !== 'CUSTOM' && (
+        <div className="row wrap" role="radiogroup" aria-label="Ends">
+          <label className="inline">
+            <input type="radio" name="ends" checked={form.end === 'never'} onChange={() => set({ end: 'never' })} /> Never ends
+          </label>
+          <label className="inline">
+            <input type="radio" name="ends" checked={form.end === 'until'} onChange={() => set({ end: 'until', until: form.until || start.slice(0, 10) })} /> Ends on
+            <input type="date" aria-label="Last day" value={form.until} disabled={form.end !== 'until'} onChange={(e) => set({ until: e.target.value })} />
+          </label>
+          <label className="inline">
+            <input type="radio" name="ends" checked={form.end === 'count'} onChange={() => set({ end: 'count' })} /> Ends after
+            <input type="number" min={1} max={999} aria-label="Number of times" value={form.count} disabled={form.end !== 'count'} onChange={(e) => set({ count: Math.max(1, Number(e.target.value) || 1) })} /> times
+          </label>
+        </div>
+      )}
+      {rule && (
+        <p className="rule-words" data-testid="rule-words">
+          {describeRecurrence(rule, start)}
+        </p>
+      )}
+    </fieldset>
+  );
 }
 
 function nextHour(tz: string): [string, string] {
@@ -55,7 +137,7 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
     rrule: null,
     organizer: identities[0]!,
   });
-  const [rec, setRec] = useState<{ freq: Freq; count: string; raw: string }>({ freq: '', count: '', raw: '' });
+  const [rec, setRec] = useState<RepeatForm>({ ...NO_REPEAT });
   const [loaded, setLoaded] = useState(uid === null);
   const [newAttendee, setNewAttendee] = useState('');
   const [suggestions, setSuggestions] = useState<string[]>([]);
@@ -70,7 +152,7 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
       // The form edits an inclusive last day for all-day events; the draft's end is exclusive (DTEND).
       const end = v.allDay && v.end > v.start ? new Date(Date.parse(`${v.end.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10) : v.end;
       setDraft({ ...v, end: v.allDay ? (end < v.start ? v.start : end) : v.end, description: v.description ?? '', location: v.location ?? '' });
-      setRec(parseRrule(r.value.rrule));
+      setRec(fromRrule(r.value.rrule, v.start, v.timezone));
       setLoaded(true);
     });
   }, [uid]);
@@ -119,9 +201,8 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
   const save = async () => {
     if (!draft.summary.trim()) return setError('Give the meeting a title.');
     if (!draft.allDay && !isKnownZone(draft.timezone)) return setError(unknownZoneText(draft.timezone));
-    let rrule: string | null = null;
-    if (rec.freq === 'CUSTOM') rrule = rec.raw || null;
-    else if (rec.freq) rrule = `FREQ=${rec.freq}${rec.count ? `;COUNT=${Number(rec.count)}` : ''}`;
+    if (rec.freq && rec.freq !== 'CUSTOM' && rec.end === 'until' && rec.until < draft.start.slice(0, 10)) return setError('The repetition ends before the meeting starts.');
+    const rrule = toRrule(rec, draft.start, draft.allDay, draft.timezone);
     let end = draft.end;
     // The form shows an inclusive last day for all-day events; iCalendar's DTEND is exclusive.
     if (draft.allDay) end = new Date(Date.parse(`${draft.end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -191,25 +272,7 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
         </label>
         <ZoneInput label="Time zone" value={draft.timezone} disabled={draft.allDay} onChange={(v) => set('timezone', v)} />
       </div>
-      <div className="row wrap">
-        <label>
-          Repeats
-          <select value={rec.freq} onChange={(e) => setRec({ ...rec, freq: e.target.value as Freq })}>
-            <option value="">Does not repeat</option>
-            <option value="DAILY">Daily</option>
-            <option value="WEEKLY">Weekly</option>
-            <option value="MONTHLY">Monthly</option>
-            <option value="YEARLY">Yearly</option>
-            {rec.raw && rec.freq === 'CUSTOM' && <option value="CUSTOM">Custom: {rec.raw}</option>}
-          </select>
-        </label>
-        {rec.freq && rec.freq !== 'CUSTOM' && (
-          <label>
-            Number of times (empty: no end)
-            <input type="number" min={1} max={999} value={rec.count} onChange={(e) => setRec({ ...rec, count: e.target.value })} />
-          </label>
-        )}
-      </div>
+      <RepeatFields form={rec} start={draft.start} allDay={draft.allDay} timezone={draft.timezone} onChange={setRec} />
       <label>
         Location
         <input type="text" value={draft.location ?? ''} onChange={(e) => set('location', e.target.value)} />
@@ -227,7 +290,7 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
         >
           {identities.map((i) => (
             <option key={i.email} value={i.email}>
-              {i.cn ? `${i.cn} <${i.email}>` : i.email}
+              {personWithAddress(i.cn, i.email)}
             </option>
           ))}
         </select>
@@ -238,7 +301,15 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
         <ul className="attendee-edit" aria-label="Attendees">
           {draft.attendees.map((a) => (
             <li key={a.email}>
-              {a.cn ? `${a.cn} <${a.email}>` : a.email}
+              <span className="grow">{personWithAddress(a.cn, a.email)}</span>
+              <select
+                aria-label={`Role of ${a.email}`}
+                value={a.role === 'OPT-PARTICIPANT' ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT'}
+                onChange={(e) => set('attendees', draft.attendees.map((x) => (x.email === a.email ? { ...x, role: e.target.value } : x)))}
+              >
+                <option value="REQ-PARTICIPANT">Required</option>
+                <option value="OPT-PARTICIPANT">Optional</option>
+              </select>
               <button type="button" className="link" aria-label={`Remove ${a.email}`} onClick={() => set('attendees', draft.attendees.filter((x) => x.email !== a.email))}>
                 Remove
               </button>

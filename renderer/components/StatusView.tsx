@@ -2,8 +2,26 @@ import { useEffect, useState } from 'react';
 import { OUTBOX_WAITING_FOR_ACCOUNT, type AppStatus, type OutboxItemView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
+import { humanError } from '../../shared/present/error-text';
+import { receiveState, sendState } from '../connection-state';
 import { errText, fmtDateTime } from '../format';
 import { DataTable } from './DataTable';
+
+/** A short human sentence, with the technical text one click away (never the same advice twice). */
+function ErrorText({ error, className }: { error: { code?: string; message?: string } | string; className?: string }) {
+  const h = humanError(error);
+  return (
+    <div className={className ?? 'error small'}>
+      {h.text}
+      {h.detail && (
+        <details className="err-detail">
+          <summary>Details</summary>
+          <code>{h.detail}</code>
+        </details>
+      )}
+    </div>
+  );
+}
 
 export function StatusView({ status }: { status: AppStatus | null }) {
   const { tick, tz, toast, go } = useApp();
@@ -37,12 +55,19 @@ export function StatusView({ status }: { status: AppStatus | null }) {
           </button>
         </p>
       )}
-      <DataTable className="grid" testId="account-status" label="Accounts" columns={['Account', 'State', 'Progress', 'Last sync', 'Last error']}>
-        {status?.accounts.map((a) => (
-          <tr key={a.accountId}>
+      <DataTable className="grid" testId="account-status" label="Accounts" columns={['Account', 'Receiving (IMAP)', 'Sending (SMTP)', 'Progress', 'Last sync']}>
+        {status?.accounts.map((a, i) => {
+          const rx = receiveState(a);
+          const tx = sendState(a.accountId, outbox, i === 0);
+          return (
+          <tr key={a.accountId} data-imap={rx.tone} data-smtp={tx.tone}>
             <td>{a.email}</td>
-            <td>
-              <span className={a.online ? 'dot on' : 'dot off'} aria-hidden="true" /> {a.online ? 'online' : 'offline'} ({a.state})
+            <td data-testid="imap-state">
+              <span className={`dot ${rx.tone}`} aria-hidden="true" /> {rx.tone === 'bad' ? 'failing' : rx.text}
+              {a.lastError && <ErrorText error={a.lastError} />}
+            </td>
+            <td data-testid="smtp-state">
+              <span className={`dot ${tx.tone}`} aria-hidden="true" /> {tx.text}
             </td>
             <td>
               {a.progress ? (
@@ -54,9 +79,9 @@ export function StatusView({ status }: { status: AppStatus | null }) {
               )}
             </td>
             <td>{a.lastSync ? fmtDateTime(a.lastSync, tz) : 'never'}</td>
-            <td>{a.lastError ? `${a.lastError.message} (${a.lastError.code})` : ''}</td>
           </tr>
-        ))}
+          );
+        })}
       </DataTable>
       <div className="row">
         <button type="button" onClick={() => void sync()} disabled={!status || status.accounts.length === 0}>
@@ -83,9 +108,8 @@ export function StatusView({ status }: { status: AppStatus | null }) {
             <td>{m.to.join(', ')}</td>
             <td>
               <span className={`state state-${m.state}`}>{m.state}</span>
-              {m.lastError && (
-                <div className={m.lastError === OUTBOX_WAITING_FOR_ACCOUNT ? 'muted small' : 'error small'}>{m.lastError}</div>
-              )}
+              {m.lastError &&
+                (m.lastError === OUTBOX_WAITING_FOR_ACCOUNT ? <div className="muted small">{m.lastError}</div> : <ErrorText error={m.lastError} />)}
               {m.state === 'queued' && m.nextAttemptAt && <div className="muted small">next try {fmtDateTime(m.nextAttemptAt, tz)}</div>}
             </td>
             <td>{m.attempts}</td>

@@ -1,4 +1,5 @@
-import { useId } from 'react';
+import { useId, useMemo } from 'react';
+import { zoneLabel } from '../format';
 
 let cached: string[] | null = null;
 function zones(): string[] {
@@ -27,18 +28,34 @@ export function unknownZoneText(tz: string): string {
   return `Unknown time zone "${tz}". Pick one from the list, such as Europe/Berlin or America/New_York.`;
 }
 
-/** A time-zone field with completion from the zones the browser knows. */
+/** Zones matching what was typed: by any part of the name, with spaces for underscores ('new york', 'berlin'). */
+export function matchZones(query: string, all: readonly string[], max = 60): string[] {
+  const q = query.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+  if (!q) return all.slice(0, max);
+  const norm = (z: string) => z.toLowerCase().replace(/_/g, ' ');
+  const starts = all.filter((z) => norm(z).split('/').some((p) => p.startsWith(q)));
+  const rest = all.filter((z) => !starts.includes(z) && norm(z).includes(q));
+  return [...starts, ...rest].slice(0, max);
+}
+
+/**
+ * A searchable time-zone field: type any part of a city or region ('york', 'berlin'); the suggestions show each
+ * zone with its current offset, and the field says which zone and offset is in force.
+ */
 export function ZoneInput({ label, value, disabled, onChange }: { label: string; value: string; disabled?: boolean; onChange: (v: string) => void }) {
   const listId = useId();
+  const known = isKnownZone(value);
+  const options = useMemo(() => (known ? zones() : matchZones(value, zones())), [value, known]);
   return (
-    <label>
+    <label className="zone-input">
       {label}
-      <input type="text" list={listId} value={value} disabled={disabled} autoComplete="off" aria-invalid={value !== '' && !isKnownZone(value)} onChange={(e) => onChange(e.target.value)} />
+      <input type="text" list={listId} value={value} disabled={disabled} autoComplete="off" placeholder="Search: Berlin, New York…" aria-invalid={value !== '' && !known} onChange={(e) => onChange(e.target.value)} />
       <datalist id={listId}>
-        {zones().map((z) => (
-          <option key={z} value={z} />
+        {options.map((z) => (
+          <option key={z} value={z} label={`${z.replace(/_/g, ' ')} (${zoneLabel(z, null)})`} />
         ))}
       </datalist>
+      {!disabled && <span className="muted small">{known ? `${zoneLabel(value, null)} now` : value ? 'Pick a zone from the list' : ''}</span>}
     </label>
   );
 }

@@ -30,6 +30,8 @@ import { normalizeAddress } from './address';
 import { calendarText, isKnownZone, toUtcIso, utcToWall, zonedDateTime, dateValue } from './ics-write';
 import { findAttendee, newAttendee, occurrenceAt } from './event-state';
 import { draftTimes } from './meeting';
+import { describeRecurrence } from '../present/rrule-text';
+import { personWithAddress, usefulName } from '../present/names';
 import type { Attendee, DateTimeValue, EventData, ItipMethod, Organizer, PartStat } from './types';
 
 /** One iMIP mail as plain data: everything the MIME adapter needs, nothing Node-specific. */
@@ -187,7 +189,7 @@ export function describeWhen(start: DateTimeValue | null, end: DateTimeValue | n
 }
 
 function person(email: string, cn: string | null | undefined): string {
-  return cn ? `${cn} <${email}>` : email;
+  return personWithAddress(cn, email);
 }
 
 const PARTSTAT_TEXT: Record<string, string> = {
@@ -211,7 +213,8 @@ function bodies(b: BodyInput): { text: string; html: string } {
   const rows: [string, string][] = [];
   const when = describeWhen(e.start, e.end);
   if (when) rows.push(['When', when]);
-  if (e.rrule) rows.push(['Repeats', e.rrule]);
+  // People read the rule in words (issue 11 §14); the calendar part carries the RRULE itself.
+  if (e.rrule) rows.push(['Repeats', describeRecurrence(e.rrule, e.start?.value ?? null)]);
   if (e.location) rows.push(['Where', e.location]);
   if (e.organizer) rows.push(['Organizer', person(e.organizer.email, e.organizer.cn)]);
   const who = b.showAttendees === false ? [] : e.attendees;
@@ -502,7 +505,8 @@ export async function planReply(opts: ReplyOptions): Promise<MailPlan> {
   const attendee: Attendee = {
     ...(mine ?? newAttendee(me)),
     email: me,
-    cn: mine?.cn ?? opts.cn ?? null,
+    // A CN that is just my address (Google writes those) names nobody: use my account's name then.
+    cn: usefulName(mine?.cn, me) ?? opts.cn ?? null,
     partstat: opts.partstat,
     // The REPLY answers; it asks for nothing back.
     rsvp: false,

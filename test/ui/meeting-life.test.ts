@@ -20,9 +20,9 @@ const problems: string[] = [];
 let alice: { user: TestUser; page: Page };
 let bob: { user: TestUser; page: Page };
 
-/** How the UI formats a time (en-US, 2-digit), whitespace normalised (ICU uses U+202F before AM/PM). */
+/** How the UI formats a time (en-US, the locale's hour), whitespace normalised (ICU uses U+202F before AM/PM). */
 function timeIn(instant: Date, tz: string): string {
-  return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', timeZone: tz }).format(instant).replace(/\s/g, ' ');
+  return new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: tz }).format(instant).replace(/\s/g, ' ');
 }
 
 const norm = (s: string | null) => (s ?? '').replace(/\s/g, ' ');

@@ -104,7 +104,7 @@ describe('offline use', () => {
       .replace('LOCATION:Online', 'LOCATION:Online\r\nRRULE:FREQ=WEEKLY;COUNT=4');
     await open('weekly.ics', ics);
     await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('Weekly sync');
-    expect(await page.getByTestId('detail-when').textContent()).toContain('Repeats every week, 4 times');
+    expect(await page.getByTestId('detail-when').textContent()).toContain('Every Monday, 4 times');
     const select = page.getByLabel('Answer for');
     expect(await select.locator('option').count()).toBe(5); // the series + 4 occurrences
     await select.selectOption({ index: 2 });

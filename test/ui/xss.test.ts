@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => stopBrowserAndShell(browser, shell));
 
 describe('hostile invitation text', () => {
-  it('renders markup as text and never runs it', async () => {
+  it('renders HTML descriptions sanitized, other markup as text, and never runs it', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const cspBlocked: string[] = [];
@@ -50,28 +50,30 @@ describe('hostile invitation text', () => {
 
     const detail = page.getByTestId('invitation-detail');
     await expect.poll(() => detail.getByTestId('detail-summary').textContent(), { timeout: 15_000 }).toBe('<img src=x onerror="window.__xss=1">Party');
-    await expect.poll(() => detail.getByTestId('description').textContent()).toContain('<script>window.__xss=2</script>');
     expect(await page.locator('.inv-summary').first().textContent()).toContain('<img src=x');
-    expect(await detail.locator('img, script, svg').count()).toBe(0);
-    await shot(page, 'xss-as-text');
-    // As text, nothing even reaches the parser: no CSP report at all.
-    expect(problems).toEqual([]);
-    expect(cspBlocked).toEqual([]);
-
-    // The formatted view: sanitized, remote image removed, no handlers, no javascript: link.
-    await detail.getByRole('button', { name: /Show formatting/ }).click();
+    // The description is HTML: shown formatted by default (issue 11 §11), sanitized: the remote image removed, no
+    // handlers, no javascript: link, no script.
     const html = detail.locator('.desc-html');
     await expect.poll(() => html.locator('b').count()).toBe(1);
     expect(await html.locator('script').count()).toBe(0);
     expect(await html.locator('img[src]').count()).toBe(0);
     expect(await html.locator('[onerror], [onload]').count()).toBe(0);
     expect(await html.locator('a[href^="javascript:"]').count()).toBe(0);
+    // Summary and location stay text: their markup is shown, never parsed.
+    expect(await detail.locator('dl img, dl svg, h2 img').count()).toBe(0);
     // Two painted frames after the formatted view rendered: anything it could run would have run by now.
     await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(remote).toEqual([]);
     expect(problems).toEqual([]);
     await shot(page, 'xss-formatted');
+    // The plain view: the text without markup, nothing run.
+    await detail.getByRole('button', { name: 'Show as plain text' }).click();
+    await expect.poll(() => detail.getByTestId('description').getAttribute('data-format')).toBe('text');
+    expect(await detail.getByTestId('description').textContent()).toContain('Agenda bold link');
+    expect(await detail.locator('.description img, .description script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await shot(page, 'xss-as-text');
     await ctx.close();
   });
 });

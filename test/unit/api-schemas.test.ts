@@ -52,6 +52,9 @@ const VALID: { [M in ApiMethod]: ApiArg<M> } = {
   discoverAccount: { email: 'me@example.test' },
   beginSignIn: { email: 'me@example.test', oauth: { issuer: 'https://id.example.test', scope: 'mail' } },
   finishSignIn: { flowId: 'f1', account },
+  listInvitationPage: { offset: 0, limit: 100, filter: 'pending' },
+  getMessage: { uid: 'u1', key: 'acct/INBOX/1/7' },
+  getMessagePart: { uid: 'u1', key: 'acct/INBOX/1/7', path: '2' },
 };
 
 /** Malformed arguments for one method: the wrong kind, an unknown key, each required field missing or of the wrong type. */
