@@ -52,7 +52,8 @@ async function addAccount(page: Page, user: TestUser, displayName: string): Prom
 }
 
 function nav(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+  // The Invitations entry carries the pending count in its name ('Invitations 1 waiting for your answer').
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: new RegExp(`^${name}(\\s|$)`) }).click();
 }
 
 const item = (page: Page, summary: string) => page.locator('.inv-item', { hasText: summary });
@@ -76,7 +77,8 @@ async function newMeeting(page: Page, m: { summary: string; start: string; end: 
   await page.getByLabel('Description').fill(m.description);
   if (m.weekly) {
     await page.getByLabel('Repeats').selectOption('WEEKLY');
-    await page.getByLabel(/Number of times/).fill(String(m.weekly));
+    await page.getByRole('radio', { name: /Ends after/ }).check();
+    await page.getByRole('spinbutton', { name: 'Number of times' }).fill(String(m.weekly));
   }
   await page.getByLabel('Add attendee (e-mail)').fill(m.attendee);
   await page.getByRole('button', { name: 'Add', exact: true }).click();
