@@ -166,3 +166,23 @@ export function threadLine(m: ThreadMessageView, people: readonly Person[], tz: 
       return m.from?.startsWith('file ') ? `Opened from the file ${m.from.slice(5)}` : `${who} sent a message`;
   }
 }
+
+/** Most names spelled out per answer on one occurrence; the rest are counted ('and 3 more'). */
+const MAX_NAMED = 3;
+
+/**
+ * The organizer's view of one occurrence (issue 11 §2): who declined or tentatively accepted it, in words
+ * ('bob@x.test declined; carol@x.test tentatively accepted'), so the calendar never says it by colour alone.
+ * Accepted and unanswered attendees are the normal case and are not listed; '' when nobody declined or hesitated.
+ */
+export function occurrenceResponsesText(attendees: readonly { email: string; partstat: string }[] | undefined): string {
+  const parts: string[] = [];
+  for (const partstat of ['DECLINED', 'TENTATIVE']) {
+    const who = (attendees ?? []).filter((a) => (a.partstat ?? '').toUpperCase() === partstat).map((a) => a.email);
+    if (who.length === 0) continue;
+    const named = who.slice(0, MAX_NAMED).join(', ');
+    const rest = who.length > MAX_NAMED ? ` and ${who.length - MAX_NAMED} more` : '';
+    parts.push(`${named}${rest} ${verb(partstat)}`);
+  }
+  return parts.join('; ');
+}

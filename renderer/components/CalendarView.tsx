@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
+import { occurrenceResponsesText } from '../answer-words';
 import { dayKey, errText, fmtDate, fmtDayHead, fmtHour, fmtRange, fmtTime, isDateOnly, toWall } from '../format';
 
 /** How each status reads, in words as well as in look (never by colour alone: issue 11 §15). */
@@ -22,9 +23,14 @@ function markOf(o: OccurrenceView): OccurrenceMark {
   return o.mark ?? ((o.status ?? '').toUpperCase() === 'TENTATIVE' ? 'tentative' : 'accepted');
 }
 
+/** On my own meetings: who declined or hesitated about this occurrence (issue 11 §2); '' otherwise. */
+function responsesOf(o: OccurrenceView): string {
+  return markOf(o) === 'organizer' ? occurrenceResponsesText(o.attendees) : '';
+}
+
 function evLabel(o: OccurrenceView, tz: string): string {
   const when = o.allDay || isDateOnly(o.start) ? 'all day' : fmtRange(o.start, o.end, tz, false);
-  return [o.summary || '(no title)', when, o.location ?? '', MARK_TEXT[markOf(o)]].filter(Boolean).join(', ');
+  return [o.summary || '(no title)', when, o.location ?? '', MARK_TEXT[markOf(o)], responsesOf(o)].filter(Boolean).join(', ');
 }
 
 const HOUR_PX = 48;
@@ -147,8 +153,9 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                     <button type="button" className={`agenda-item mark-${markOf(o)}${o.declined ? ' declined' : ''}`} data-mark={markOf(o)} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       <span className="agenda-time">{o.allDay || isDateOnly(o.start) ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
                       <span className="agenda-what">
-                        <span className="agenda-summary">{o.summary || '(no title)'}</span>
-                        {o.location && <span className="muted small agenda-where">{o.location}</span>}
+                        <bdi className="agenda-summary">{o.summary || '(no title)'}</bdi>
+                        {o.location && <bdi className="muted small agenda-where">{o.location}</bdi>}
+                        {responsesOf(o) && <span className="small agenda-responses" data-testid="agenda-responses">{responsesOf(o)}</span>}
                       </span>
                       {markOf(o) !== 'accepted' && markOf(o) !== 'organizer' && <span className={`badge mark-badge mark-${markOf(o)}`}>{MARK_TEXT[markOf(o)]}</span>}
                     </button>
@@ -179,7 +186,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                   .map((o) => (
                     <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${markOf(o)}`} data-mark={markOf(o)} aria-label={evLabel(o, tz)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
-                      {o.summary || '(no title)'}
+                      <bdi>{o.summary || '(no title)'}</bdi>
                     </button>
                   ))}
               </div>
@@ -216,8 +223,8 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
                           {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
-                          <strong>{fmtTime(o.start, tz)}</strong> <span className="ev-summary">{o.summary || '(no title)'}</span>
-                          {o.location && height >= 44 && <span className="ev-where">{o.location}</span>}
+                          <strong>{fmtTime(o.start, tz)}</strong> <bdi className="ev-summary">{o.summary || '(no title)'}</bdi>
+                          {o.location && height >= 44 && <bdi className="ev-where">{o.location}</bdi>}
                         </button>
                       );
                     })}

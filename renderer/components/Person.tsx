@@ -1,0 +1,27 @@
+// Text from mail (a name, an address, a SUMMARY or LOCATION) shown inline next to the app's own words. Each is its
+// own bidi isolate (<bdi>, HTML §4.5.23; UAX #9 first-strong isolation): a U+202E in a display name cannot reverse
+// the address beside it or the app's label around it (issue 10 §7). React renders the value as text, never HTML.
+import type { ReactNode } from 'react';
+
+/** One piece of mail text, isolated. */
+export function Bdi({ text, className, testId }: { text: string | null | undefined; className?: string; testId?: string }) {
+  return (
+    <bdi className={className} data-testid={testId}>
+      {text ?? ''}
+    </bdi>
+  );
+}
+
+/** A person as 'Name <address>' (or just one of them), name and address each isolated. */
+export function Person({ name, email, className }: { name?: string | null; email?: string | null; className?: string }): ReactNode {
+  const n = (name ?? '').trim();
+  const e = (email ?? '').trim();
+  if (n && e && n.toLowerCase() !== e.toLowerCase()) {
+    return (
+      <span className={className ? `person ${className}` : 'person'}>
+        <bdi className="person-name">{n}</bdi> <span className="muted">&lt;<bdi className="person-email">{e}</bdi>&gt;</span>
+      </span>
+    );
+  }
+  return <bdi className={className ? `person ${className}` : 'person'}>{n || e}</bdi>;
+}
