@@ -12,6 +12,7 @@
 // Only wiring lives here: each use case is its service's (services/accounts-service.ts, files-service.ts,
 // pending-service.ts, meetings-service.ts, sync-service.ts, invitations-view.ts). Decisions become store changes in
 // one place, shared/itip/apply.ts (planApply), whichever service applies them.
+import { isolateText } from '../shared/present/bidi';
 import { readFileSync } from 'node:fs';
 import { ensurePrivateDirSync } from './store/durable-file';
 import { basename, join } from 'node:path';
@@ -210,7 +211,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   sync.on('new-invitation', (c: { uid: string; summary: string; from: string | null }) => {
     emit({ type: 'new-invitation', uid: c.uid, summary: c.summary, from: c.from ?? null });
     try {
-      opts.notify?.({ title: 'New invitation', body: `${c.summary || '(no title)'}${c.from ? ` — from ${c.from}` : ''}`, uid: c.uid });
+      opts.notify?.({ title: 'New invitation', body: `${isolateText(c.summary || '(no title)')}${c.from ? ` — from ${isolateText(c.from)}` : ''}`, uid: c.uid });
     } catch (err) {
       console.error('[core] notification failed:', err);
     }

@@ -8,11 +8,11 @@
 //   - Bidi: every element gets dir="auto" and the bidi override controls (U+202A–U+202E, U+2066–U+2069) are removed,
 //     so a U+202E in a description cannot reverse what follows it.
 import DOMPurify from 'dompurify';
+import { BIDI_CONTROLS, isolateText } from '../shared/present/bidi';
 import { safeExternalUrl } from '../shared/present/external-link';
 
 const ALLOWED_TAGS = ['a', 'b', 'blockquote', 'br', 'code', 'div', 'em', 'hr', 'i', 'img', 'li', 'ol', 'p', 'pre', 's', 'span', 'strong', 'sub', 'sup', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'u', 'ul'];
 const ALLOWED_ATTR = ['href', 'title', 'alt', 'src', 'colspan', 'rowspan', 'dir'];
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 
 let hooked = false;
 
@@ -58,10 +58,5 @@ export function sanitizeDescription(html: string): string {
   });
 }
 
-/**
- * A name or address as text that cannot reorder its surroundings: bidi controls removed, the whole wrapped in a
- * first-strong isolate (U+2068 … U+2069, Unicode UAX #9). For places that cannot use <bdi> (titles, notifications).
- */
-export function isolateText(text: string): string {
-  return `\u2068${text.replace(BIDI_CONTROLS, '')}\u2069`;
-}
+/** Re-exported: the one bidi-isolation rule lives in shared/present/bidi.ts (the main process uses it too). */
+export { isolateText };

@@ -2,7 +2,7 @@
 // the state in words, Accept / Tentative / Decline / Propose new time, "Do not send a response" (the default follows
 // the organizer's RSVP), one comment box. After answering, focus stays on the pressed button and the bar says
 // whether the answer was sent or waits in the outbox.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { InvitationDetail, Partstat } from '../../shared/api';
 import { api } from '../api-client';
 import { answerStateText, dayAndTime, personName, peopleOf } from '../answer-words';
@@ -79,11 +79,15 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
     onChanged();
   };
 
-  const deliveryText = (): string => {
+  const deliveryText = (): ReactNode => {
     if (!delivery) return '';
     const what = PARTSTAT_TEXT[delivery.partstat] ?? delivery.partstat;
     if (!delivery.sent) return `${what}: saved in your calendar; no response was sent.`;
-    if (outboxState === 'sent') return `${what}: your answer was sent to ${organizer}.`;
+    if (outboxState === 'sent') return (
+        <>
+          {what}: your answer was sent to <bdi>{organizer}</bdi>.
+        </>
+      );
     if (outboxState === 'failed') return `${what}: sending failed; your answer waits in the outbox (see Status & outbox).`;
     return `${what}: your answer is waiting in the outbox.`;
   };
@@ -95,7 +99,7 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
     <section className="answer-bar" aria-label="Your answer" data-testid="answer-bar" data-focus-target="answer-bar">
       <p className="answer-state" data-testid="answer-state">
         <strong>{answerStateText(d, tz)}</strong>
-        {d.myAnswer?.comment && d.myAnswer.partstat !== 'NEEDS-ACTION' && <span className="muted"> — you wrote ‘{d.myAnswer.comment}’</span>}
+        {d.myAnswer?.comment && d.myAnswer.partstat !== 'NEEDS-ACTION' && <span className="muted"> — you wrote ‘<bdi>{d.myAnswer.comment}</bdi>’</span>}
       </p>
       <p className="answer-delivery small" role="status" aria-live="polite" data-testid="answer-delivery">
         {deliveryText()}
@@ -104,7 +108,17 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
         <p className="small" data-testid="proposal-state">
           {p.waiting ? 'You proposed ' : 'You had proposed '}
           <strong>{dayAndTime(p.start, tz)}</strong>
-          {p.waiting ? ` — waiting for ${organizer}'s answer.` : ` — ${organizer} has answered since.`}
+          {p.waiting ? (
+            <>
+              {' — waiting for '}
+              <bdi>{organizer}</bdi>'s answer.
+            </>
+          ) : (
+            <>
+              {' — '}
+              <bdi>{organizer}</bdi> has answered since.
+            </>
+          )}
         </p>
       )}
       <div className="answer-row">

@@ -5,9 +5,19 @@ import type { VersionChange } from '../../shared/itip/changes';
 import { changeSummary, shortDay } from '../answer-words';
 import { fmtRange } from '../format';
 import { describeRecurrence } from '../../shared/present/rrule-text';
+import { Fragment } from 'react';
 
-function names(list: { email: string; cn: string | null }[]): string {
-  return list.map((a) => a.cn || a.email).join(', ');
+function Names({ list }: { list: { email: string; cn: string | null }[] }) {
+  return (
+    <>
+      {list.map((a, i) => (
+        <Fragment key={a.email}>
+          {i > 0 && ', '}
+          <bdi>{a.cn || a.email}</bdi>
+        </Fragment>
+      ))}
+    </>
+  );
 }
 
 function Row({ c, tz }: { c: VersionChange; tz: string }) {
@@ -24,8 +34,20 @@ function Row({ c, tz }: { c: VersionChange; tz: string }) {
       return (
         <tr data-field="attendees">
           <th scope="row">Guests</th>
-          <td className="before">{c.removed.length ? `Removed: ${names(c.removed)}` : '—'}</td>
-          <td className="after">{c.added.length ? `Added: ${names(c.added)}` : '—'}</td>
+          <td className="before">{c.removed.length ? (
+              <>
+                Removed: <Names list={c.removed} />
+              </>
+            ) : (
+              '—'
+            )}</td>
+          <td className="after">{c.added.length ? (
+              <>
+                Added: <Names list={c.added} />
+              </>
+            ) : (
+              '—'
+            )}</td>
         </tr>
       );
     default: {
@@ -34,8 +56,12 @@ function Row({ c, tz }: { c: VersionChange; tz: string }) {
       return (
         <tr data-field={c.field}>
           <th scope="row">{label}</th>
-          <td className="before">{show(c.before)}</td>
-          <td className="after">{show(c.after)}</td>
+          <td className="before">
+            <bdi>{show(c.before)}</bdi>
+          </td>
+          <td className="after">
+            <bdi>{show(c.after)}</bdi>
+          </td>
         </tr>
       );
     }

@@ -10,7 +10,7 @@ import { DataTable } from './DataTable';
 import { DescriptionView } from './DescriptionView';
 import { JoinButton } from './JoinButton';
 import { OriginalMailButton } from './OriginalMail';
-import { personWithAddress } from '../../shared/present/names';
+import { Bdi, Person } from './Person';
 import { Badge } from './Invitations';
 import { ThreadView } from './ThreadView';
 import { describeRecurrence } from '../../shared/present/rrule-text';
@@ -63,7 +63,7 @@ function PendingItemView({ item, uid, tz, onDone }: { item: PendingView; uid: st
   return (
     <li className="pending" data-kind={item.kind}>
       <div>
-        <strong>{item.from}</strong> {label[item.kind]}
+        <strong><Bdi text={item.from} /></strong> {label[item.kind]}
         {item.recurrenceId ? ` (occurrence ${fmtDateTime(item.recurrenceId, tz)})` : ''}
       </div>
       {item.kind === 'counter' && item.proposedStart && (
@@ -159,7 +159,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
   return (
     <article className="detail" data-testid="invitation-detail" data-uid={d.uid}>
       <header className="detail-head">
-        <h2 data-testid="detail-summary">{d.summary || '(no title)'}</h2>
+        <h2 data-testid="detail-summary"><bdi>{d.summary || '(no title)'}</bdi></h2>
         <Badge badge={d.badge} />
       </header>
 
@@ -207,9 +207,9 @@ function InvitationDetailOf({ uid }: { uid: string }) {
           {d.rrule && <div className="small" data-testid="detail-rule">{describeRecurrence(d.rrule, d.start)}</div>}
         </dd>
         <dt>Where</dt>
-        <dd>{d.location || <span className="muted">No location</span>}</dd>
+        <dd>{d.location ? <Bdi text={d.location} /> : <span className="muted">No location</span>}</dd>
         <dt>Organizer</dt>
-        <dd>{d.organizer ? personWithAddress(d.organizer.cn, d.organizer.email) : <span className="muted">none (personal event)</span>}</dd>
+        <dd>{d.organizer ? <Person name={d.organizer.cn} email={d.organizer.email} /> : <span className="muted">none (personal event)</span>}</dd>
         {d.myPartstat && d.role === 'attendee' && (
           <>
             <dt>Your answer</dt>
@@ -240,7 +240,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
           <ul>
             {d.conflicts.map((c) => (
               <li key={`${c.uid}/${c.recurrenceId ?? ''}/${c.start}`}>
-                {c.summary || '(no title)'} — {fmtRange(c.start, c.end, tz, c.allDay)}
+                <Bdi text={c.summary || '(no title)'} /> — {fmtRange(c.start, c.end, tz, c.allDay)}
               </li>
             ))}
           </ul>
@@ -269,7 +269,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
           {d.attendees.map((a) => (
             <tr key={a.email} data-email={a.email}>
               <td>
-                {personWithAddress(a.cn, a.email)}
+                <Person name={a.cn} email={a.email} />
                 {a.isMe ? ' (you)' : ''}
               </td>
               <td>
@@ -280,7 +280,9 @@ function InvitationDetailOf({ uid }: { uid: string }) {
                   </div>
                 )}
               </td>
-              <td>{a.comment ?? ''}</td>
+              <td>
+                <Bdi text={a.comment} />
+              </td>
             </tr>
           ))}
           </DataTable>

@@ -24,10 +24,17 @@ const FILTERS: { id: InvitationFilter; label: string }[] = [
   { id: 'organized', label: 'I organize' },
 ];
 
-function whoLine(inv: InvitationSummary): string {
-  const who = inv.role === 'organizer' ? 'You organize' : inv.role === 'personal' ? 'Personal event' : `From ${inv.organizerName || inv.organizer || 'unknown'}`;
+/** 'From <name> · 2 messages · 1 to decide': the organizer's name isolated (issue 10 §7), the rest the app's. */
+function WhoLine({ inv }: { inv: InvitationSummary }) {
   const n = inv.messageCount > 0 ? ` · ${inv.messageCount} message${inv.messageCount === 1 ? '' : 's'}` : '';
-  return `${who}${n}${inv.pendingCount > 0 ? ` · ${inv.pendingCount} to decide` : ''}`;
+  const rest = `${n}${inv.pendingCount > 0 ? ` · ${inv.pendingCount} to decide` : ''}`;
+  if (inv.role === 'organizer' || inv.role === 'personal') return <>{`${inv.role === 'organizer' ? 'You organize' : 'Personal event'}${rest}`}</>;
+  return (
+    <>
+      From <bdi className="inv-organizer">{inv.organizerName || inv.organizer || 'unknown'}</bdi>
+      {rest}
+    </>
+  );
 }
 
 const Row = memo(function Row({ inv, index, selected, active, tz, onOpen }: { inv: InvitationSummary; index: number; selected: boolean; active: boolean; tz: string; onOpen: (uid: string, index: number) => void }) {
@@ -44,11 +51,13 @@ const Row = memo(function Row({ inv, index, selected, active, tz, onOpen }: { in
       onClick={() => onOpen(inv.uid, index)}
     >
       <span className="inv-title">
-        <span className="inv-summary">{inv.summary || '(no title)'}</span>
+        <bdi className="inv-summary">{inv.summary || '(no title)'}</bdi>
         <Badge badge={inv.badge} />
       </span>
       <span className="muted small">{fmtRange(inv.start, inv.end, tz, inv.allDay)}</span>
-      <span className="muted small inv-who">{whoLine(inv)}</span>
+      <span className="muted small inv-who">
+        <WhoLine inv={inv} />
+      </span>
     </div>
   );
 });

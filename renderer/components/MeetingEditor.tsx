@@ -8,6 +8,7 @@ import { personWithAddress } from '../../shared/present/names';
 import { errText, toWall } from '../format';
 import { fromRrule, NO_REPEAT, toRrule, WEEKDAYS, weekdayOf, weekdayPosition, type RepeatForm, type Weekday } from '../recurrence-form';
 import { isKnownZone, unknownZoneText, ZoneInput } from './ZoneInput';
+import { Person } from './Person';
 
 const DAY_SHORT: Record<Weekday, string> = { MO: 'Mon', TU: 'Tue', WE: 'Wed', TH: 'Thu', FR: 'Fri', SA: 'Sat', SU: 'Sun' };
 const DAY_LONG: Record<Weekday, string> = { MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday' };
@@ -301,7 +302,7 @@ export function MeetingEditor({ uid }: { uid: string | null }) {
         <ul className="attendee-edit" aria-label="Attendees">
           {draft.attendees.map((a) => (
             <li key={a.email}>
-              <span className="grow">{personWithAddress(a.cn, a.email)}</span>
+              <Person className="grow" name={a.cn} email={a.email} />
               <select
                 aria-label={`Role of ${a.email}`}
                 value={a.role === 'OPT-PARTICIPANT' ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT'}

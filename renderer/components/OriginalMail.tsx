@@ -105,15 +105,21 @@ export function OriginalMailButton({ uid, thread }: { uid: string; thread: Threa
             <>
               <dl className="facts mail-head">
                 <dt>From</dt>
-                <dd>{mail.from ?? ''}</dd>
+                <dd>
+                  <bdi>{mail.from ?? ''}</bdi>
+                </dd>
                 {mail.to && (
                   <>
                     <dt>To</dt>
-                    <dd>{mail.to}</dd>
+                    <dd>
+                      <bdi>{mail.to}</bdi>
+                    </dd>
                   </>
                 )}
                 <dt>Subject</dt>
-                <dd>{mail.subject ?? ''}</dd>
+                <dd>
+                  <bdi>{mail.subject ?? ''}</bdi>
+                </dd>
                 {mail.date && (
                   <>
                     <dt>Date</dt>

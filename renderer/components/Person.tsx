@@ -2,6 +2,7 @@
 // own bidi isolate (<bdi>, HTML §4.5.23; UAX #9 first-strong isolation): a U+202E in a display name cannot reverse
 // the address beside it or the app's label around it (issue 10 §7). React renders the value as text, never HTML.
 import type { ReactNode } from 'react';
+import { usefulName } from '../../shared/present/names';
 
 /** One piece of mail text, isolated. */
 export function Bdi({ text, className, testId }: { text: string | null | undefined; className?: string; testId?: string }) {
@@ -12,11 +13,15 @@ export function Bdi({ text, className, testId }: { text: string | null | undefin
   );
 }
 
-/** A person as 'Name <address>' (or just one of them), name and address each isolated. */
-export function Person({ name, email, className }: { name?: string | null; email?: string | null; className?: string }): ReactNode {
-  const n = (name ?? '').trim();
+/**
+ * A person as 'Name <address>' (personWithAddress's words), or only the name (withAddress false), or the address
+ * when no useful name is known; name and address each isolated.
+ */
+export function Person({ name, email, withAddress = true, className }: { name?: string | null; email?: string | null; withAddress?: boolean; className?: string }): ReactNode {
   const e = (email ?? '').trim();
-  if (n && e && n.toLowerCase() !== e.toLowerCase()) {
+  const n = usefulName(name, e) ?? '';
+  if (n && !withAddress) return <bdi className={className ? `person ${className}` : 'person'}>{n}</bdi>;
+  if (n && e) {
     return (
       <span className={className ? `person ${className}` : 'person'}>
         <bdi className="person-name">{n}</bdi> <span className="muted">&lt;<bdi className="person-email">{e}</bdi>&gt;</span>

@@ -24,7 +24,7 @@ export function ThreadView({ d, tz }: { d: InvitationDetail; tz: string }) {
             <details className="small">
               <summary>Details</summary>
               <div className="muted">
-                {m.method ?? 'file'} from {m.from ?? 'unknown'}: {m.action} — {m.reason}
+                {m.method ?? 'file'} from <bdi>{m.from ?? 'unknown'}</bdi>: {m.action} — {m.reason}
               </div>
             </details>
           </li>
