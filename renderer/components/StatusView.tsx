@@ -103,9 +103,16 @@ export function StatusView({ status }: { status: AppStatus | null }) {
         {outbox.map((m) => (
           <tr key={m.id} data-state={m.state}>
             <td>
-              <span className="method">{m.method}</span> {m.subject}
+              <span className="method">{m.method}</span> <bdi>{m.subject}</bdi>
             </td>
-            <td>{m.to.join(', ')}</td>
+            <td>
+              {m.to.map((t, i) => (
+                <span key={`${t}/${i}`}>
+                  {i > 0 && ', '}
+                  <bdi>{t}</bdi>
+                </span>
+              ))}
+            </td>
             <td>
               <span className={`state state-${m.state}`}>{m.state}</span>
               {m.lastError &&
