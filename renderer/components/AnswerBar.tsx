@@ -9,6 +9,7 @@ import { answerStateText, dayAndTime, personName, peopleOf } from '../answer-wor
 import { useApp } from '../context';
 import { errText, fmtRange, PARTSTAT_TEXT } from '../format';
 import { ProposeTime } from './ProposeTime';
+import { Bdi } from './Person';
 
 /** The whole series or one occurrence of it (shown only when there is more than one). */
 export function OccurrenceSelect({ label, whole, occurrences, tz, value, onChange }: { label: string; whole: string; occurrences: InvitationDetail['occurrences']; tz: string; value: string; onChange: (v: string) => void }) {
@@ -85,7 +86,7 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
     if (!delivery.sent) return `${what}: saved in your calendar; no response was sent.`;
     if (outboxState === 'sent') return (
         <>
-          {what}: your answer was sent to <bdi>{organizer}</bdi>.
+          {what}: your answer was sent to <Bdi text={organizer} />.
         </>
       );
     if (outboxState === 'failed') return `${what}: sending failed; your answer waits in the outbox (see Status & outbox).`;
@@ -99,7 +100,7 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
     <section className="answer-bar" aria-label="Your answer" data-testid="answer-bar" data-focus-target="answer-bar">
       <p className="answer-state" data-testid="answer-state">
         <strong>{answerStateText(d, tz)}</strong>
-        {d.myAnswer?.comment && d.myAnswer.partstat !== 'NEEDS-ACTION' && <span className="muted"> — you wrote ‘<bdi>{d.myAnswer.comment}</bdi>’</span>}
+        {d.myAnswer?.comment && d.myAnswer.partstat !== 'NEEDS-ACTION' && <span className="muted"> — you wrote ‘<Bdi text={d.myAnswer.comment} />’</span>}
       </p>
       <p className="answer-delivery small" role="status" aria-live="polite" data-testid="answer-delivery">
         {deliveryText()}
@@ -111,12 +112,12 @@ export function AnswerBar({ d, onChanged }: { d: InvitationDetail; onChanged: ()
           {p.waiting ? (
             <>
               {' — waiting for '}
-              <bdi>{organizer}</bdi>'s answer.
+              <Bdi text={organizer} />'s answer.
             </>
           ) : (
             <>
               {' — '}
-              <bdi>{organizer}</bdi> has answered since.
+              <Bdi text={organizer} /> has answered since.
             </>
           )}
         </p>

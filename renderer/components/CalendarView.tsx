@@ -4,6 +4,7 @@ import { api } from '../api-client';
 import { useApp } from '../context';
 import { occurrenceResponsesText } from '../answer-words';
 import { dayKey, errText, fmtDate, fmtDayHead, fmtHour, fmtRange, fmtTime, isDateOnly, toWall } from '../format';
+import { Bdi } from './Person';
 
 /** How each status reads, in words as well as in look (never by colour alone: issue 11 §15). */
 export const MARK_TEXT: Record<OccurrenceMark, string> = {
@@ -153,8 +154,8 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                     <button type="button" className={`agenda-item mark-${markOf(o)}${o.declined ? ' declined' : ''}`} data-mark={markOf(o)} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       <span className="agenda-time">{o.allDay || isDateOnly(o.start) ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
                       <span className="agenda-what">
-                        <bdi className="agenda-summary">{o.summary || '(no title)'}</bdi>
-                        {o.location && <bdi className="muted small agenda-where">{o.location}</bdi>}
+                        <Bdi text={o.summary || '(no title)'} className="agenda-summary" />
+                        {o.location && <Bdi text={o.location} className="muted small agenda-where" />}
                         {responsesOf(o) && <span className="small agenda-responses" data-testid="agenda-responses">{responsesOf(o)}</span>}
                       </span>
                       {markOf(o) !== 'accepted' && markOf(o) !== 'organizer' && <span className={`badge mark-badge mark-${markOf(o)}`}>{MARK_TEXT[markOf(o)]}</span>}
@@ -186,7 +187,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                   .map((o) => (
                     <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${markOf(o)}`} data-mark={markOf(o)} aria-label={evLabel(o, tz)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
-                      <bdi>{o.summary || '(no title)'}</bdi>
+                      <Bdi text={o.summary || '(no title)'} />
                     </button>
                   ))}
               </div>
@@ -223,8 +224,8 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
                           {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
-                          <strong>{fmtTime(o.start, tz)}</strong> <bdi className="ev-summary">{o.summary || '(no title)'}</bdi>
-                          {o.location && height >= 44 && <bdi className="ev-where">{o.location}</bdi>}
+                          <strong>{fmtTime(o.start, tz)}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
+                          {o.location && height >= 44 && <Bdi text={o.location} className="ev-where" />}
                         </button>
                       );
                     })}

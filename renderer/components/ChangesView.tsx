@@ -6,6 +6,7 @@ import { changeSummary, shortDay } from '../answer-words';
 import { fmtRange } from '../format';
 import { describeRecurrence } from '../../shared/present/rrule-text';
 import { Fragment } from 'react';
+import { Bdi } from './Person';
 
 function Names({ list }: { list: { email: string; cn: string | null }[] }) {
   return (
@@ -13,7 +14,7 @@ function Names({ list }: { list: { email: string; cn: string | null }[] }) {
       {list.map((a, i) => (
         <Fragment key={a.email}>
           {i > 0 && ', '}
-          <bdi>{a.cn || a.email}</bdi>
+          <Bdi text={a.cn || a.email} />
         </Fragment>
       ))}
     </>
@@ -57,10 +58,10 @@ function Row({ c, tz }: { c: VersionChange; tz: string }) {
         <tr data-field={c.field}>
           <th scope="row">{label}</th>
           <td className="before">
-            <bdi>{show(c.before)}</bdi>
+            <Bdi text={show(c.before)} />
           </td>
           <td className="after">
-            <bdi>{show(c.after)}</bdi>
+            <Bdi text={show(c.after)} />
           </td>
         </tr>
       );

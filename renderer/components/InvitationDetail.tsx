@@ -159,7 +159,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
   return (
     <article className="detail" data-testid="invitation-detail" data-uid={d.uid}>
       <header className="detail-head">
-        <h2 data-testid="detail-summary"><bdi>{d.summary || '(no title)'}</bdi></h2>
+        <h2 data-testid="detail-summary"><Bdi text={d.summary || '(no title)'} /></h2>
         <Badge badge={d.badge} />
       </header>
 
@@ -181,7 +181,7 @@ function InvitationDetailOf({ uid }: { uid: string }) {
 
       {d.forwardedBy && !d.addressedToMe && (
         <p className="banner info" role="note" data-testid="forwarded-note">
-          You are not on the attendee list: {d.forwardedBy} forwarded this invitation to you. Adding it to your calendar tells nobody.
+          You are not on the attendee list: <Bdi text={d.forwardedBy} /> forwarded this invitation to you. Adding it to your calendar tells nobody.
         </p>
       )}
       {(d.cancelledOccurrences ?? []).length > 0 && (

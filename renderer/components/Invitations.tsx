@@ -9,6 +9,7 @@ import { useApp } from '../context';
 import { BADGE_TEXT, errText, fmtRange } from '../format';
 import { focusDetailWhenShown } from '../focus';
 import { InvitationDetailView } from './InvitationDetail';
+import { Bdi } from './Person';
 
 export function Badge({ badge }: { badge: string }) {
   return <span className={`badge badge-${badge}`}>{BADGE_TEXT[badge] ?? badge}</span>;
@@ -31,7 +32,7 @@ function WhoLine({ inv }: { inv: InvitationSummary }) {
   if (inv.role === 'organizer' || inv.role === 'personal') return <>{`${inv.role === 'organizer' ? 'You organize' : 'Personal event'}${rest}`}</>;
   return (
     <>
-      From <bdi className="inv-organizer">{inv.organizerName || inv.organizer || 'unknown'}</bdi>
+      From <Bdi text={inv.organizerName || inv.organizer || 'unknown'} className="inv-organizer" />
       {rest}
     </>
   );
@@ -51,7 +52,7 @@ const Row = memo(function Row({ inv, index, selected, active, tz, onOpen }: { in
       onClick={() => onOpen(inv.uid, index)}
     >
       <span className="inv-title">
-        <bdi className="inv-summary">{inv.summary || '(no title)'}</bdi>
+        <Bdi text={inv.summary || '(no title)'} className="inv-summary" />
         <Badge badge={inv.badge} />
       </span>
       <span className="muted small">{fmtRange(inv.start, inv.end, tz, inv.allDay)}</span>

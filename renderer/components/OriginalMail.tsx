@@ -7,6 +7,7 @@ import { useApp } from '../context';
 import { errText, fmtDateTime } from '../format';
 import { readableHtml } from '../html-view';
 import { LinkedText } from './DescriptionView';
+import { Bdi } from './Person';
 
 export function fmtSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
@@ -106,19 +107,19 @@ export function OriginalMailButton({ uid, thread }: { uid: string; thread: Threa
               <dl className="facts mail-head">
                 <dt>From</dt>
                 <dd>
-                  <bdi>{mail.from ?? ''}</bdi>
+                  <Bdi text={mail.from ?? ''} />
                 </dd>
                 {mail.to && (
                   <>
                     <dt>To</dt>
                     <dd>
-                      <bdi>{mail.to}</bdi>
+                      <Bdi text={mail.to} />
                     </dd>
                   </>
                 )}
                 <dt>Subject</dt>
                 <dd>
-                  <bdi>{mail.subject ?? ''}</bdi>
+                  <Bdi text={mail.subject ?? ''} />
                 </dd>
                 {mail.date && (
                   <>

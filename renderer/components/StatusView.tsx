@@ -6,6 +6,7 @@ import { humanError } from '../../shared/present/error-text';
 import { receiveState, sendState } from '../connection-state';
 import { errText, fmtDateTime } from '../format';
 import { DataTable } from './DataTable';
+import { Bdi } from './Person';
 
 /** A short human sentence, with the technical text one click away (never the same advice twice). */
 function ErrorText({ error, className }: { error: { code?: string; message?: string } | string; className?: string }) {
@@ -103,13 +104,13 @@ export function StatusView({ status }: { status: AppStatus | null }) {
         {outbox.map((m) => (
           <tr key={m.id} data-state={m.state}>
             <td>
-              <span className="method">{m.method}</span> <bdi>{m.subject}</bdi>
+              <span className="method">{m.method}</span> <Bdi text={m.subject} />
             </td>
             <td>
               {m.to.map((t, i) => (
                 <span key={`${t}/${i}`}>
                   {i > 0 && ', '}
-                  <bdi>{t}</bdi>
+                  <Bdi text={t} />
                 </span>
               ))}
             </td>

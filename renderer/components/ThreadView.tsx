@@ -3,6 +3,7 @@
 import type { InvitationDetail } from '../../shared/api';
 import { peopleOf, threadLine } from '../answer-words';
 import { fmtDateTime } from '../format';
+import { Bdi } from './Person';
 
 export function ThreadView({ d, tz }: { d: InvitationDetail; tz: string }) {
   if (d.thread.length === 0) return null;
@@ -24,7 +25,7 @@ export function ThreadView({ d, tz }: { d: InvitationDetail; tz: string }) {
             <details className="small">
               <summary>Details</summary>
               <div className="muted">
-                {m.method ?? 'file'} from <bdi>{m.from ?? 'unknown'}</bdi>: {m.action} — {m.reason}
+                {m.method ?? 'file'} from <Bdi text={m.from ?? 'unknown'} />: {m.action} — {m.reason}
               </div>
             </details>
           </li>

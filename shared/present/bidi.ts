@@ -12,3 +12,8 @@ export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 export function isolateText(text: string): string {
   return `\u2068${text.replace(BIDI_CONTROLS, '')}\u2069`;
 }
+
+/** The text without its bidi controls: shown inside an isolate, a U+202E cannot turn 'fdp.exe' into 'exe.pdf'. */
+export function stripBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, '');
+}

@@ -10,6 +10,8 @@ const CN = `Mallory ${RLO}fdp.exe`;
 const EMAIL = `mallory${RLO}moc.knab@evil.test`;
 const SUMMARY = `Budget ${RLO}review`;
 const LOCATION = `Room ${RLO}42`;
+/** What the app shows: the same text without the override (inside its own isolate). */
+const shown = (s: string) => s.replaceAll(RLO, '');
 
 const ICS = [
   'BEGIN:VCALENDAR',
@@ -69,29 +71,29 @@ describe('bidi isolation of mail text', () => {
     await page.getByLabel('Open an invitation file').setInputFiles({ name: 'bidi.ics', mimeType: 'text/calendar', buffer: Buffer.from(ICS) });
 
     const detail = page.getByTestId('invitation-detail');
-    await expect.poll(() => detail.getByTestId('detail-summary').textContent(), { timeout: 15_000 }).toBe(SUMMARY);
+    await expect.poll(() => detail.getByTestId('detail-summary').textContent(), { timeout: 15_000 }).toBe(shown(SUMMARY));
 
     // The list row: the title is a <bdi>; 'From <name>' keeps the app's word first and the name isolated.
     const row = page.locator('.inv-item').first();
-    expect(await row.locator('bdi.inv-summary').textContent()).toBe(SUMMARY);
+    expect(await row.locator('bdi.inv-summary').textContent()).toBe(shown(SUMMARY));
     const who = row.locator('.inv-who');
     // (the list names the organizer by CN where it has one, else by address: either is mail text)
     const listed = (await who.locator('bdi').first().textContent()) ?? '';
-    expect([CN, EMAIL]).toContain(listed);
+    expect([shown(CN), shown(EMAIL)]).toContain(listed);
     expect(await who.evaluate((el) => el.firstChild?.textContent)).toBe('From ');
     expect(await isolated(page, '.inv-item .inv-who', listed)).toEqual([true]);
 
     // The detail: the heading, the place, the organizer's name and address are each their own <bdi>.
-    expect(await isolated(page, '[data-testid="detail-summary"]', SUMMARY)).toEqual([true]);
-    expect(await isolated(page, '[data-testid="invitation-detail"] dl', LOCATION)).toEqual([true]);
-    expect(await isolated(page, '[data-testid="invitation-detail"] dl', CN)).toEqual([true]);
-    expect(await isolated(page, '[data-testid="invitation-detail"] dl', EMAIL)).toEqual([true]);
+    expect(await isolated(page, '[data-testid="detail-summary"]', shown(SUMMARY))).toEqual([true]);
+    expect(await isolated(page, '[data-testid="invitation-detail"] dl', shown(LOCATION))).toEqual([true]);
+    expect(await isolated(page, '[data-testid="invitation-detail"] dl', shown(CN))).toEqual([true]);
+    expect(await isolated(page, '[data-testid="invitation-detail"] dl', shown(EMAIL))).toEqual([true]);
     // The name, then the app's '<', the address and '>' in the order the app wrote them, not reversed by the RLO.
     const organizer = detail.locator('dl .person').first();
-    expect(await organizer.locator('bdi').allTextContents()).toEqual([CN, EMAIL]);
-    expect(await organizer.textContent()).toBe(`${CN} <${EMAIL}>`);
+    expect(await organizer.locator('bdi').allTextContents()).toEqual([shown(CN), shown(EMAIL)]);
+    expect(await organizer.textContent()).toBe(`${shown(CN)} <${shown(EMAIL)}>`);
     // The attendee row of the board/list too.
-    expect(await isolated(page, '[data-testid="attendees"]', `Bob ${RLO}gnp.jpg`)).toEqual([true]);
+    expect(await isolated(page, '[data-testid="attendees"]', 'Bob gnp.jpg')).toEqual([true]);
 
     // What is painted: the app's label 'From ' is still left of the isolated name in the list row (an RLO without
     // isolation would carry the text after it, and the row's own words, into a right-to-left run).
@@ -104,6 +106,11 @@ describe('bidi isolation of mail text', () => {
       return { fromRight: from.right, nameLeft: name.left };
     });
     expect(boxes.fromRight).toBeLessThanOrEqual(boxes.nameLeft + 0.5);
+
+    // The forwarded-invitation notice names the sender inside the app's sentence: isolated too.
+    expect(await isolated(page, '[data-testid="invitation-detail"]', `${shown(EMAIL)} forwarded`)).toEqual([]);
+    // No override survives anywhere on the screen: shown inside an isolate, without its controls.
+    expect(await page.locator('body').textContent()).not.toContain(RLO);
 
     expect(problems).toEqual([]);
     await shot(page, 'bidi-isolated');
