@@ -181,7 +181,10 @@ function InvitationDetailOf({ uid }: { uid: string }) {
 
       {d.forwardedBy && !d.addressedToMe && (
         <p className="banner info" role="note" data-testid="forwarded-note">
-          You are not on the attendee list: <Bdi text={d.forwardedBy} /> forwarded this invitation to you. Adding it to your calendar tells nobody.
+          <span>
+            You are not on the attendee list: <Bdi text={d.forwardedBy} /> forwarded this invitation to you. Adding it to your calendar tells
+            nobody.
+          </span>
         </p>
       )}
       {(d.cancelledOccurrences ?? []).length > 0 && (
