@@ -151,6 +151,16 @@ describe('answering invitations, between two browser shells', () => {
     expect(await bobRow.textContent()).toContain('Accepted');
     await shot(a, 'board-occurrence-exception', { docs: true });
 
+    // Alice's own calendar says it in words on that occurrence, and only there (§2): her agenda row and the week
+    // event's label name who declined.
+    await nav(a, 'Calendar');
+    await a.getByRole('button', { name: 'Agenda', exact: true }).click();
+    const said = a.getByTestId('agenda').getByTestId('agenda-responses');
+    await expect.poll(() => said.count(), WAIT).toBe(1);
+    expect(await said.textContent()).toBe(`${bob.user.email} declined`);
+    expect(await a.getByTestId('agenda').locator('.agenda-item', { hasText: WEEKLY }).count()).toBeGreaterThanOrEqual(2);
+    await shot(a, 'agenda-organizer-declined');
+
     // Bob's agenda keeps the declined occurrence, marked (the others are not).
     await nav(b, 'Calendar');
     await b.getByRole('button', { name: 'Agenda', exact: true }).click();
