@@ -157,7 +157,7 @@ describe('answering invitations, between two browser shells', () => {
     await a.getByRole('button', { name: 'Agenda', exact: true }).click();
     const said = a.getByTestId('agenda').getByTestId('agenda-responses');
     await expect.poll(() => said.count(), WAIT).toBe(1);
-    expect(await said.textContent()).toBe(`${bob.user.email} declined`);
+    expect(await said.textContent()).toBe(`\u2068${bob.user.email}\u2069 declined`);
     expect(await a.getByTestId('agenda').locator('.agenda-item', { hasText: WEEKLY }).count()).toBeGreaterThanOrEqual(2);
     await shot(a, 'agenda-organizer-declined');
 

@@ -1,6 +1,10 @@
 // The organizer's calendar says in words who declined or hesitated about one occurrence (issue 11 §2).
 import { describe, expect, it } from 'vitest';
 import { occurrenceResponsesText } from '../../renderer/answer-words';
+import { isolateText } from '../../shared/present/bidi';
+
+/** Each address is isolated (issue 10 §7); the words around it are the app's. */
+const I = isolateText;
 
 describe('occurrenceResponsesText', () => {
   it('names who declined and who tentatively accepted, declines first', () => {
@@ -10,7 +14,7 @@ describe('occurrenceResponsesText', () => {
         { email: 'bob@x.test', partstat: 'declined' },
         { email: 'dave@x.test', partstat: 'ACCEPTED' },
       ]),
-    ).toBe('bob@x.test declined; carol@x.test tentatively accepted');
+    ).toBe(`${I('bob@x.test')} declined; ${I('carol@x.test')} tentatively accepted`);
   });
 
   it('says nothing when everyone accepted or has not answered yet', () => {
@@ -19,8 +23,12 @@ describe('occurrenceResponsesText', () => {
     expect(occurrenceResponsesText(undefined)).toBe('');
   });
 
+  it('keeps a U+202E in an address from reversing the words after it', () => {
+    expect(occurrenceResponsesText([{ email: 'eve\u202Egro@x.test', partstat: 'DECLINED' }])).toBe('\u2068evegro@x.test\u2069 declined');
+  });
+
   it('keeps a long list short: three names, the rest counted', () => {
     const many = ['a', 'b', 'c', 'd', 'e'].map((n) => ({ email: `${n}@x.test`, partstat: 'DECLINED' }));
-    expect(occurrenceResponsesText(many)).toBe('a@x.test, b@x.test, c@x.test and 2 more declined');
+    expect(occurrenceResponsesText(many)).toBe(`${I('a@x.test')}, ${I('b@x.test')}, ${I('c@x.test')} and 2 more declined`);
   });
 });
