@@ -160,6 +160,14 @@ describe('answering invitations, between two browser shells', () => {
     expect(await said.textContent()).toBe(`\u2068${bob.user.email}\u2069 declined`);
     expect(await a.getByTestId('agenda').locator('.agenda-item', { hasText: WEEKLY }).count()).toBeGreaterThanOrEqual(2);
     await shot(a, 'agenda-organizer-declined');
+    // The week that holds that occurrence (day(10)): its event's label says it too, not only its colour.
+    await a.getByRole('button', { name: 'Week', exact: true }).click();
+    const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(new Date().toLocaleDateString('en-US', { weekday: 'short', timeZone: NY }));
+    for (let i = 0; i < Math.floor((weekday + 10) / 7); i++) await a.getByRole('button', { name: 'Next' }).click();
+    const labelled = a.getByTestId('week').locator('.ev', { hasText: WEEKLY });
+    await expect.poll(() => labelled.count(), WAIT).toBe(1);
+    expect(await labelled.getAttribute('aria-label')).toContain(`\u2068${bob.user.email}\u2069 declined`);
+    await shot(a, 'week-organizer-declined');
 
     // Bob's agenda keeps the declined occurrence, marked (the others are not).
     await nav(b, 'Calendar');
@@ -167,7 +175,7 @@ describe('answering invitations, between two browser shells', () => {
     const rows = b.getByTestId('agenda').locator('.agenda-item', { hasText: WEEKLY });
     await expect.poll(() => rows.count(), WAIT).toBeGreaterThanOrEqual(2);
     expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]', { hasText: WEEKLY }).count()).toBe(1);
-    expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]').textContent()).toContain('declined');
+    expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]').textContent()).toContain('Declined');
     await shot(b, 'agenda-declined');
   });
 
