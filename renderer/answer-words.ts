@@ -188,3 +188,11 @@ export function occurrenceResponsesText(attendees: readonly { email: string; par
   }
   return parts.join('; ');
 }
+
+/** The short tag on a week event for the same (issue 11 §2): '1 declined', '2 declined · 1 maybe'; '' for none. */
+export function occurrenceResponsesTag(attendees: readonly { email: string; partstat: string }[] | undefined): string {
+  const count = (ps: string) => (attendees ?? []).filter((a) => (a.partstat ?? '').toUpperCase() === ps).length;
+  const declined = count('DECLINED');
+  const maybe = count('TENTATIVE');
+  return [declined ? `${declined} declined` : '', maybe ? `${maybe} maybe` : ''].filter(Boolean).join(' · ');
+}

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
 import { api } from '../api-client';
 import { useApp } from '../context';
-import { occurrenceResponsesText } from '../answer-words';
+import { occurrenceResponsesTag, occurrenceResponsesText } from '../answer-words';
 import { dayKey, errText, fmtDate, fmtDayHead, fmtHour, fmtRange, fmtTime, isDateOnly, toWall } from '../format';
 import { Bdi } from './Person';
 
@@ -27,6 +27,11 @@ function markOf(o: OccurrenceView): OccurrenceMark {
 /** On my own meetings: who declined or hesitated about this occurrence (issue 11 §2); '' otherwise. */
 function responsesOf(o: OccurrenceView): string {
   return markOf(o) === 'organizer' ? occurrenceResponsesText(o.attendees) : '';
+}
+
+/** The week event's short tag: its status word, or on my own meetings how many declined/hesitated (issue 11 §2). */
+function tagOf(o: OccurrenceView): string | undefined {
+  return MARK_TAG[markOf(o)] ?? ((markOf(o) === 'organizer' && occurrenceResponsesTag(o.attendees)) || undefined);
 }
 
 function evLabel(o: OccurrenceView, tz: string): string {
@@ -186,7 +191,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                   .filter((o) => o.allDay || isDateOnly(o.start))
                   .map((o) => (
                     <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${markOf(o)}`} data-mark={markOf(o)} aria-label={evLabel(o, tz)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
-                      {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
+                      {tagOf(o) && <span className="ev-tag">{tagOf(o)}</span>}
                       <Bdi text={o.summary || '(no title)'} />
                     </button>
                   ))}
@@ -223,7 +228,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
                           aria-label={evLabel(o, tz)}
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
-                          {MARK_TAG[markOf(o)] && <span className="ev-tag">{MARK_TAG[markOf(o)]}</span>}
+                          {tagOf(o) && <span className="ev-tag">{tagOf(o)}</span>}
                           <strong>{fmtTime(o.start, tz)}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
                           {o.location && height >= 44 && <Bdi text={o.location} className="ev-where" />}
                         </button>

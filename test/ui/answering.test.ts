@@ -167,6 +167,7 @@ describe('answering invitations, between two browser shells', () => {
     const labelled = a.getByTestId('week').locator('.ev', { hasText: WEEKLY });
     await expect.poll(() => labelled.count(), WAIT).toBe(1);
     expect(await labelled.getAttribute('aria-label')).toContain(`\u2068${bob.user.email}\u2069 declined`);
+    expect(await labelled.locator('.ev-tag').textContent()).toBe('1 declined');
     await shot(a, 'week-organizer-declined');
 
     // Bob's agenda keeps the declined occurrence, marked (the others are not).

@@ -1,6 +1,6 @@
 // The organizer's calendar says in words who declined or hesitated about one occurrence (issue 11 §2).
 import { describe, expect, it } from 'vitest';
-import { occurrenceResponsesText } from '../../renderer/answer-words';
+import { occurrenceResponsesTag, occurrenceResponsesText } from '../../renderer/answer-words';
 import { isolateText } from '../../shared/present/bidi';
 
 /** Each address is isolated (issue 10 §7); the words around it are the app's. */
@@ -30,5 +30,19 @@ describe('occurrenceResponsesText', () => {
   it('keeps a long list short: three names, the rest counted', () => {
     const many = ['a', 'b', 'c', 'd', 'e'].map((n) => ({ email: `${n}@x.test`, partstat: 'DECLINED' }));
     expect(occurrenceResponsesText(many)).toBe(`${I('a@x.test')}, ${I('b@x.test')}, ${I('c@x.test')} and 2 more declined`);
+  });
+});
+
+describe('occurrenceResponsesTag', () => {
+  it('counts declines and maybes for the week event, nothing when all is well', () => {
+    const list = [
+      { email: 'a@x.test', partstat: 'DECLINED' },
+      { email: 'b@x.test', partstat: 'DECLINED' },
+      { email: 'c@x.test', partstat: 'TENTATIVE' },
+      { email: 'd@x.test', partstat: 'ACCEPTED' },
+    ];
+    expect(occurrenceResponsesTag(list)).toBe('2 declined · 1 maybe');
+    expect(occurrenceResponsesTag(list.slice(2))).toBe('1 maybe');
+    expect(occurrenceResponsesTag([{ email: 'd@x.test', partstat: 'ACCEPTED' }])).toBe('');
   });
 });
