@@ -3,32 +3,14 @@
 // buttons. Runs the browser shell alone (no mail servers needed).
 import { describe, expect, it } from 'vitest';
 import { LOCAL_IDENTITY } from '../../shared/api';
+import { carolRequest } from './invites';
 import { shot, useShellPage } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const UID = 'offline-1@example.test';
 
 function request(sequence: number, start: string, stamp: string): string {
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Test//EN',
-    'METHOD:REQUEST',
-    'BEGIN:VEVENT',
-    `UID:${UID}`,
-    `SEQUENCE:${sequence}`,
-    `DTSTAMP:${stamp}`,
-    `DTSTART:${start}`,
-    `DTEND:${start.replace(/T(\d\d)/, (_, h: string) => `T${String(Number(h) + 1).padStart(2, '0')}`)}`,
-    'SUMMARY:Design review',
-    'LOCATION:Online',
-    'ORGANIZER;CN=Carol:mailto:carol@example.test',
-    'ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.test',
-    `ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${LOCAL_IDENTITY}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+  return carolRequest({ uid: UID, summary: 'Design review', start, sequence, stamp, extra: ['LOCATION:Online'] });
 }
 
 function eml(ics: string): string {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_IDENTITY } from '../../shared/api';
+import { carolRequest } from './invites';
 import { shot, startShell, useShellPage } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 100 };
@@ -23,27 +24,7 @@ function weekDay(d: number, h: number): string {
 }
 
 function invite(uid: string, summary: string, start: string, extra: string[] = []): string {
-  const end = start.replace(/T(\d\d)/, (_, h: string) => `T${String(Number(h) + 1).padStart(2, '0')}`);
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Test//EN',
-    'METHOD:REQUEST',
-    'BEGIN:VEVENT',
-    `UID:${uid}`,
-    'SEQUENCE:0',
-    'DTSTAMP:20260101T000000Z',
-    `DTSTART:${start}`,
-    `DTEND:${end}`,
-    `SUMMARY:${summary}`,
-    'ORGANIZER;CN=Carol Danvers:mailto:carol@example.test',
-    'ATTENDEE;CN=Carol Danvers;PARTSTAT=ACCEPTED:mailto:carol@example.test',
-    `ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${LOCAL_IDENTITY}`,
-    ...extra,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+  return carolRequest({ uid, summary, start, carol: 'Carol Danvers', extra });
 }
 
 const ui = useShellPage('reading', 'Europe/Berlin', async (page) => {
