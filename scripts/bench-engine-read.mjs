@@ -6,20 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { fmt, minMedMax, stats } from './bench-stats.mjs';
 
 const RUNS = 3;
 const ME = ['me@example.com'];
 const CTX = { me: ME, policy: 'always', knownContacts: [], now: '2026-06-01T00:00:00Z' };
-
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-};
-const line = (xs, unit, d = 0) => {
-  const s = stats(xs);
-  return `${fmt(s.min, d)} / ${fmt(s.median, d)} / ${fmt(s.max, d)} ${unit}`;
-};
 
 /**
  * CPU time of this process's main thread in ms (Linux /proc; 10 ms ticks), or NaN elsewhere. On a shared machine the
@@ -102,7 +93,7 @@ export async function runReadBench(E, bundle, files, log, results) {
       const runs = [];
       for (let i = 0; i < RUNS; i++) runs.push(await rate(E, files, 1000));
       r.corpus = { wall: stats(runs.map((x) => x.wall)), cpu: stats(runs.map((x) => x.cpu)) };
-      log(`${mode}: inspect+decide over the corpus (${files.length} files): ${line(runs.map((x) => x.wall), 'messages/s')}; per CPU second ${line(runs.map((x) => x.cpu), '')} (target ≥ 5,000/s)`);
+      log(`${mode}: inspect+decide over the corpus (${files.length} files): ${minMedMax(runs.map((x) => x.wall), 'messages/s')}; per CPU second ${minMedMax(runs.map((x) => x.cpu), '')} (target ≥ 5,000/s)`);
     }
     // Every message its own zone definition: each run reads 600 zones never seen before (the cache cannot help; the
     // windowed expansion must).
@@ -112,14 +103,14 @@ export async function runReadBench(E, bundle, files, log, results) {
       zoneRuns.push(await rate(E, list, 0));
     }
     r.distinctZones = { wall: stats(zoneRuns.map((x) => x.wall)), cpu: stats(zoneRuns.map((x) => x.cpu)) };
-    log(`${mode}: inspect+decide, no two messages sharing a zone: ${line(zoneRuns.map((x) => x.wall), 'messages/s')}; per CPU second ${line(zoneRuns.map((x) => x.cpu), '')} (target ≥ 2,000/s)`);
+    log(`${mode}: inspect+decide, no two messages sharing a zone: ${minMedMax(zoneRuns.map((x) => x.wall), 'messages/s')}; per CPU second ${minMedMax(zoneRuns.map((x) => x.cpu), '')} (target ≥ 2,000/s)`);
     const big = [];
     for (let i = 0; i < RUNS; i++) big.push(bigInviteFirstRead(bundle, mode === 'before'));
     r.bigInviteFirstReadMs = { wall: stats(big.map((x) => x.ms)), cpu: stats(big.map((x) => x.cpu)) };
     const info = big[0];
     log(
       `${mode}: ${fmt(info.mb, 2)} MB invitation with ${fmt(info.overrides)} overrides, first read in a fresh process: ` +
-        `${line(big.map((x) => x.ms), 'ms')}; main-thread CPU ${line(big.map((x) => x.cpu), 'ms')} (target < 300 ms)`,
+        `${minMedMax(big.map((x) => x.ms), 'ms')}; main-thread CPU ${minMedMax(big.map((x) => x.cpu), 'ms')} (target < 300 ms)`,
     );
     // The agenda re-reads every event's VTIMEZONEs: one month over weekly series in Exchange's 1601 zone.
     const events = await zoneEvents(E, 300);
@@ -132,7 +123,7 @@ export async function runReadBench(E, bundle, files, log, results) {
       agenda.push({ ms: performance.now() - t, cpu: mainThreadCpuMs() - c0 });
     }
     r.agendaMs = { wall: stats(agenda.map((x) => x.ms)), cpu: stats(agenda.map((x) => x.cpu)) };
-    log(`${mode}: agenda for one month over ${events.length} weekly series in a 1601 Exchange zone: ${line(agenda.map((x) => x.ms), 'ms')}; main-thread CPU ${line(agenda.map((x) => x.cpu), 'ms')}`);
+    log(`${mode}: agenda for one month over ${events.length} weekly series in a 1601 Exchange zone: ${minMedMax(agenda.map((x) => x.ms), 'ms')}; main-thread CPU ${minMedMax(agenda.map((x) => x.cpu), 'ms')}`);
     results[mode === 'after' ? 'read' : 'readBefore'] = r;
   }
   E.configureZoneCache({ reference: false, clear: true });

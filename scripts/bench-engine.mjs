@@ -1,28 +1,17 @@
 #!/usr/bin/env node
 // Engine figures (no assertions): inspect and process throughput over the corpus, a big invitation, and a
 // 50,000-event store. Importable: `import { runEngineBench } from './bench-engine.mjs'`; or run directly.
-import { build } from 'esbuild';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runReadBench } from './bench-engine-read.mjs';
+import { bundleEntry, fmt } from './bench-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function loadEngine(work) {
-  const outfile = join(work, 'bench-bundle.mjs');
-  await build({
-    entryPoints: [join(root, 'scripts/bench-entry.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    absWorkingDir: root,
-    logLevel: 'warning',
-  });
+  const outfile = await bundleEntry('scripts/bench-entry.ts', join(work, 'bench-bundle.mjs'));
   // The bundle's bare imports (ical.js, mailparser...) resolve from the repo's node_modules: put it next to them.
   return import(pathToFileURL(outfile).href);
 }
@@ -39,7 +28,6 @@ function corpusFiles() {
   return { corpus, files };
 }
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const mb = (b) => `${fmt(b / 1024 / 1024, 1)} MiB`;
 
 /** Repeats `pass` until at least `minMs` of work; returns {passes, ms}. */

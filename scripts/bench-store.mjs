@@ -7,7 +7,7 @@
 // (first call, and again from the expansion cache), opening one invitation (its conflict check), and the process RSS
 // after open + list + one agenda. Min / median / max over 3 runs, at 10k / 25k / 50k events.
 //   node scripts/bench-store.mjs [--sizes 10000,25000,50000] [--runs 3]
-import { build } from 'esbuild';
+import { bundleEntry, fmt, minMedMax, stats } from './bench-stats.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,26 +19,9 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const ME = ['me@example.com'];
 const MONTH = ['2025-06-01T00:00:00Z', '2025-07-01T00:00:00Z'];
-
-async function bundle(work) {
-  const outfile = join(work, 'bench-store-bundle.mjs');
-  await build({
-    entryPoints: [join(root, 'scripts/bench-store-entry.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    absWorkingDir: root,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
 
 /** Child: write the fixture of `n` events into `dir`. */
 async function generate(E, dir, n) {
@@ -97,16 +80,6 @@ async function measure(E, dir) {
   return { openMs, listMs, agendaMs, agendaCachedMs, conflictMs, rss, listed: list.length, occurrences: occ.length, conflicts: detail.conflicts.length };
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-}
-
-function mmm(xs, d = 0, unit = 'ms') {
-  const { min, median, max } = stats(xs);
-  return `${fmt(min, d)} / ${fmt(median, d)} / ${fmt(max, d)} ${unit}`;
-}
-
 async function main() {
   const [mode, bundlePath, dir, n] = args;
   if (mode === '--child-generate' || mode === '--child-measure') {
@@ -124,7 +97,7 @@ async function main() {
     return JSON.parse(r.stdout.trim().split('\n').pop());
   };
   try {
-    const bundlePath = await bundle(work);
+    const bundlePath = await bundleEntry('scripts/bench-store-entry.ts', join(work, 'bench-store-bundle.mjs'));
     console.log(`== store bench: ${sizes.map((s) => fmt(s)).join(' / ')} events, ${runs} runs each (min / median / max), agenda ${MONTH[0].slice(0, 7)}`);
     const rows = [];
     for (const size of sizes) {
@@ -136,7 +109,7 @@ async function main() {
       for (let k = 0; k < runs; k++) r.push(child('--child-measure', bundlePath, dir));
       rows.push({ size, r });
       console.log(`-- ${fmt(size)} events (${fmt(st.processed)} processed records, ${fmt(st.threads)} threads; calendar.db ${fmt(st.dbBytes / 1048576, 1)} MiB; written in ${fmt(genMs / 1000, 1)} s)`);
-      const line = (label, key, target, d = 0, unit = 'ms', scale = 1) => console.log(`   ${label.padEnd(44)} ${mmm(r.map((x) => x[key] / scale), d, unit).padEnd(28)} ${target}`);
+      const line = (label, key, target, d = 0, unit = 'ms', scale = 1) => console.log(`   ${label.padEnd(44)} ${minMedMax(r.map((x) => x[key] / scale), unit, d).padEnd(28)} ${target}`);
       line('open', 'openMs', 'target < 300 ms');
       line(`list (${fmt(r[0].listed)} rows, listInvitations' view)`, 'listMs', '');
       line(`agenda one month (${fmt(r[0].occurrences)} occurrences), first call`, 'agendaMs', 'target < 100 ms');

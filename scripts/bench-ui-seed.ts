@@ -6,6 +6,7 @@ import { readCalendarText } from '../shared/itip/message';
 import { processRead } from '../shared/itip/process';
 import { CalendarStore, type StoreChange } from '../electron/store/calendar-store';
 import { BERLIN_1970, W_EUROPE } from '../test/fixtures/zone-zoo';
+import { mulberry32 as rng } from '../test/prng';
 
 /** One third each: UTC, Europe/Berlin with rules from 1970, Exchange's "W. Europe Standard Time" from 1601. */
 const ZONES: ({ tzid: string; text: string } | null)[] = [null, { tzid: 'Europe/Berlin', text: BERLIN_1970 }, { tzid: 'W. Europe Standard Time', text: W_EUROPE }];
@@ -16,18 +17,6 @@ function stamp(ms: number): string {
 }
 function wall(ms: number): string {
   return stamp(ms).replace(/Z$/, '');
-}
-
-/** A seeded pseudo-random sequence (mulberry32), so every run seeds the same store. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function invitation(i: number, startMs: number, random: () => number): string {

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleEntry, fmt, minMedMax, stats } from './bench-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
@@ -23,30 +23,13 @@ const THREADS = arg('--threads', 10_000);
 const RUNS = arg('--runs', 3);
 const CHROMIUM = '/usr/bin/chromium';
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-}
 function line(label, xs, unit, target, digits = 0) {
-  const { min, median, max } = stats(xs);
-  const ok = median < target ? 'meets' : 'MISSES';
-  console.log(`${label.padEnd(34)} ${fmt(min, digits)} / ${fmt(median, digits)} / ${fmt(max, digits)} ${unit}   target < ${fmt(target)} ${unit} (${ok})`);
+  const ok = stats(xs).median < target ? 'meets' : 'MISSES';
+  console.log(`${label.padEnd(34)} ${minMedMax(xs, unit, digits)}   target < ${fmt(target)} ${unit} (${ok})`);
 }
 
 async function loadSeeder(work) {
-  const outfile = join(work, 'bench-ui-seed.mjs');
-  await build({
-    entryPoints: [join(root, 'scripts/bench-ui-seed.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    absWorkingDir: root,
-    logLevel: 'warning',
-  });
+  const outfile = await bundleEntry('scripts/bench-ui-seed.ts', join(work, 'bench-ui-seed.mjs'));
   return import(pathToFileURL(outfile).href);
 }
 

@@ -3,6 +3,7 @@
 // module configures it for the test file) and prints it in every counterexample report; other random choices draw
 // from rng(), and their assertions name the seed through `seedNote`.
 import fc from 'fast-check';
+import { mulberry32 } from './prng';
 
 export const SEED: number = process.env.CONVENE_SEED ? Number(process.env.CONVENE_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 
@@ -13,12 +14,5 @@ fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: SEED });
 
 /** A small deterministic PRNG (mulberry32) in [0, 1), for random choices outside fast-check. */
 export function rng(seed: number = SEED): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }

@@ -274,10 +274,17 @@ describe.skipIf(!present)('RFC 5546 §4 examples replayed', () => {
 
     const w2 = new World();
     expect(w2.deliver('4.5.7.1-recurring-vtodo-request', A).action).toBe('created');
-    // 4.5.7.2 has no ORGANIZER (a warning for a REPLY: the organizer copy knows it) and SEQUENCE 1 (> 0).
-    const r = w2.deliver('4.5.7.2-recurring-vtodo-instance-reply', A);
-    expect(r.action).toBe('reply-applied');
-    expect(partstat(w2.get(A, t), B, '1998-01-01T17:00:00Z')).toBe('IN-PROCESS');
+    // 4.5.7.2 has no ORGANIZER (a warning for a REPLY: the organizer copy knows it) and SEQUENCE 1 (> 0). Its
+    // RECURRENCE-ID (17:00Z) is not an instance of 4.5.7.1's series (DTSTART 10:00Z: the example mixes up a -0700
+    // offset), so as written it is refused rather than applied to a phantom override (issue 10 §8)…
+    const asWritten = w2.deliver('4.5.7.2-recurring-vtodo-instance-reply', A);
+    expect(asWritten).toMatchObject({ action: 'rejected' });
+    expect(asWritten.reason).toMatch(/not an occurrence of this series/);
+    expect(partstat(w2.get(A, t), B)).toBe('NEEDS-ACTION');
+    // …and with the RECURRENCE-ID of the series' first instance it answers that instance only.
+    const r = w2.deliver('4.5.7.2-recurring-vtodo-instance-reply', A, (x) => x.replace('RECURRENCE-ID:19980101T170000Z', 'RECURRENCE-ID:19980101T100000Z'));
+    expect(r.action, r.reason).toBe('reply-applied');
+    expect(partstat(w2.get(A, t), B, '1998-01-01T10:00:00Z')).toBe('IN-PROCESS');
     expect(partstat(w2.get(A, t), B)).toBe('NEEDS-ACTION');
   });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../electron/core';
-import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
+import { startMailServers, testAccount, type MailServers, type TestUser } from '../servers/mail-servers';
 import { makeIcs } from '../servers/seed';
 import { waitFor } from '../servers/wait';
 
@@ -44,14 +44,7 @@ describe("the invitation's own mail", () => {
 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'convene-core-mail-'));
     core = await createCore({ dataDir: dir, shell: 'browser' });
-    const acct = await core.saveAccount({
-      name: ida.name,
-      email: ida.email,
-      aliases: [],
-      imap: { host: servers.imap.host, port: servers.imap.port, security: 'none', user: ida.name },
-      smtp: { host: servers.smtp.host, port: servers.smtp.port, security: 'none', user: ida.email },
-      password: ida.password,
-    });
+    const acct = await core.saveAccount(testAccount(servers, ida));
     expect(acct.ok).toBe(true);
     const c = core;
     const detail = await waitFor(async () => {

@@ -14,7 +14,7 @@ import { connectImap } from '../../electron/mail/imap/connection';
 import { fetchCalendarParts, structurePass } from '../../electron/mail/imap/detect-pass';
 import { readFetchedMessage } from '../../electron/mail/imap/calendar-parts';
 import { PROCESSED_KEYWORD } from '../../electron/mail/imap/keywords';
-import { startMailServers, type MailServers, type TestUser } from '../servers/mail-servers';
+import { startMailServers, testAccount, type MailServers, type TestUser } from '../servers/mail-servers';
 import { buildMail, makeIcs } from '../servers/seed';
 import { makeSync, type SyncFixture } from '../servers/sync-fixture';
 import { waitFor } from '../servers/wait';
@@ -327,14 +327,7 @@ describe('sync', () => {
       const settings = await core.getSettings();
       expect(settings.ok).toBe(true);
       if (settings.ok) await core.saveSettings({ ...settings.value, policy: 'known' });
-      const acct = await core.saveAccount({
-        name: hank.name,
-        email: hank.email,
-        aliases: [],
-        imap: { host: servers.imap.host, port: servers.imap.port, security: 'none', user: hank.name },
-        smtp: { host: servers.smtp.host, port: servers.smtp.port, security: 'none', user: hank.email },
-        password: hank.password,
-      });
+      const acct = await core.saveAccount(testAccount(servers, hank));
       expect(acct.ok).toBe(true);
       const held = await waitFor(async () => {
         const r = await core.getInvitation({ uid });

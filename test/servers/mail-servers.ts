@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
+import type { AccountInput } from '../../shared/api';
 
 export const DOVECOT_BIN = '/usr/sbin/dovecot';
 export const DOVEADM_BIN = '/usr/bin/doveadm';
@@ -55,6 +56,21 @@ export interface MailServers {
   /** Messages the SMTP server accepted (raw), newest last: for tests of the sending side. */
   readonly accepted: { from: string; to: string[]; raw: Buffer }[];
   stop(): Promise<void>;
+}
+
+/**
+ * The account `user` saves to reach these servers: plain IMAP and SMTP (the test servers offer no TLS), IMAP logging
+ * in by user name, SMTP by address, the password typed in.
+ */
+export function testAccount(servers: MailServers, user: TestUser, aliases: string[] = []): AccountInput {
+  return {
+    name: user.name,
+    email: user.email,
+    aliases,
+    imap: { host: servers.imap.host, port: servers.imap.port, security: 'none', user: user.name },
+    smtp: { host: servers.smtp.host, port: servers.smtp.port, security: 'none', user: user.email },
+    password: user.password,
+  };
 }
 
 export interface StartOptions {

@@ -8,7 +8,7 @@ import { CalendarStore } from '../../electron/store/calendar-store';
 import { fileSecretBox } from '../../electron/store/credentials';
 import { SettingsStore, confBackend } from '../../electron/store/settings-store';
 import { SyncService, type ProcessedEvent, type SyncServiceDeps } from '../../electron/services/sync-service';
-import type { MailServers, TestUser } from './mail-servers';
+import { testAccount, type MailServers, type TestUser } from './mail-servers';
 
 export interface SyncFixture {
   dir: string;
@@ -35,14 +35,7 @@ export async function makeSync(
   const existing = settings.listAccounts().find((a) => a.email === user.email);
   const account =
     existing ??
-    settings.saveAccount({
-      name: user.name,
-      email: user.email,
-      aliases: opts.aliases ?? [],
-      imap: { host: servers.imap.host, port: servers.imap.port, security: 'none', user: user.name },
-      smtp: { host: servers.smtp.host, port: servers.smtp.port, security: 'none', user: user.email },
-      password: user.password,
-    });
+    settings.saveAccount(testAccount(servers, user, opts.aliases));
   const service = new SyncService({ calendar, settings, secrets, dataDir: dir, sync: { pollMs: 60_000, backoff: { initialMs: 200, maxMs: 2000 }, ...(opts.sync ?? {}) } });
   const processed: ProcessedEvent[] = [];
   service.on('processed', (p: ProcessedEvent) => processed.push(p));

@@ -1,10 +1,10 @@
 // Accessibility of the main screens, in the browser shell alone (offline: no mail servers needed): every control has
 // an accessible name, the main actions work with the keyboard only (Tab / Shift+Tab / Enter / Space) with a visible
 // focus ring, and nothing overflows horizontally at 1280×800.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { LOCAL_IDENTITY } from '../../shared/api';
-import { ensureBuilt, launchChromium, openShellPage, shot, startShell, stopBrowserAndShell, tempDataDir, type Shell } from './shell';
+import { shot, useShellPage } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const SUMMARY = 'Accessibility review';
@@ -34,18 +34,7 @@ const ICS = [
   '',
 ].join('\r\n');
 
-let shell: Shell;
-let browser: Browser;
-let page: Page;
-let problems: string[];
-
-beforeAll(async () => {
-  ensureBuilt();
-  shell = await startShell(tempDataDir('a11y'));
-  browser = await launchChromium();
-  ({ page, problems } = await openShellPage(browser, shell, 'a11y', 'Europe/Berlin'));
-});
-afterAll(() => stopBrowserAndShell(browser, shell));
+const ui = useShellPage('a11y', 'Europe/Berlin');
 
 /** Form controls and buttons without an accessible name (label[for], a wrapping label, aria-label(ledby), title, text). */
 function unnamed(p: Page): Promise<string[]> {
@@ -119,117 +108,117 @@ async function tabTo(p: Page, match: (f: Focused) => boolean, opts: { back?: boo
 const button = (name: string) => (f: Focused) => f.tag === 'button' && (f.text === name || f.label === name);
 
 async function checkScreen(name: string): Promise<void> {
-  expect(await unnamed(page), `${name}: controls without a name`).toEqual([]);
-  expect(await overflow(page), `${name}: horizontal overflow at 1280×800`).toEqual([]);
-  await shot(page, `a11y-${name}`);
+  expect(await unnamed(ui.page), `${name}: controls without a name`).toEqual([]);
+  expect(await overflow(ui.page), `${name}: horizontal overflow at 1280×800`).toEqual([]);
+  await shot(ui.page, `a11y-${name}`);
 }
 
 /** Back to the top of the page, as after a fresh load: focus on <body>. */
 async function resetFocus(): Promise<void> {
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await ui.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 }
 
 describe('accessibility of the main screens', () => {
   it('first run: named controls, no overflow, "Use Convene offline" by keyboard', async () => {
-    await expect.poll(() => page.getByRole('heading', { name: 'Welcome to Convene' }).count(), WAIT).toBe(1);
+    await expect.poll(() => ui.page.getByRole('heading', { name: 'Welcome to Convene' }).count(), WAIT).toBe(1);
     await checkScreen('first-run');
     // The skip link comes first and is visible when focused.
     await resetFocus();
-    const first = await tabTo(page, () => true, { max: 1 });
+    const first = await tabTo(ui.page, () => true, { max: 1 });
     expect(first.text).toBe('Skip to content');
-    await tabTo(page, button('Continue')); // first run asks for the address first (issue 12)
-    await tabTo(page, (f) => f.label.startsWith('E-mail address'), { back: true });
-    await tabTo(page, button('Use Convene offline'), { back: true });
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('heading', { name: 'Invitations' }).count(), WAIT).toBe(1);
+    await tabTo(ui.page, button('Continue')); // first run asks for the address first (issue 12)
+    await tabTo(ui.page, (f) => f.label.startsWith('E-mail address'), { back: true });
+    await tabTo(ui.page, button('Use Convene offline'), { back: true });
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByRole('heading', { name: 'Invitations' }).count(), WAIT).toBe(1);
   });
 
   it('invitations: open one from the list and accept it with the keyboard only', async () => {
-    await page.getByLabel('Open an invitation file').setInputFiles({ name: 'a11y.ics', mimeType: 'text/calendar', buffer: Buffer.from(ICS) });
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe(SUMMARY);
+    await ui.page.getByLabel('Open an invitation file').setInputFiles({ name: 'a11y.ics', mimeType: 'text/calendar', buffer: Buffer.from(ICS) });
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe(SUMMARY);
     // Start again from the list, with nothing selected.
-    await page.keyboard.press('Alt+2');
-    await page.keyboard.press('Alt+1');
-    await expect.poll(() => page.getByText('Select an invitation.').count(), WAIT).toBe(1);
+    await ui.page.keyboard.press('Alt+2');
+    await ui.page.keyboard.press('Alt+1');
+    await expect.poll(() => ui.page.getByText('Select an invitation.').count(), WAIT).toBe(1);
     await resetFocus();
     // The list is one tab stop (a listbox); entering it puts the cursor on the first thread, Enter opens it.
-    await tabTo(page, (f) => f.label === 'Invitation threads');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe(SUMMARY);
+    await tabTo(ui.page, (f) => f.label === 'Invitation threads');
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe(SUMMARY);
     // The organizer's own zone is shown next to the viewer's, both labelled.
-    await expect.poll(() => page.getByTestId('organizer-time').textContent(), WAIT).toContain('America/New_York');
+    await expect.poll(() => ui.page.getByTestId('organizer-time').textContent(), WAIT).toContain('America/New_York');
     await checkScreen('invitation');
-    await tabTo(page, (f) => f.tag === 'textarea' && f.label.startsWith('Comment'));
-    await page.keyboard.type('Works for me');
-    await tabTo(page, button('Accept'));
-    await page.keyboard.press('Space');
-    await expect.poll(() => page.getByTestId('my-partstat').textContent(), WAIT).toBe('Accepted');
-    await expect.poll(() => page.locator('.inv-item', { hasText: SUMMARY }).textContent(), WAIT).toContain('Accepted');
+    await tabTo(ui.page, (f) => f.tag === 'textarea' && f.label.startsWith('Comment'));
+    await ui.page.keyboard.type('Works for me');
+    await tabTo(ui.page, button('Accept'));
+    await ui.page.keyboard.press('Space');
+    await expect.poll(() => ui.page.getByTestId('my-partstat').textContent(), WAIT).toBe('Accepted');
+    await expect.poll(() => ui.page.locator('.inv-item', { hasText: SUMMARY }).textContent(), WAIT).toContain('Accepted');
     await checkScreen('invitation-accepted');
     // Propose a new time for one occurrence, by keyboard.
-    await tabTo(page, (f) => f.tag === 'select' && f.label.startsWith('Answer for'), { back: true });
-    await page.keyboard.press('ArrowDown');
-    await tabTo(page, button('Propose new time'));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('proposal-for').textContent(), WAIT).toContain('the occurrence of');
+    await tabTo(ui.page, (f) => f.tag === 'select' && f.label.startsWith('Answer for'), { back: true });
+    await ui.page.keyboard.press('ArrowDown');
+    await tabTo(ui.page, button('Propose new time'));
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByTestId('proposal-for').textContent(), WAIT).toContain('the occurrence of');
     await checkScreen('propose');
-    await tabTo(page, button('Cancel'));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('proposal-for').count(), WAIT).toBe(0);
+    await tabTo(ui.page, button('Cancel'));
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByTestId('proposal-for').count(), WAIT).toBe(0);
   });
 
   it('meeting editor: named controls; a meeting made and sent with the keyboard only', async () => {
-    await page.keyboard.press('Alt+3');
-    await expect.poll(() => page.getByRole('heading', { name: 'New meeting' }).count(), WAIT).toBe(1);
+    await ui.page.keyboard.press('Alt+3');
+    await expect.poll(() => ui.page.getByRole('heading', { name: 'New meeting' }).count(), WAIT).toBe(1);
     await checkScreen('editor');
     await resetFocus();
-    await tabTo(page, (f) => f.label === 'Title');
-    await page.keyboard.type('Keyboard meeting');
-    await tabTo(page, (f) => f.label.startsWith('Add attendee'));
-    await page.keyboard.type('erin@example.test');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('list', { name: 'Attendees' }).textContent(), WAIT).toContain('erin@example.test');
-    await tabTo(page, button('Save and send invitations'));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('Keyboard meeting');
+    await tabTo(ui.page, (f) => f.label === 'Title');
+    await ui.page.keyboard.type('Keyboard meeting');
+    await tabTo(ui.page, (f) => f.label.startsWith('Add attendee'));
+    await ui.page.keyboard.type('erin@example.test');
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByRole('list', { name: 'Attendees' }).textContent(), WAIT).toContain('erin@example.test');
+    await tabTo(ui.page, button('Save and send invitations'));
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe('Keyboard meeting');
     await checkScreen('organizer-view');
   });
 
   it('calendar: week and agenda by keyboard; an agenda entry opens its invitation', async () => {
-    await page.keyboard.press('Alt+2');
-    await expect.poll(() => page.getByTestId('week').count(), WAIT).toBe(1);
+    await ui.page.keyboard.press('Alt+2');
+    await expect.poll(() => ui.page.getByTestId('week').count(), WAIT).toBe(1);
     await checkScreen('calendar-week');
     await resetFocus();
-    await tabTo(page, button('Agenda'));
-    await page.keyboard.press('Space');
-    await expect.poll(() => page.getByTestId('agenda').textContent(), WAIT).toContain('Keyboard meeting');
+    await tabTo(ui.page, button('Agenda'));
+    await ui.page.keyboard.press('Space');
+    await expect.poll(() => ui.page.getByTestId('agenda').textContent(), WAIT).toContain('Keyboard meeting');
     await checkScreen('calendar-agenda');
-    await tabTo(page, (f) => f.tag === 'button' && f.text.includes('Keyboard meeting'));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('Keyboard meeting');
+    await tabTo(ui.page, (f) => f.tag === 'button' && f.text.includes('Keyboard meeting'));
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe('Keyboard meeting');
   });
 
   it('status and outbox: named controls; Retry reachable by keyboard', async () => {
-    await page.keyboard.press('Alt+4');
-    await expect.poll(() => page.getByTestId('outbox').locator('tr[data-state]').count(), WAIT).toBeGreaterThanOrEqual(2);
+    await ui.page.keyboard.press('Alt+4');
+    await expect.poll(() => ui.page.getByTestId('outbox').locator('tr[data-state]').count(), WAIT).toBeGreaterThanOrEqual(2);
     await checkScreen('status');
     await resetFocus();
-    await tabTo(page, (f) => f.tag === 'button' && (f.text === 'Retry' || f.label.startsWith('Retry')));
+    await tabTo(ui.page, (f) => f.tag === 'button' && (f.text === 'Retry' || f.label.startsWith('Retry')));
   });
 
   it('settings: policy chosen and saved with the keyboard only', async () => {
-    await page.keyboard.press('Alt+5');
-    await expect.poll(() => page.getByRole('heading', { name: 'Settings' }).count(), WAIT).toBe(1);
+    await ui.page.keyboard.press('Alt+5');
+    await expect.poll(() => ui.page.getByRole('heading', { name: 'Settings' }).count(), WAIT).toBe(1);
     await checkScreen('settings');
     await resetFocus();
-    await tabTo(page, (f) => f.tag === 'input' && f.label.startsWith('Only from people I know'));
-    await page.keyboard.press('ArrowDown');
-    expect(await page.getByLabel(/Never automatically/).isChecked()).toBe(true);
-    await tabTo(page, button('Save settings'));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.toast', { hasText: 'Settings saved.' }).count(), WAIT).toBe(1);
-    await page.keyboard.press('Alt+5');
-    expect(await page.getByLabel(/Never automatically/).isChecked()).toBe(true);
-    expect(problems).toEqual([]);
+    await tabTo(ui.page, (f) => f.tag === 'input' && f.label.startsWith('Only from people I know'));
+    await ui.page.keyboard.press('ArrowDown');
+    expect(await ui.page.getByLabel(/Never automatically/).isChecked()).toBe(true);
+    await tabTo(ui.page, button('Save settings'));
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.locator('.toast', { hasText: 'Settings saved.' }).count(), WAIT).toBe(1);
+    await ui.page.keyboard.press('Alt+5');
+    expect(await ui.page.getByLabel(/Never automatically/).isChecked()).toBe(true);
+    expect(ui.problems).toEqual([]);
   });
 });

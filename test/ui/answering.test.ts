@@ -176,7 +176,7 @@ describe('answering invitations, between two browser shells', () => {
     const rows = b.getByTestId('agenda').locator('.agenda-item', { hasText: WEEKLY });
     await expect.poll(() => rows.count(), WAIT).toBeGreaterThanOrEqual(2);
     expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]', { hasText: WEEKLY }).count()).toBe(1);
-    expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]').textContent()).toContain('Declined');
+    expect(await b.getByTestId('agenda').locator('.agenda-item[data-declined="true"]').textContent()).toMatch(/declined/i);
     await shot(b, 'agenda-declined');
   });
 
@@ -215,7 +215,7 @@ describe('answering invitations, between two browser shells', () => {
     await expect.poll(() => b.getByTestId('changes').count(), WAIT).toBe(1);
     expect(await b.getByTestId('answer-state').textContent()).toBe('Updated: the time and the place changed — answer again');
     const changes = b.getByTestId('changes');
-    const timeIn = (d: Date) => new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', timeZone: BERLIN }).format(d).replace(/\s/g, ' ');
+    const timeIn = (d: Date) => new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: BERLIN }).format(d).replace(/\s/g, ' ');
     expect(norm(await changes.locator('tr[data-field="time"] td.before').textContent())).toContain(timeIn(occ(0)));
     expect(norm(await changes.locator('tr[data-field="time"] td.after').textContent())).toContain(timeIn(wallToDate(`${day(3)}T12:00`, NY)));
     expect(await changes.locator('tr[data-field="location"] td.before').textContent()).toBe('Room 4.01');

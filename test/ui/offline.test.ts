@@ -1,35 +1,16 @@
 // Without any account the app still works: opened .ics/.eml files show with the same actions, answers and
 // meetings wait in the outbox, personal events are never sent, and a stale (older) message says so and offers no
 // buttons. Runs the browser shell alone (no mail servers needed).
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOCAL_IDENTITY } from '../../shared/api';
-import { ensureBuilt, launchChromium, openShellPage, shot, startShell, stopBrowserAndShell, tempDataDir, type Shell } from './shell';
+import { carolRequest } from './invites';
+import { shot, useShellPage } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 100 };
 const UID = 'offline-1@example.test';
 
 function request(sequence: number, start: string, stamp: string): string {
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Test//EN',
-    'METHOD:REQUEST',
-    'BEGIN:VEVENT',
-    `UID:${UID}`,
-    `SEQUENCE:${sequence}`,
-    `DTSTAMP:${stamp}`,
-    `DTSTART:${start}`,
-    `DTEND:${start.replace(/T(\d\d)/, (_, h: string) => `T${String(Number(h) + 1).padStart(2, '0')}`)}`,
-    'SUMMARY:Design review',
-    'LOCATION:Online',
-    'ORGANIZER;CN=Carol:mailto:carol@example.test',
-    'ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.test',
-    `ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${LOCAL_IDENTITY}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+  return carolRequest({ uid: UID, summary: 'Design review', start, sequence, stamp, extra: ['LOCATION:Online'] });
 }
 
 function eml(ics: string): string {
@@ -55,33 +36,23 @@ function eml(ics: string): string {
   ].join('\r\n');
 }
 
-let shell: Shell;
-let browser: Browser;
-let page: Page;
-let problems: string[];
-
-beforeAll(async () => {
-  ensureBuilt();
-  shell = await startShell(tempDataDir('offline'));
-  browser = await launchChromium();
-  ({ page, problems } = await openShellPage(browser, shell, 'offline', 'UTC'));
+const ui = useShellPage('offline', 'UTC', async (page) => {
   await page.getByRole('button', { name: 'use Convene offline' }).click();
 });
-afterAll(() => stopBrowserAndShell(browser, shell));
 
-const open = (name: string, body: string) => page.getByLabel('Open an invitation file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(body) });
-const item = (text: string) => page.locator('.inv-item', { hasText: text });
+const open = (name: string, body: string) => ui.page.getByLabel('Open an invitation file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(body) });
+const item = (text: string) => ui.page.locator('.inv-item', { hasText: text });
 
 describe('offline use', () => {
   it('opens an .ics invitation and answers it into the outbox', async () => {
     await open('invite.ics', request(1, '20300301T100000Z', '20260302T100000Z'));
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('Design review');
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe('Design review');
     expect(await item('Design review').textContent()).toContain('Needs response');
-    await page.getByLabel('Comment (optional)').fill('See you there');
-    await page.getByRole('button', { name: 'Accept', exact: true }).click();
-    await expect.poll(() => page.getByTestId('my-partstat').textContent(), WAIT).toBe('Accepted');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Status & outbox' }).click();
-    const outbox = page.getByTestId('outbox');
+    await ui.page.getByLabel('Comment (optional)').fill('See you there');
+    await ui.page.getByRole('button', { name: 'Accept', exact: true }).click();
+    await expect.poll(() => ui.page.getByTestId('my-partstat').textContent(), WAIT).toBe('Accepted');
+    await ui.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Status & outbox' }).click();
+    const outbox = ui.page.getByTestId('outbox');
     await expect.poll(() => outbox.locator('tr[data-state]').count(), WAIT).toBe(1);
     expect(await outbox.textContent()).toContain('REPLY');
     expect(await outbox.textContent()).toContain('carol@example.test');
@@ -90,11 +61,11 @@ describe('offline use', () => {
 
   it('shows an older copy of the invitation (.eml) as outdated, without buttons', async () => {
     await open('old.eml', eml(request(0, '20300301T090000Z', '20260301T100000Z')));
-    await expect.poll(() => page.getByTestId('stale-banner').count(), WAIT).toBe(1);
+    await expect.poll(() => ui.page.getByTestId('stale-banner').count(), WAIT).toBe(1);
     expect(await item('Design review').textContent()).toContain('Outdated');
-    expect(await page.getByRole('button', { name: 'Accept', exact: true }).count()).toBe(0);
-    expect(await page.getByRole('button', { name: 'Propose new time' }).count()).toBe(0);
-    await shot(page, 'stale-message');
+    expect(await ui.page.getByRole('button', { name: 'Accept', exact: true }).count()).toBe(0);
+    expect(await ui.page.getByRole('button', { name: 'Propose new time' }).count()).toBe(0);
+    await shot(ui.page, 'stale-message');
   });
 
   it('answers one occurrence of a recurring invitation', async () => {
@@ -103,26 +74,26 @@ describe('offline use', () => {
       .replace('SUMMARY:Design review', 'SUMMARY:Weekly sync')
       .replace('LOCATION:Online', 'LOCATION:Online\r\nRRULE:FREQ=WEEKLY;COUNT=4');
     await open('weekly.ics', ics);
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('Weekly sync');
-    expect(await page.getByTestId('detail-when').textContent()).toContain('Every Monday, 4 times');
-    const select = page.getByLabel('Answer for');
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe('Weekly sync');
+    expect(await ui.page.getByTestId('detail-when').textContent()).toContain('Every Monday, 4 times');
+    const select = ui.page.getByLabel('Answer for');
     expect(await select.locator('option').count()).toBe(5); // the series + 4 occurrences
     await select.selectOption({ index: 2 });
-    await page.getByRole('button', { name: 'Decline', exact: true }).click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Status & outbox' }).click();
-    await expect.poll(() => page.getByTestId('outbox').locator('tr[data-state]', { hasText: 'Weekly sync' }).count(), WAIT).toBe(1);
+    await ui.page.getByRole('button', { name: 'Decline', exact: true }).click();
+    await ui.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Status & outbox' }).click();
+    await expect.poll(() => ui.page.getByTestId('outbox').locator('tr[data-state]', { hasText: 'Weekly sync' }).count(), WAIT).toBe(1);
   });
 
   it('saves a meeting without attendees as a personal event that is never sent', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'New meeting' }).click();
-    await page.getByLabel('Title').fill('Dentist');
-    await page.getByLabel('Start', { exact: true }).fill('2030-03-04T08:00');
-    await page.getByLabel('End', { exact: true }).fill('2030-03-04T09:00');
-    await page.getByRole('button', { name: 'Save event' }).click();
-    await expect.poll(() => page.getByTestId('detail-summary').textContent(), WAIT).toBe('Dentist');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Status & outbox' }).click();
-    await expect.poll(() => page.getByTestId('outbox').locator('tr[data-state]').count(), WAIT).toBe(2);
-    expect(await page.getByTestId('outbox').textContent()).not.toContain('Dentist');
-    expect(problems).toEqual([]);
+    await ui.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'New meeting' }).click();
+    await ui.page.getByLabel('Title').fill('Dentist');
+    await ui.page.getByLabel('Start', { exact: true }).fill('2030-03-04T08:00');
+    await ui.page.getByLabel('End', { exact: true }).fill('2030-03-04T09:00');
+    await ui.page.getByRole('button', { name: 'Save event' }).click();
+    await expect.poll(() => ui.page.getByTestId('detail-summary').textContent(), WAIT).toBe('Dentist');
+    await ui.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Status & outbox' }).click();
+    await expect.poll(() => ui.page.getByTestId('outbox').locator('tr[data-state]').count(), WAIT).toBe(2);
+    expect(await ui.page.getByTestId('outbox').textContent()).not.toContain('Dentist');
+    expect(ui.problems).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { MailServers, TestUser } from '../servers/mail-servers';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -131,6 +132,32 @@ export async function openShellPage(browser: Browser, shell: Shell, name: string
   const problems = watchPage(page, name);
   await page.goto(shell.url);
   return { page, problems };
+}
+
+/** What useShellPage gives a test file: filled in by its beforeAll (the shell may be replaced by a test restarting it). */
+export interface ShellPage {
+  shell: Shell;
+  browser: Browser;
+  page: Page;
+  problems: string[];
+}
+
+/**
+ * The set-up of a test file that drives one page of its own shell (no mail servers): before all, a fresh shell on an
+ * empty data directory, Chromium, and a page in `timezoneId` watched as `name` (see openShellPage), then `ready`
+ * (e.g. choosing "Use Convene offline"); after all, the browser and the shell stopped.
+ */
+export function useShellPage(name: string, timezoneId: string, ready?: (page: Page) => Promise<void>): ShellPage {
+  const ui = {} as ShellPage;
+  beforeAll(async () => {
+    ensureBuilt();
+    ui.shell = await startShell(tempDataDir(name));
+    ui.browser = await launchChromium();
+    Object.assign(ui, await openShellPage(ui.browser, ui.shell, name, timezoneId));
+    await ready?.(ui.page);
+  });
+  afterAll(() => stopBrowserAndShell(ui.browser, ui.shell));
+  return ui;
 }
 
 /** 'YYYY-MM-DD' n days from today (UTC). */

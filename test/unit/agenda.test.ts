@@ -2,26 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { expandAgenda, MAX_ITERATIONS } from '../../shared/itip/agenda';
 import { parseCalendar } from '../../shared/itip/parse';
 import type { StoredEvent } from '../../shared/itip/types';
+import { BERLIN_1970 } from '../fixtures/zone-zoo';
 
-const BERLIN = [
-  'BEGIN:VTIMEZONE',
-  'TZID:Europe/Berlin',
-  'BEGIN:DAYLIGHT',
-  'TZOFFSETFROM:+0100',
-  'TZOFFSETTO:+0200',
-  'TZNAME:CEST',
-  'DTSTART:19700329T020000',
-  'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
-  'END:DAYLIGHT',
-  'BEGIN:STANDARD',
-  'TZOFFSETFROM:+0200',
-  'TZOFFSETTO:+0100',
-  'TZNAME:CET',
-  'DTSTART:19701025T030000',
-  'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
-  'END:STANDARD',
-  'END:VTIMEZONE',
-];
+const BERLIN = BERLIN_1970.split('\r\n');
 
 function cal(...lines: string[]): string {
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'METHOD:REQUEST', ...lines, 'END:VCALENDAR', ''].join('\r\n');

@@ -1,5 +1,6 @@
 // Shared by the store tests and the bench: realistic stored events without the parser.
 import type { EventData, StoredEvent } from '../../shared/itip/types';
+import { BERLIN_1970, W_EUROPE } from '../fixtures/zone-zoo';
 
 export function makeEvent(uid: string, n = 0): StoredEvent {
   const day = String(1 + (n % 28)).padStart(2, '0');
@@ -60,43 +61,9 @@ export function storedEvent(uid: string, master: EventData | null, overrides: Ev
 // weekly series, as Thunderbird/Google (Europe/Berlin with a VTIMEZONE from 1970) and Exchange (W. Europe Standard
 // Time with the VTIMEZONE from 1601) send them.
 
-export const VTIMEZONE_BERLIN_1970 = [
-  'BEGIN:VTIMEZONE',
-  'TZID:Europe/Berlin',
-  'BEGIN:DAYLIGHT',
-  'TZOFFSETFROM:+0100',
-  'TZOFFSETTO:+0200',
-  'TZNAME:CEST',
-  'DTSTART:19700329T020000',
-  'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3',
-  'END:DAYLIGHT',
-  'BEGIN:STANDARD',
-  'TZOFFSETFROM:+0200',
-  'TZOFFSETTO:+0100',
-  'TZNAME:CET',
-  'DTSTART:19701025T030000',
-  'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10',
-  'END:STANDARD',
-  'END:VTIMEZONE',
-].join('\r\n');
-
-export const VTIMEZONE_WINDOWS_1601 = [
-  'BEGIN:VTIMEZONE',
-  'TZID:W. Europe Standard Time',
-  'BEGIN:STANDARD',
-  'DTSTART:16010101T030000',
-  'TZOFFSETFROM:+0200',
-  'TZOFFSETTO:+0100',
-  'RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10',
-  'END:STANDARD',
-  'BEGIN:DAYLIGHT',
-  'DTSTART:16010101T020000',
-  'TZOFFSETFROM:+0100',
-  'TZOFFSETTO:+0200',
-  'RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3',
-  'END:DAYLIGHT',
-  'END:VTIMEZONE',
-].join('\r\n');
+// The zone texts live in test/fixtures/zone-zoo.ts (one copy for every test and bench).
+export const VTIMEZONE_BERLIN_1970 = BERLIN_1970;
+export const VTIMEZONE_WINDOWS_1601 = W_EUROPE;
 
 const berlinParts = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
