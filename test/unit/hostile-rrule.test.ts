@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandAgendaReport } from '../../shared/itip/agenda';
-import { readCalendarText } from '../../shared/itip/message';
+import { readCalendarText, readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
 import type { StoredEvent } from '../../shared/itip/types';
 
@@ -106,3 +106,31 @@ describe('convene process, then convene agenda, on a rule that never matches', (
   }, 120_000);
 });
 
+
+// Fuzz seed 20261129, cases 16648, 35833, 46145: one step of an HOURLY/MINUTELY/SECONDLY rule with INTERVAL=10^12
+// spun inside ical.js's date normalization (month by month), where no step counter saw it, during the arrival check.
+describe('a huge INTERVAL ends the rule at the last representable date (year 9999)', () => {
+  for (const freq of ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']) {
+    const subDaily = ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY'].includes(freq);
+    for (const extra of ['', ';COUNT=1000000000', ...(subDaily ? [';BYMONTH=2;BYMONTHDAY=30', ';BYMONTHDAY=-31'] : [])]) {
+      const rule = `FREQ=${freq};INTERVAL=999999999999${extra}`;
+      it(`${rule}: readInput → decide → agenda terminates with DTSTART only, flagged on arrival`, async () => {
+        const text = ics(`huge-${freq}`, '20260130T090000Z', rule);
+        const read = await readInput(new TextEncoder().encode(`From: org@example.com\r\nTo: me@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n${text}`), 'x.eml');
+        const d = processRead(read.itip, read.problems, undefined, ctx);
+        expect(d.action, d.reason).toBe('created');
+        expect((d.problems ?? []).map((p) => p.code)).toContain('rrule-never-matches');
+        const again = processRead(read.itip, read.problems, d.next as StoredEvent, ctx);
+        expect(again.action).toBeTypeOf('string');
+        const r = expandAgendaReport([d.next as StoredEvent], '2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z');
+        expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-30T09:00:00Z']);
+      }, 20_000);
+    }
+  }
+
+  it('an INTERVAL that still lands before year 9999 keeps its instances', () => {
+    // 8,766,000 hours (365,250 days): the next instance is in 3026, well inside the range, and is kept.
+    const r = expandAgendaReport([arrive(ics('big-ok', '20260130T090000Z', 'FREQ=HOURLY;INTERVAL=8766000;COUNT=3')).stored], '2026-01-01T00:00:00Z', '3100-01-01T00:00:00Z');
+    expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-30T09:00:00Z', '3026-02-07T09:00:00Z']);
+  }, 20_000);
+});
