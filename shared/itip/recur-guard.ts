@@ -158,6 +158,10 @@ export function withRecurBudget<T>(max: number, fn: () => T): { value: T | undef
   }
 }
 
+// Installed when this module loads, not on the first guarded call: ical.js iterates rules outside any guarded call
+// (VTIMEZONE expansion while a calendar is read), and in a fresh process that can come first.
+install();
+
 // ---------------------------------------------------------------------------------------------------------------
 // RFC 5545 §3.3.10: "Recurrence rules may generate recurrence instances with an invalid date (e.g., February 30) or
 // nonexistent local time ... Such recurrence instances MUST be ignored". ical.js moves some of them instead (a

@@ -134,3 +134,48 @@ describe('a huge INTERVAL ends the rule at the last representable date (year 999
     expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-30T09:00:00Z', '3026-02-07T09:00:00Z']);
   }, 20_000);
 });
+
+// Fuzz seed 20261129, cases 5750/5797: a VTIMEZONE's own STANDARD/DAYLIGHT rule is expanded by ical.js while the
+// message is read, outside any guarded expansion. In a fresh process the step bound was installed only by the first
+// guarded call, so reading such a zone first searched forever. This file's earlier tests install it; the
+// child-process test below reads the message as a fresh process's first act.
+describe('a VTIMEZONE rule that never matches', () => {
+  const zoneIcs = (freq: string) => [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'METHOD:REQUEST',
+    'BEGIN:VTIMEZONE', `TZID:Hostile ${freq}`,
+    'BEGIN:STANDARD', 'DTSTART:16010101T020000', 'TZOFFSETFROM:-0700', 'TZOFFSETTO:-0800', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', 'END:STANDARD',
+    'BEGIN:DAYLIGHT', 'DTSTART:16010101T020000', 'TZOFFSETFROM:-0800', 'TZOFFSETTO:-0700', `RRULE:FREQ=${freq};BYMONTH=2;BYMONTHDAY=30`, 'END:DAYLIGHT',
+    'END:VTIMEZONE',
+    'BEGIN:VEVENT', `UID:zone-${freq}@example.com`, 'SEQUENCE:0', 'DTSTAMP:20260101T000000Z', `DTSTART;TZID=Hostile ${freq}:20260310T090000`, 'DURATION:PT1H',
+    'RRULE:FREQ=WEEKLY;COUNT=3', 'SUMMARY:Zone', 'ORGANIZER:mailto:org@example.com', 'ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:me@example.com', 'END:VEVENT',
+    'END:VCALENDAR', '',
+  ].join('\r\n');
+
+  for (const freq of ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY']) {
+    it(`FREQ=${freq}: readInput → decide → agenda terminates; the unusable zone is reported`, async () => {
+      const read = await readInput(new TextEncoder().encode(zoneIcs(freq)), 'zone.ics');
+      const d = processRead(read.itip, read.problems, undefined, ctx);
+      expect(d.action, d.reason).toBe('created');
+      expect(read.problems.map((p) => p.code)).toContain('zone-too-complex');
+      const r = expandAgendaReport([d.next as StoredEvent], '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z');
+      // The series is read in floating time (the zone is unusable); the agenda either expands it or says it could not.
+      expect(r.occurrences[0]!.start.startsWith('2026-03-10T09:00:00')).toBe(true);
+      if (r.occurrences.length !== 3) expect(r.cutShort.map((c) => c.uid)).toEqual([`zone-${freq}@example.com`]);
+    }, 30_000);
+  }
+
+  it('read first in a fresh process (convene inspect) it terminates with the problem', () => {
+    const root = resolve(__dirname, '../..');
+    if (!existsSync(join(root, 'dist/cli.mjs'))) spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--cli'], { cwd: root, stdio: 'inherit' });
+    const work = mkdtempSync(join(tmpdir(), 'convene-zone-'));
+    try {
+      const file = join(work, 'zone.ics');
+      writeFileSync(file, zoneIcs('SECONDLY'));
+      const p = spawnSync(process.execPath, [join(root, 'bin/convene.mjs'), 'inspect', file], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+      expect(p.signal).toBeNull();
+      expect(p.stdout + p.stderr).toContain('zone-too-complex');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
