@@ -8,7 +8,7 @@
 // zone (DateTimeValue.tzid) through Intl.
 import ICAL from 'ical.js';
 import { isKnownZone, zoneOffsetSeconds } from './ics-write';
-import { useCachedZones } from './zones/vtimezone';
+import { useCachedZones, ZoneTooComplexError } from './zones/vtimezone';
 import { RECUR_STEP_BUDGET, ruleAdmits, withRecurBudget } from './recur-guard';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
 
@@ -77,16 +77,24 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
     if (!ev || ev.cancelled) continue;
     const mark = out.length;
     let cut = false;
+    let zoneCut = false;
     try {
       cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out)).cutShort;
-    } catch {
+    } catch (err) {
       // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
       out.length = mark;
       fallbackSingles(ev, fromMs, toMs, out);
+      // A zone whose own rule ran out of steps: the series could not be expanded, and the agenda says so.
+      if (err instanceof ZoneTooComplexError) cut = zoneCut = true;
     }
     if (cut) {
       for (let i = mark; i < out.length; i++) out[i]!.truncated = true;
-      cutShort.push({ uid: ev.uid, reason: `recurrence expansion stopped after ${RECUR_STEP_BUDGET} iterations: the rule matches no date, or too few to find (RFC 5545 §3.3.10)` });
+      cutShort.push({
+        uid: ev.uid,
+        reason: zoneCut
+          ? 'a VTIMEZONE rule needs too many recurrence steps: only the times the message stated are shown'
+          : `recurrence expansion stopped after ${RECUR_STEP_BUDGET} iterations: the rule matches no date, or too few to find (RFC 5545 §3.3.10)`,
+      });
     }
   }
   out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start) || a.uid.localeCompare(b.uid));

@@ -63,14 +63,76 @@ function install(): void {
       return original.apply(this, args);
     };
   }
-  // increment_monthday(n) walks n days one by one: an INTERVAL of 10^12 would spin inside a single step. It is
-  // charged n steps up front, so such a rule stops at once.
+  // A huge INTERVAL (RFC 5545 §3.3.10 sets no upper bound) makes a single step spin: increment_monthday(n) walks n
+  // days one by one, and an HOURLY/MINUTELY/SECONDLY step stores 10^12 hours in the time and ical.js's Time#adjust
+  // then normalizes it month by month (10^9 passes, inside one step, where no step counter sees it). Dates end at
+  // year 9999 (§3.3.4: a 4-digit year), so a step that certainly lands past it means the rule has no further
+  // instance: the iterator ends there (LeftDateRange, caught in next() below), whatever the mode. A step below that
+  // bound walks at most ~120,000 months, and is charged as many steps as it walks days.
+  const generic = proto['increment_generic'] as (this: unknown, inc: number, attr: string, factor: number, nextAttr: string) => unknown;
+  proto['increment_generic'] = function rangedGeneric(this: Record<string, unknown>, inc: number, attr: string, factor: number, nextAttr: string): unknown {
+    const unit = UNIT_SECONDS[attr];
+    if (unit !== undefined && Number(inc) * unit > secondsLeft(this)) throw new LeftDateRange();
+    return generic.call(this, inc, attr, factor, nextAttr);
+  };
   const monthday = proto['increment_monthday'] as (this: unknown, inc: number) => unknown;
-  proto['increment_monthday'] = function guardedMonthday(this: unknown, inc: number): unknown {
-    const g = current;
-    if (g && (g.steps += Math.max(0, Number(inc) || 0)) > g.max) throw new RecurBudgetExceeded(g.max);
+  proto['increment_monthday'] = function guardedMonthday(this: Record<string, unknown>, inc: number): unknown {
+    const days = Math.max(0, Number(inc) || 0);
+    if (days * 86_400 > secondsLeft(this)) throw new LeftDateRange();
+    charge(this, days);
     return monthday.call(this, inc);
   };
+  const year = proto['increment_year'] as (this: unknown, inc: number) => unknown;
+  proto['increment_year'] = function rangedYear(this: Record<string, unknown>, inc: number): unknown {
+    if (Number(inc) * 366 * 86_400 > secondsLeft(this)) throw new LeftDateRange();
+    return year.call(this, inc);
+  };
+  // A MONTHLY rule without BYMONTH adds INTERVAL months at once (ical.js then repeats a wrapped-around time).
+  const month = proto['increment_month'] as (this: unknown) => unknown;
+  proto['increment_month'] = function rangedMonth(this: Record<string, unknown>): unknown {
+    const rule = this['rule'] as { freq?: string; interval?: number; parts?: Record<string, unknown> } | undefined;
+    if (rule?.freq === 'MONTHLY' && !('BYMONTH' in (rule.parts ?? {})) && Number(rule.interval) * 31 * 86_400 > secondsLeft(this)) throw new LeftDateRange();
+    return month.call(this);
+  };
+  const next = proto['next'] as (this: unknown, again?: boolean) => unknown;
+  proto['next'] = function rangedNext(this: Record<string, unknown>, again?: boolean): unknown {
+    try {
+      return next.call(this, again);
+    } catch (err) {
+      if (!(err instanceof LeftDateRange)) throw err;
+      // Not a cut-short search: the rule is complete, every later instance is past the last representable date.
+      this['completed'] = true;
+      return null;
+    }
+  };
+}
+
+/** Thrown from inside an iterator's step when the step lands past year 9999; next() ends the iterator. */
+class LeftDateRange extends Error {}
+
+const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3_600 };
+
+/**
+ * Seconds from the iterator's current time to the end of year 10000, over-estimated (366-day years, one spare year):
+ * a step longer than this certainly ends past 9999-12-31. Read from ical.js's raw fields, not its getters: a getter
+ * would normalize a half-set time early and change what the iterator computes.
+ */
+function secondsLeft(it: Record<string, unknown>): number {
+  const last = it['last'] as { _time?: { year?: number } } | undefined;
+  const y = Number(last?._time?.year);
+  return (Math.max(0, 10_001 - (Number.isFinite(y) ? y : 0)) + 1) * 366 * 86_400;
+}
+
+/** Charges `n` steps to the active budget, or outside one to the iterator's own. */
+function charge(it: Record<string, unknown>, n: number): void {
+  const g = current;
+  if (g) {
+    if ((g.steps += n) > g.max) throw new RecurBudgetExceeded(g.max);
+    return;
+  }
+  const total = ((it[STEPS] as number | undefined) ?? 0) + n;
+  it[STEPS] = total;
+  if (total > ITERATOR_STEP_BUDGET) throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
 }
 
 /**
@@ -95,6 +157,10 @@ export function withRecurBudget<T>(max: number, fn: () => T): { value: T | undef
     current = null;
   }
 }
+
+// Installed when this module loads, not on the first guarded call: ical.js iterates rules outside any guarded call
+// (VTIMEZONE expansion while a calendar is read), and in a fresh process that can come first.
+install();
 
 // ---------------------------------------------------------------------------------------------------------------
 // RFC 5545 §3.3.10: "Recurrence rules may generate recurrence instances with an invalid date (e.g., February 30) or

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandAgendaReport } from '../../shared/itip/agenda';
-import { readCalendarText } from '../../shared/itip/message';
+import { readCalendarText, readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
 import type { StoredEvent } from '../../shared/itip/types';
 
@@ -106,3 +106,76 @@ describe('convene process, then convene agenda, on a rule that never matches', (
   }, 120_000);
 });
 
+
+// Fuzz seed 20261129, cases 16648, 35833, 46145: one step of an HOURLY/MINUTELY/SECONDLY rule with INTERVAL=10^12
+// spun inside ical.js's date normalization (month by month), where no step counter saw it, during the arrival check.
+describe('a huge INTERVAL ends the rule at the last representable date (year 9999)', () => {
+  for (const freq of ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']) {
+    const subDaily = ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY'].includes(freq);
+    for (const extra of ['', ';COUNT=1000000000', ...(subDaily ? [';BYMONTH=2;BYMONTHDAY=30', ';BYMONTHDAY=-31'] : [])]) {
+      const rule = `FREQ=${freq};INTERVAL=999999999999${extra}`;
+      it(`${rule}: readInput → decide → agenda terminates with DTSTART only, flagged on arrival`, async () => {
+        const text = ics(`huge-${freq}`, '20260130T090000Z', rule);
+        const read = await readInput(new TextEncoder().encode(`From: org@example.com\r\nTo: me@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n${text}`), 'x.eml');
+        const d = processRead(read.itip, read.problems, undefined, ctx);
+        expect(d.action, d.reason).toBe('created');
+        expect((d.problems ?? []).map((p) => p.code)).toContain('rrule-never-matches');
+        const again = processRead(read.itip, read.problems, d.next as StoredEvent, ctx);
+        expect(again.action).toBeTypeOf('string');
+        const r = expandAgendaReport([d.next as StoredEvent], '2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z');
+        expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-30T09:00:00Z']);
+      }, 20_000);
+    }
+  }
+
+  it('an INTERVAL that still lands before year 9999 keeps its instances', () => {
+    // 8,766,000 hours (365,250 days): the next instance is in 3026, well inside the range, and is kept.
+    const r = expandAgendaReport([arrive(ics('big-ok', '20260130T090000Z', 'FREQ=HOURLY;INTERVAL=8766000;COUNT=3')).stored], '2026-01-01T00:00:00Z', '3100-01-01T00:00:00Z');
+    expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-30T09:00:00Z', '3026-02-07T09:00:00Z']);
+  }, 20_000);
+});
+
+// Fuzz seed 20261129, cases 5750/5797: a VTIMEZONE's own STANDARD/DAYLIGHT rule is expanded by ical.js while the
+// message is read, outside any guarded expansion. In a fresh process the step bound was installed only by the first
+// guarded call, so reading such a zone first searched forever. This file's earlier tests install it; the
+// child-process test below reads the message as a fresh process's first act.
+describe('a VTIMEZONE rule that never matches', () => {
+  const zoneIcs = (freq: string) => [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'METHOD:REQUEST',
+    'BEGIN:VTIMEZONE', `TZID:Hostile ${freq}`,
+    'BEGIN:STANDARD', 'DTSTART:16010101T020000', 'TZOFFSETFROM:-0700', 'TZOFFSETTO:-0800', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', 'END:STANDARD',
+    'BEGIN:DAYLIGHT', 'DTSTART:16010101T020000', 'TZOFFSETFROM:-0800', 'TZOFFSETTO:-0700', `RRULE:FREQ=${freq};BYMONTH=2;BYMONTHDAY=30`, 'END:DAYLIGHT',
+    'END:VTIMEZONE',
+    'BEGIN:VEVENT', `UID:zone-${freq}@example.com`, 'SEQUENCE:0', 'DTSTAMP:20260101T000000Z', `DTSTART;TZID=Hostile ${freq}:20260310T090000`, 'DURATION:PT1H',
+    'RRULE:FREQ=WEEKLY;COUNT=3', 'SUMMARY:Zone', 'ORGANIZER:mailto:org@example.com', 'ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:me@example.com', 'END:VEVENT',
+    'END:VCALENDAR', '',
+  ].join('\r\n');
+
+  for (const freq of ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY']) {
+    it(`FREQ=${freq}: readInput → decide → agenda terminates; the unusable zone is reported`, async () => {
+      const read = await readInput(new TextEncoder().encode(zoneIcs(freq)), 'zone.ics');
+      const d = processRead(read.itip, read.problems, undefined, ctx);
+      expect(d.action, d.reason).toBe('created');
+      expect(read.problems.map((p) => p.code)).toContain('zone-too-complex');
+      const r = expandAgendaReport([d.next as StoredEvent], '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z');
+      // The series is read in floating time (the zone is unusable); the agenda either expands it or says it could not.
+      expect(r.occurrences[0]!.start.startsWith('2026-03-10T09:00:00')).toBe(true);
+      if (r.occurrences.length !== 3) expect(r.cutShort.map((c) => c.uid)).toEqual([`zone-${freq}@example.com`]);
+    }, 30_000);
+  }
+
+  it('read first in a fresh process (convene inspect) it terminates with the problem', () => {
+    const root = resolve(__dirname, '../..');
+    if (!existsSync(join(root, 'dist/cli.mjs'))) spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--cli'], { cwd: root, stdio: 'inherit' });
+    const work = mkdtempSync(join(tmpdir(), 'convene-zone-'));
+    try {
+      const file = join(work, 'zone.ics');
+      writeFileSync(file, zoneIcs('SECONDLY'));
+      const p = spawnSync(process.execPath, [join(root, 'bin/convene.mjs'), 'inspect', file], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+      expect(p.signal).toBeNull();
+      expect(p.stdout + p.stderr).toContain('zone-too-complex');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

@@ -5,6 +5,8 @@ import ICAL from 'ical.js';
 import type { DateTimeValue } from '../types';
 import { cleanTzid, toIana } from '../zones/iana';
 import { ianaOffsetForLocal } from '../zones/intl';
+import { ZoneTooComplexError } from '../zones/vtimezone';
+import { RecurBudgetExceeded } from '../recur-guard';
 import { param, rawValues } from './ical';
 import { type ReadCtx, warn } from './context';
 
@@ -100,8 +102,13 @@ export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown)
       const t = ICAL.Time.fromData({ year: f.y, month: f.mo, day: f.d, hour: f.h, minute: f.mi, second: f.s, isDate: false });
       const o = zone.vtimezone.utcOffset(t);
       if (Number.isFinite(o)) offset = o;
-    } catch {
+    } catch (err) {
+      // A STANDARD/DAYLIGHT rule whose expansion ran out of its step budget (zones/vtimezone.ts, recur-guard.ts):
+      // the zone's offsets are unknown. Say so; the TZID's IANA mapping (or floating time) is used instead.
       offset = null;
+      if (err instanceof ZoneTooComplexError || err instanceof RecurBudgetExceeded) {
+        warn(ctx, 'zone-too-complex', `VTIMEZONE "${original}" has a rule that needs too many recurrence steps; its offsets were not used`);
+      }
     }
   }
   if (offset === null && zone.iana) offset = ianaOffsetForLocal(zone.iana, localMs(f));

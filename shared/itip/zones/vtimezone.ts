@@ -17,6 +17,9 @@
 // ical.js's own expansion; test/corpus/zone-cache.test.ts checks the whole corpus through inspect and agenda.
 
 import ICAL from 'ical.js';
+// Imported for its effect too: the step bound on every ical.js recurrence iterator is installed before any zone is
+// expanded (a reader's first act may be a VTIMEZONE, before any guarded expansion ran).
+import { RecurBudgetExceeded } from '../recur-guard';
 
 type ICalTime = InstanceType<typeof ICAL.Time>;
 type ICalComponent = InstanceType<typeof ICAL.Component>;
@@ -122,8 +125,16 @@ export class CachedTimezone extends ICAL.Timezone {
     const first = bucket * WINDOW_YEARS;
     const from = first - LEAD_YEARS;
     const until = first + WINDOW_YEARS - 1 + TAIL_YEARS;
-    let changes = expandChanges(this.component!, from, until);
-    if (changes.windowed && countInYears(changes.list, from, first - 2) < 2) changes = expandChanges(this.component!, null, until);
+    let changes: ReturnType<typeof expandChanges>;
+    try {
+      changes = expandChanges(this.component!, from, until);
+      if (changes.windowed && countInYears(changes.list, from, first - 2) < 2) changes = expandChanges(this.component!, null, until);
+    } catch (err) {
+      // ical.js's search for one occurrence of a rule that never matches ran out of its own step budget
+      // (recur-guard.ts bounds every iterator, guarded call or not): the zone is unusable, as past MAX_ZONE_STEPS.
+      if (err instanceof RecurBudgetExceeded) throw new ZoneTooComplexError(`VTIMEZONE rule search stopped after ${err.steps} steps`);
+      throw err;
+    }
     if (changes.list.length === 0) return null;
     const tz = new ICAL.Timezone({ component: this.component!, tzid: this.tzid });
     const inner = tz as unknown as TimezoneInternals;
