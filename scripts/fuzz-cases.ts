@@ -7,6 +7,7 @@ import { expandAgendaReport } from '../shared/itip/agenda';
 import { readInput } from '../shared/itip/message';
 import { processRead } from '../shared/itip/process';
 import type { DecideContext, StoredEvent } from '../shared/itip/types';
+import { mulberry32 } from '../test/prng';
 
 export interface FuzzCase {
   index: number;
@@ -15,17 +16,8 @@ export interface FuzzCase {
   bytes: Uint8Array;
 }
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/prng.ts): small, fast, seedable. */
+export const rng = mulberry32;
 
 const enc = new TextEncoder();
 
