@@ -425,11 +425,16 @@ function changedSince(ev: StoredEvent, previous: VersionFields): { recurrenceId:
 }
 
 /** A proposal waits until the organizer sends something after it: an update, a refusal, or a cancellation. */
-function proposalWaiting(sentAt: string, thread: ThreadEntryLike[]): boolean {
-  const sent = Date.parse(sentAt);
+/**
+ * Whether the organizer has not answered my COUNTER yet (RFC 5546 §3.2.7: a DECLINECOUNTER, or a REQUEST/CANCEL that
+ * follows it). Only messages written after the proposal count: a message written before it (an update or a cancel
+ * still on its way when I proposed) is no answer. Date headers have whole seconds, so "after" is a later second.
+ */
+export function proposalWaiting(sentAt: string, thread: ThreadEntryLike[]): boolean {
+  const sentSecond = Math.floor(Date.parse(sentAt) / 1000);
   return !thread.some((t) => {
     const m = (t.method ?? '').toUpperCase();
-    return (m === 'REQUEST' || m === 'DECLINECOUNTER' || m === 'CANCEL') && !!t.date && Date.parse(t.date) >= sent - 1000;
+    return (m === 'REQUEST' || m === 'DECLINECOUNTER' || m === 'CANCEL') && !!t.date && Math.floor(Date.parse(t.date) / 1000) > sentSecond;
   });
 }
 
