@@ -4,6 +4,7 @@
 import type { CancelledOccurrenceView, InvitationDetail, OccurrenceAnswerView, ThreadMessageView } from '../shared/api';
 import type { VersionChange } from '../shared/itip/changes';
 import { isolateText } from '../shared/present/bidi';
+import { personLabel } from '../shared/present/names';
 
 import { safeZone } from './format';
 
@@ -173,14 +174,14 @@ const MAX_NAMED = 3;
 
 /**
  * The organizer's view of one occurrence (issue 11 §2): who declined or tentatively accepted it, in words
- * ('bob@x.test declined; carol@x.test tentatively accepted'), so the calendar never says it by colour alone.
+ * ('Bob Baker declined; carol@x.test tentatively accepted': the name where the event gives one, else the address), so the calendar never says it by colour alone.
  * Accepted and unanswered attendees are the normal case and are not listed; '' when nobody declined or hesitated.
  * Each address is a bidi isolate (issue 10 §7): the text also goes to a title and an aria-label, where <bdi> cannot.
  */
-export function occurrenceResponsesText(attendees: readonly { email: string; partstat: string }[] | undefined): string {
+export function occurrenceResponsesText(attendees: readonly { email: string; partstat: string; cn?: string }[] | undefined): string {
   const parts: string[] = [];
   for (const partstat of ['DECLINED', 'TENTATIVE']) {
-    const who = (attendees ?? []).filter((a) => (a.partstat ?? '').toUpperCase() === partstat).map((a) => isolateText(a.email));
+    const who = (attendees ?? []).filter((a) => (a.partstat ?? '').toUpperCase() === partstat).map((a) => isolateText(personLabel(a.cn, a.email)));
     if (who.length === 0) continue;
     const named = who.slice(0, MAX_NAMED).join(', ');
     const rest = who.length > MAX_NAMED ? ` and ${who.length - MAX_NAMED} more` : '';

@@ -16,6 +16,8 @@ import type { DateTimeValue, EventData, StoredEvent } from './types';
 export interface OccurrenceAttendee {
   email: string;
   partstat: string;
+  /** The attendee's CN as the event states it (absent when it gives none): the calendar names people, not addresses. */
+  cn?: string;
 }
 
 export interface Occurrence {
@@ -102,7 +104,11 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
 }
 
 function attendeesOf(e: EventData | null | undefined): OccurrenceAttendee[] {
-  return (e?.attendees ?? []).map((a) => ({ email: a.email, partstat: String(a.partstat || 'NEEDS-ACTION').toUpperCase() }));
+  return (e?.attendees ?? []).map((a) => {
+    const row: OccurrenceAttendee = { email: a.email, partstat: String(a.partstat || 'NEEDS-ACTION').toUpperCase() };
+    if (a.cn) row.cn = a.cn;
+    return row;
+  });
 }
 
 function isCancelled(status: string | null | undefined): boolean {

@@ -29,6 +29,20 @@ describe('agenda rows carry the attendees of their occurrence', () => {
   });
 });
 
+describe('agenda rows name the attendees the event names (issue 11 §2: names, not addresses)', () => {
+  it('carries each attendee’s CN, the override’s where it has its own list, and none when the event gives none', () => {
+    const ev = stored(
+      ['DTSTART:20260302T090000Z', 'DURATION:PT1H', 'RRULE:FREQ=DAILY;COUNT=2', 'ORGANIZER:mailto:org@x', 'ATTENDEE;CN=Bob Baker;PARTSTAT=ACCEPTED:mailto:bob@x', 'ATTENDEE:mailto:carol@x'],
+      ['RECURRENCE-ID:20260303T090000Z', 'DTSTART:20260303T090000Z', 'DURATION:PT1H', 'ORGANIZER:mailto:org@x', 'ATTENDEE;CN="Robert Baker";PARTSTAT=DECLINED:mailto:bob@x', 'ATTENDEE:mailto:carol@x'],
+    );
+    const rows = expandAgenda([ev], '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z');
+    expect(rows.map((r) => r.attendees)).toEqual([
+      [{ email: 'bob@x', partstat: 'ACCEPTED', cn: 'Bob Baker' }, { email: 'carol@x', partstat: 'NEEDS-ACTION' }],
+      [{ email: 'bob@x', partstat: 'DECLINED', cn: 'Robert Baker' }, { email: 'carol@x', partstat: 'NEEDS-ACTION' }],
+    ]);
+  });
+});
+
 describe('RDATE occurrences appear beside DTSTART’s own (RFC 5545 §3.8.5.2)', () => {
   const rows = (ev: StoredEvent) => expandAgenda([ev], '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z').map((r) => [r.start, r.end]);
 

@@ -17,6 +17,20 @@ describe('occurrenceResponsesText', () => {
     ).toBe(`${I('bob@x.test')} declined; ${I('carol@x.test')} tentatively accepted`);
   });
 
+  it('names people by their CN, and by the address when the CN is missing or only repeats the address', () => {
+    expect(
+      occurrenceResponsesText([
+        { email: 'bob@x.test', partstat: 'DECLINED', cn: 'Bob Baker' },
+        { email: 'carol@x.test', partstat: 'DECLINED', cn: 'carol@x.test' },
+        { email: 'dan@x.test', partstat: 'TENTATIVE', cn: '  ' },
+      ]),
+    ).toBe(`${I('Bob Baker')}, ${I('carol@x.test')} declined; ${I('dan@x.test')} tentatively accepted`);
+  });
+
+  it('keeps a U+202E in a name from reversing the words after it', () => {
+    expect(occurrenceResponsesText([{ email: 'eve@x.test', cn: 'Eve \u202Eyna', partstat: 'DECLINED' }])).toBe(`${I('Eve \u202Eyna')} declined`);
+  });
+
   it('says nothing when everyone accepted or has not answered yet', () => {
     expect(occurrenceResponsesText([{ email: 'a@x.test', partstat: 'ACCEPTED' }, { email: 'b@x.test', partstat: 'NEEDS-ACTION' }])).toBe('');
     expect(occurrenceResponsesText([])).toBe('');
