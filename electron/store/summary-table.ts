@@ -1,0 +1,181 @@
+// The invitation list kept by the store (issue 9 §4): one row per stored event with what the list shows of it
+// (invitation-summary.ts's SummaryParts, as JSON), written in the same transaction as the event or thread it comes
+// from, and indexed for the list's order (newest activity first) and its filters. A page, its total and the counts per
+// filter are then index reads of small rows: the events themselves are not read.
+//
+// The badge depends on my addresses (am I the attendee who accepted?): each row keeps its badge for the addresses
+// last asked with (meta 'summary_me'), and its inputs, so new addresses recompute badges from the rows alone.
+//
+// The order's tie-break compares UIDs with the default collation (as listView always did, String#localeCompare),
+// which SQLite cannot do: pages are cut by activity through the index, and the rows sharing the activity at either
+// edge of a page are sorted here.
+import { crc32 } from 'node:zlib';
+import type Database from 'better-sqlite3';
+import type { InvitationBadge, InvitationFilter } from '../../shared/api';
+import { activityKey, badgeOf, compareSummaries, isPendingBadge, myAddressSet, type SummaryParts } from '../services/invitation-summary';
+
+/** Bumped when SummaryParts changes: every store rebuilds its rows on its next open. */
+export const SUMMARY_VERSION = '1';
+
+/** `kind`: 1 my own (organizer, personal: the 'organized' filter), 2 received (attendee), 0 neither. */
+export const SUMMARY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS summaries(uid TEXT PRIMARY KEY, activity TEXT NOT NULL, kind INTEGER NOT NULL,
+  badge TEXT NOT NULL, pending INTEGER NOT NULL, parts TEXT NOT NULL, crc INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS summaries_activity ON summaries(activity);
+CREATE INDEX IF NOT EXISTS summaries_kind ON summaries(kind, activity);
+CREATE INDEX IF NOT EXISTS summaries_pending ON summaries(pending, activity);
+`;
+
+export interface SummaryRow {
+  parts: SummaryParts;
+  badge: InvitationBadge;
+}
+
+export interface SummaryPage {
+  rows: SummaryRow[];
+  offset: number;
+  total: number;
+  counts: Record<InvitationFilter, number>;
+}
+
+const FILTERS: Record<InvitationFilter, string> = {
+  all: '1 = 1',
+  organized: 'kind = 1',
+  received: 'kind = 2',
+  pending: 'pending = 1',
+};
+
+/** The longest page served (the API's limit). */
+const PAGE_MAX = 500;
+
+function kindOf(role: string): number {
+  return role === 'organizer' || role === 'personal' ? 1 : role === 'attendee' ? 2 : 0;
+}
+
+function meKey(mine: ReadonlySet<string>): string {
+  return JSON.stringify([...mine].sort());
+}
+
+interface RawRow {
+  uid: string;
+  badge: string;
+  parts: string;
+  crc: number;
+}
+
+export class SummaryTable {
+  private mine: Set<string> = new Set();
+  private key = meKey(this.mine);
+  private readonly upsert;
+  private readonly remove;
+  private readonly clear;
+  private readonly setBadge;
+  private readonly allRows;
+  private readonly perFilter: Record<InvitationFilter, { count: Database.Statement; keyAt: Database.Statement; newer: Database.Statement; between: Database.Statement }>;
+
+  /**
+   * `persist`: whether the addresses the badges are for are kept in the meta table (a writer); a reader's own
+   * (temporary) table keeps them in memory. `corrupt(uid)`: the error for a row whose checksum fails.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly persist: boolean,
+    private readonly corrupt: (uid: string) => Error,
+  ) {
+    if (persist) {
+      const saved = db.prepare("SELECT value FROM meta WHERE key = 'summary_me'").pluck().get() as string | undefined;
+      if (saved) {
+        this.mine = new Set(JSON.parse(saved) as string[]);
+        this.key = saved;
+      }
+    }
+    this.upsert = db.prepare(
+      'INSERT INTO summaries(uid, activity, kind, badge, pending, parts, crc) VALUES (@uid, @activity, @kind, @badge, @pending, @parts, @crc) ' +
+        'ON CONFLICT(uid) DO UPDATE SET activity = excluded.activity, kind = excluded.kind, badge = excluded.badge, pending = excluded.pending, parts = excluded.parts, crc = excluded.crc',
+    );
+    this.remove = db.prepare('DELETE FROM summaries WHERE uid = ?');
+    this.clear = db.prepare('DELETE FROM summaries');
+    this.setBadge = db.prepare('UPDATE summaries SET badge = ?, pending = ? WHERE uid = ?');
+    this.allRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries');
+    const per = (where: string) => ({
+      count: db.prepare(`SELECT count(*) FROM summaries WHERE ${where}`).pluck(),
+      keyAt: db.prepare(`SELECT activity FROM summaries WHERE ${where} ORDER BY activity DESC LIMIT 1 OFFSET ?`).pluck(),
+      newer: db.prepare(`SELECT count(*) FROM summaries WHERE ${where} AND activity > ?`).pluck(),
+      between: db.prepare(`SELECT uid, badge, parts, crc FROM summaries WHERE ${where} AND activity BETWEEN ? AND ?`),
+    });
+    this.perFilter = { all: per(FILTERS.all), organized: per(FILTERS.organized), received: per(FILTERS.received), pending: per(FILTERS.pending) };
+  }
+
+  static createSchema(db: Database.Database, temp = false): void {
+    db.exec(temp ? SUMMARY_SCHEMA.replace(/CREATE TABLE/g, 'CREATE TEMP TABLE').replace(/CREATE INDEX IF NOT EXISTS /g, 'CREATE INDEX IF NOT EXISTS temp.') : SUMMARY_SCHEMA);
+  }
+
+  /** Writes (or replaces) one thread's row, its badge for the current addresses. */
+  put(parts: SummaryParts): void {
+    const badge = badgeOf(parts.badge, this.mine);
+    const json = JSON.stringify(parts);
+    this.upsert.run({ uid: parts.uid, activity: activityKey(parts.lastActivity), kind: kindOf(parts.role), badge, pending: isPendingBadge(badge) ? 1 : 0, parts: json, crc: crc32(`${parts.uid}\n${json}`) });
+  }
+
+  delete(uid: string): void {
+    this.remove.run(uid);
+  }
+
+  /** Every row again (first open of a store written before the table existed, or after SUMMARY_VERSION changed). */
+  rebuild(parts: Iterable<SummaryParts>): void {
+    this.clear.run();
+    for (const p of parts) this.put(p);
+    if (this.persist) this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('summaries', ?)").run(SUMMARY_VERSION);
+  }
+
+  /** Makes the badges those of `me` (my addresses): recomputed from each row's inputs when they changed. */
+  useAddresses(me: readonly string[]): void {
+    const mine = myAddressSet(me);
+    const key = meKey(mine);
+    if (key === this.key) return;
+    this.db.transaction(() => {
+      for (const raw of this.allRows.all() as RawRow[]) {
+        const badge = badgeOf(this.decode(raw).parts.badge, mine);
+        if (badge !== raw.badge) this.setBadge.run(badge, isPendingBadge(badge) ? 1 : 0, raw.uid);
+      }
+      if (this.persist) this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('summary_me', ?)").run(key);
+    })();
+    this.mine = mine;
+    this.key = key;
+  }
+
+  /** Every row, in the list's order. */
+  all(): SummaryRow[] {
+    return (this.allRows.all() as RawRow[]).map((r) => this.decode(r)).sort((a, b) => compareSummaries(a.parts, b.parts));
+  }
+
+  /** Rows [offset, offset + limit) of the list under `filter` (limit at most 500), its total and the counts. */
+  page(filter: InvitationFilter, reqOffset: number, reqLimit: number): SummaryPage {
+    const q = this.perFilter[filter];
+    const total = Number(q.count.get());
+    const offset = Math.max(0, Math.min(reqOffset, total));
+    const limit = Math.max(0, Math.min(reqLimit, PAGE_MAX));
+    const end = Math.min(offset + limit, total);
+    let rows: SummaryRow[] = [];
+    if (end > offset) {
+      // The activity of the page's first and last row; every row with an activity between them, in order, holds the
+      // page (rows sharing an edge's activity with the pages before or after included, then cut away).
+      const hi = q.keyAt.get(offset) as string;
+      const lo = q.keyAt.get(end - 1) as string;
+      const before = Number(q.newer.get(hi));
+      const span = (q.between.all(lo, hi) as RawRow[]).map((r) => this.decode(r)).sort((a, b) => compareSummaries(a.parts, b.parts));
+      rows = span.slice(offset - before, end - before);
+    }
+    const count = (f: InvitationFilter) => (f === filter ? total : Number(this.perFilter[f].count.get()));
+    return { rows, offset, total, counts: { all: count('all'), received: count('received'), organized: count('organized'), pending: count('pending') } };
+  }
+
+  private decode(raw: RawRow): SummaryRow {
+    if (crc32(`${raw.uid}\n${raw.parts}`) !== raw.crc) throw this.corrupt(raw.uid);
+    try {
+      return { parts: JSON.parse(raw.parts) as SummaryParts, badge: raw.badge as InvitationBadge };
+    } catch {
+      throw this.corrupt(raw.uid);
+    }
+  }
+}
