@@ -623,11 +623,20 @@ export class CalendarStore implements StoreEvents {
     this.finishMigration();
     this.writer = new RowWriter(this.db);
     this.prepare();
-    this.summaries = new SummaryTable(this.db, true, (uid) => this.summaryDamaged(uid));
-    if (this.db.prepare("SELECT value FROM meta WHERE key = 'summaries'").pluck().get() !== SUMMARY_VERSION) {
-      // A store written before the list's rows existed (or by an older row format): built once, in one transaction.
+    const db = this.db;
+    const damaged = (uid: string) => this.summaryDamaged(uid);
+    if (db.prepare("SELECT value FROM meta WHERE key = 'summaries'").pluck().get() === SUMMARY_VERSION) {
+      this.summaries = new SummaryTable(db, true, damaged);
+    } else {
+      // A store written before the list's rows existed (or with rows of an older format): built once, in one
+      // transaction (a crash before its end leaves the store as it was, and the next open builds them again).
       if (!this.verified) this.verifyStructure();
-      this.db.transaction(() => this.summaries!.rebuild(this.allSummaryParts()))();
+      db.transaction(() => {
+        db.exec('DROP TABLE IF EXISTS summaries');
+        SummaryTable.createSchema(db);
+        this.summaries = new SummaryTable(db, true, damaged);
+        this.summaries.rebuild(this.allSummaryParts());
+      })();
     }
   }
 

@@ -17,10 +17,13 @@ import { activityKey, badgeOf, compareSummaries, isPendingBadge, myAddressSet, t
 /** Bumped when SummaryParts changes: every store rebuilds its rows on its next open. */
 export const SUMMARY_VERSION = '1';
 
-/** `kind`: 1 my own (organizer, personal: the 'organized' filter), 2 received (attendee), 0 neither. */
+/**
+ * `kind`: 1 my own (organizer, personal: the 'organized' filter), 2 received (attendee), 0 neither. `mine`: 1 when the
+ * badge depends on my addresses (only those rows are read again when they change).
+ */
 export const SUMMARY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS summaries(uid TEXT PRIMARY KEY, activity TEXT NOT NULL, kind INTEGER NOT NULL,
-  badge TEXT NOT NULL, pending INTEGER NOT NULL, parts TEXT NOT NULL, crc INTEGER NOT NULL);
+  badge TEXT NOT NULL, pending INTEGER NOT NULL, parts TEXT NOT NULL, mine INTEGER NOT NULL, crc INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS summaries_activity ON summaries(activity);
 CREATE INDEX IF NOT EXISTS summaries_kind ON summaries(kind, activity);
 CREATE INDEX IF NOT EXISTS summaries_pending ON summaries(pending, activity);
@@ -69,6 +72,7 @@ export class SummaryTable {
   private readonly upsert;
   private readonly remove;
   private readonly clear;
+  private readonly mineRows;
   private readonly setBadge;
   private readonly allRows;
   private readonly perFilter: Record<InvitationFilter, { count: Database.Statement; keyAt: Database.Statement; newer: Database.Statement; between: Database.Statement }>;
@@ -90,11 +94,12 @@ export class SummaryTable {
       }
     }
     this.upsert = db.prepare(
-      'INSERT INTO summaries(uid, activity, kind, badge, pending, parts, crc) VALUES (@uid, @activity, @kind, @badge, @pending, @parts, @crc) ' +
-        'ON CONFLICT(uid) DO UPDATE SET activity = excluded.activity, kind = excluded.kind, badge = excluded.badge, pending = excluded.pending, parts = excluded.parts, crc = excluded.crc',
+      'INSERT INTO summaries(uid, activity, kind, badge, pending, parts, mine, crc) VALUES (@uid, @activity, @kind, @badge, @pending, @parts, @mine, @crc) ' +
+        'ON CONFLICT(uid) DO UPDATE SET activity = excluded.activity, kind = excluded.kind, badge = excluded.badge, pending = excluded.pending, parts = excluded.parts, mine = excluded.mine, crc = excluded.crc',
     );
     this.remove = db.prepare('DELETE FROM summaries WHERE uid = ?');
     this.clear = db.prepare('DELETE FROM summaries');
+    this.mineRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries WHERE mine = 1');
     this.setBadge = db.prepare('UPDATE summaries SET badge = ?, pending = ? WHERE uid = ?');
     this.allRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries');
     const per = (where: string) => ({
@@ -114,7 +119,8 @@ export class SummaryTable {
   put(parts: SummaryParts): void {
     const badge = badgeOf(parts.badge, this.mine);
     const json = JSON.stringify(parts);
-    this.upsert.run({ uid: parts.uid, activity: activityKey(parts.lastActivity), kind: kindOf(parts.role), badge, pending: isPendingBadge(badge) ? 1 : 0, parts: json, crc: crc32(`${parts.uid}\n${json}`) });
+    const mine = 'badge' in parts.badge ? 0 : 1;
+    this.upsert.run({ uid: parts.uid, activity: activityKey(parts.lastActivity), kind: kindOf(parts.role), badge, pending: isPendingBadge(badge) ? 1 : 0, parts: json, mine, crc: crc32(`${parts.uid}\n${json}`) });
   }
 
   delete(uid: string): void {
@@ -134,10 +140,13 @@ export class SummaryTable {
     const key = meKey(mine);
     if (key === this.key) return;
     this.db.transaction(() => {
-      for (const raw of this.allRows.all() as RawRow[]) {
+      // Row by row, and the changed ones written after the scan (SQLite reads a table being updated unreliably).
+      const changed: [string, InvitationBadge][] = [];
+      for (const raw of this.mineRows.iterate() as IterableIterator<RawRow>) {
         const badge = badgeOf(this.decode(raw).parts.badge, mine);
-        if (badge !== raw.badge) this.setBadge.run(badge, isPendingBadge(badge) ? 1 : 0, raw.uid);
+        if (badge !== raw.badge) changed.push([raw.uid, badge]);
       }
+      for (const [uid, badge] of changed) this.setBadge.run(badge, isPendingBadge(badge) ? 1 : 0, uid);
       if (this.persist) this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('summary_me', ?)").run(key);
     })();
     this.mine = mine;
