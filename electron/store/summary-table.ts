@@ -101,12 +101,12 @@ export class SummaryTable {
     this.clear = db.prepare('DELETE FROM summaries');
     this.mineRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries WHERE mine = 1');
     this.setBadge = db.prepare('UPDATE summaries SET badge = ?, pending = ? WHERE uid = ?');
-    this.allRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries');
+    this.allRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries ORDER BY activity DESC');
     const per = (where: string) => ({
       count: db.prepare(`SELECT count(*) FROM summaries WHERE ${where}`).pluck(),
       keyAt: db.prepare(`SELECT activity FROM summaries WHERE ${where} ORDER BY activity DESC LIMIT 1 OFFSET ?`).pluck(),
       newer: db.prepare(`SELECT count(*) FROM summaries WHERE ${where} AND activity > ?`).pluck(),
-      between: db.prepare(`SELECT uid, badge, parts, crc FROM summaries WHERE ${where} AND activity BETWEEN ? AND ?`),
+      between: db.prepare(`SELECT uid, badge, parts, crc FROM summaries WHERE ${where} AND activity BETWEEN ? AND ? ORDER BY activity DESC`),
     });
     this.perFilter = { all: per(FILTERS.all), organized: per(FILTERS.organized), received: per(FILTERS.received), pending: per(FILTERS.pending) };
   }
@@ -155,7 +155,7 @@ export class SummaryTable {
 
   /** Every row, in the list's order. */
   all(): SummaryRow[] {
-    return (this.allRows.all() as RawRow[]).map((r) => this.decode(r)).sort((a, b) => compareSummaries(a.parts, b.parts));
+    return this.inListOrder(this.allRows.iterate() as IterableIterator<RawRow>);
   }
 
   /** Rows [offset, offset + limit) of the list under `filter` (limit at most 500), its total and the counts. */
@@ -172,11 +172,29 @@ export class SummaryTable {
       const hi = q.keyAt.get(offset) as string;
       const lo = q.keyAt.get(end - 1) as string;
       const before = Number(q.newer.get(hi));
-      const span = (q.between.all(lo, hi) as RawRow[]).map((r) => this.decode(r)).sort((a, b) => compareSummaries(a.parts, b.parts));
+      const span = this.inListOrder(q.between.iterate(lo, hi) as IterableIterator<RawRow>);
       rows = span.slice(offset - before, end - before);
     }
     const count = (f: InvitationFilter) => (f === filter ? total : Number(this.perFilter[f].count.get()));
     return { rows, offset, total, counts: { all: count('all'), received: count('received'), organized: count('organized'), pending: count('pending') } };
+  }
+
+  /** Rows read newest activity first, decoded one by one; each run of one activity sorted by UID (collation). */
+  private inListOrder(raws: IterableIterator<RawRow>): SummaryRow[] {
+    const out: SummaryRow[] = [];
+    for (const raw of raws) out.push(this.decode(raw));
+    const byList = (a: SummaryRow, b: SummaryRow) => compareSummaries(a.parts, b.parts);
+    let start = 0;
+    for (let i = 1; i <= out.length; i++) {
+      if (i === out.length || out[i]!.parts.lastActivity !== out[start]!.parts.lastActivity) {
+        if (i - start > 1) {
+          const run = out.slice(start, i).sort(byList);
+          for (let k = 0; k < run.length; k++) out[start + k] = run[k]!;
+        }
+        start = i;
+      }
+    }
+    return out;
   }
 
   private decode(raw: RawRow): SummaryRow {
