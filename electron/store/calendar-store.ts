@@ -632,7 +632,7 @@ export class CalendarStore implements StoreEvents {
       // transaction (a crash before its end leaves the store as it was, and the next open builds them again).
       if (!this.verified) this.verifyStructure();
       db.transaction(() => {
-        db.exec('DROP TABLE IF EXISTS summaries');
+        SummaryTable.drop(db);
         SummaryTable.createSchema(db);
         this.summaries = new SummaryTable(db, true, damaged);
         this.summaries.rebuild(this.allSummaryParts());

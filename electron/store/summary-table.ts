@@ -7,8 +7,9 @@
 // last asked with (meta 'summary_me'), and its inputs, so new addresses recompute badges from the rows alone.
 //
 // The order's tie-break compares UIDs with the default collation (as listView always did, String#localeCompare),
-// which SQLite cannot do: pages are cut by activity through the index, and the rows sharing the activity at either
-// edge of a page are sorted here.
+// which SQLite cannot do: pages are cut by activity through the index, the UIDs sharing the activity at either edge
+// of a page are sorted here (read from the index alone), and then only the page's rows are read. The count of rows
+// per filter is kept by triggers in summary_counts, so counts cost nothing at any size.
 import { crc32 } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { InvitationBadge, InvitationFilter } from '../../shared/api';
@@ -24,9 +25,25 @@ export const SUMMARY_VERSION = '1';
 export const SUMMARY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS summaries(uid TEXT PRIMARY KEY, activity TEXT NOT NULL, kind INTEGER NOT NULL,
   badge TEXT NOT NULL, pending INTEGER NOT NULL, parts TEXT NOT NULL, mine INTEGER NOT NULL, crc INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS summaries_activity ON summaries(activity);
-CREATE INDEX IF NOT EXISTS summaries_kind ON summaries(kind, activity);
-CREATE INDEX IF NOT EXISTS summaries_pending ON summaries(pending, activity);
+CREATE INDEX IF NOT EXISTS summaries_activity ON summaries(activity, uid);
+CREATE INDEX IF NOT EXISTS summaries_kind ON summaries(kind, activity, uid);
+CREATE INDEX IF NOT EXISTS summaries_pending ON summaries(pending, activity, uid);
+CREATE TABLE IF NOT EXISTS summary_counts(filter TEXT PRIMARY KEY, n INTEGER NOT NULL);
+INSERT OR IGNORE INTO summary_counts(filter, n) VALUES ('all', 0), ('organized', 0), ('received', 0), ('pending', 0);
+CREATE TRIGGER IF NOT EXISTS summaries_added AFTER INSERT ON summaries BEGIN
+  UPDATE summary_counts SET n = n + 1 WHERE filter = 'all' OR (filter = 'organized' AND NEW.kind = 1)
+    OR (filter = 'received' AND NEW.kind = 2) OR (filter = 'pending' AND NEW.pending = 1);
+END;
+CREATE TRIGGER IF NOT EXISTS summaries_removed AFTER DELETE ON summaries BEGIN
+  UPDATE summary_counts SET n = n - 1 WHERE filter = 'all' OR (filter = 'organized' AND OLD.kind = 1)
+    OR (filter = 'received' AND OLD.kind = 2) OR (filter = 'pending' AND OLD.pending = 1);
+END;
+CREATE TRIGGER IF NOT EXISTS summaries_changed AFTER UPDATE OF kind, pending ON summaries BEGIN
+  UPDATE summary_counts SET n = n - 1 WHERE (filter = 'organized' AND OLD.kind = 1)
+    OR (filter = 'received' AND OLD.kind = 2) OR (filter = 'pending' AND OLD.pending = 1);
+  UPDATE summary_counts SET n = n + 1 WHERE (filter = 'organized' AND NEW.kind = 1)
+    OR (filter = 'received' AND NEW.kind = 2) OR (filter = 'pending' AND NEW.pending = 1);
+END;
 `;
 
 export interface SummaryRow {
@@ -55,6 +72,25 @@ function kindOf(role: string): number {
   return role === 'organizer' || role === 'personal' ? 1 : role === 'attendee' ? 2 : 0;
 }
 
+/**
+ * `xs` read in activity order (newest first, as the index gives them): each run of one activity sorted by UID in the
+ * list's collation, in place.
+ */
+function sortRuns<T>(xs: T[], key: (x: T) => { lastActivity: string; uid: string } = (x) => x as { lastActivity: string; uid: string }): T[] {
+  const byList = (a: T, b: T) => compareSummaries(key(a), key(b));
+  let start = 0;
+  for (let i = 1; i <= xs.length; i++) {
+    if (i === xs.length || key(xs[i]!).lastActivity !== key(xs[start]!).lastActivity) {
+      if (i - start > 1) {
+        const run = xs.slice(start, i).sort(byList);
+        for (let k = 0; k < run.length; k++) xs[start + k] = run[k]!;
+      }
+      start = i;
+    }
+  }
+  return xs;
+}
+
 function meKey(mine: ReadonlySet<string>): string {
   return JSON.stringify([...mine].sort());
 }
@@ -75,7 +111,9 @@ export class SummaryTable {
   private readonly mineRows;
   private readonly setBadge;
   private readonly allRows;
-  private readonly perFilter: Record<InvitationFilter, { count: Database.Statement; keyAt: Database.Statement; newer: Database.Statement; between: Database.Statement }>;
+  private readonly counts;
+  private readonly byUid;
+  private readonly perFilter: Record<InvitationFilter, { keyAt: Database.Statement; newer: Database.Statement; between: Database.Statement }>;
 
   /**
    * `persist`: whether the addresses the badges are for are kept in the meta table (a writer); a reader's own
@@ -102,17 +140,31 @@ export class SummaryTable {
     this.mineRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries WHERE mine = 1');
     this.setBadge = db.prepare('UPDATE summaries SET badge = ?, pending = ? WHERE uid = ?');
     this.allRows = db.prepare('SELECT uid, badge, parts, crc FROM summaries ORDER BY activity DESC');
+    this.counts = db.prepare('SELECT filter, n FROM summary_counts');
+    this.byUid = db.prepare('SELECT uid, badge, parts, crc FROM summaries WHERE uid = ?');
     const per = (where: string) => ({
-      count: db.prepare(`SELECT count(*) FROM summaries WHERE ${where}`).pluck(),
       keyAt: db.prepare(`SELECT activity FROM summaries WHERE ${where} ORDER BY activity DESC LIMIT 1 OFFSET ?`).pluck(),
       newer: db.prepare(`SELECT count(*) FROM summaries WHERE ${where} AND activity > ?`).pluck(),
-      between: db.prepare(`SELECT uid, badge, parts, crc FROM summaries WHERE ${where} AND activity BETWEEN ? AND ? ORDER BY activity DESC`),
+      // From the index alone (activity, uid): the page's UIDs in order before any row is read.
+      between: db.prepare(`SELECT uid, activity AS lastActivity FROM summaries WHERE ${where} AND activity BETWEEN ? AND ? ORDER BY activity DESC`),
     });
     this.perFilter = { all: per(FILTERS.all), organized: per(FILTERS.organized), received: per(FILTERS.received), pending: per(FILTERS.pending) };
   }
 
   static createSchema(db: Database.Database, temp = false): void {
-    db.exec(temp ? SUMMARY_SCHEMA.replace(/CREATE TABLE/g, 'CREATE TEMP TABLE').replace(/CREATE INDEX IF NOT EXISTS /g, 'CREATE INDEX IF NOT EXISTS temp.') : SUMMARY_SCHEMA);
+    db.exec(
+      temp
+        ? SUMMARY_SCHEMA.replace(/CREATE TABLE/g, 'CREATE TEMP TABLE')
+            .replace(/CREATE TRIGGER/g, 'CREATE TEMP TRIGGER')
+            .replace(/CREATE INDEX IF NOT EXISTS /g, 'CREATE INDEX IF NOT EXISTS temp.')
+            .replace(/INSERT OR IGNORE INTO summary_counts/g, 'INSERT OR IGNORE INTO temp.summary_counts')
+        : SUMMARY_SCHEMA,
+    );
+  }
+
+  /** Drops the rows and their counts (before a rebuild with another layout). */
+  static drop(db: Database.Database): void {
+    db.exec('DROP TABLE IF EXISTS summaries; DROP TABLE IF EXISTS summary_counts');
   }
 
   /** Writes (or replaces) one thread's row, its badge for the current addresses. */
@@ -130,6 +182,7 @@ export class SummaryTable {
   /** Every row again (first open of a store written before the table existed, or after SUMMARY_VERSION changed). */
   rebuild(parts: Iterable<SummaryParts>): void {
     this.clear.run();
+    this.db.prepare('UPDATE summary_counts SET n = 0').run();
     for (const p of parts) this.put(p);
     if (this.persist) this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('summaries', ?)").run(SUMMARY_VERSION);
   }
@@ -160,41 +213,34 @@ export class SummaryTable {
 
   /** Rows [offset, offset + limit) of the list under `filter` (limit at most 500), its total and the counts. */
   page(filter: InvitationFilter, reqOffset: number, reqLimit: number): SummaryPage {
+    const counts = { all: 0, received: 0, organized: 0, pending: 0 };
+    for (const c of this.counts.all() as { filter: InvitationFilter; n: number }[]) counts[c.filter] = c.n;
     const q = this.perFilter[filter];
-    const total = Number(q.count.get());
+    const total = counts[filter];
     const offset = Math.max(0, Math.min(reqOffset, total));
     const limit = Math.max(0, Math.min(reqLimit, PAGE_MAX));
     const end = Math.min(offset + limit, total);
-    let rows: SummaryRow[] = [];
+    const rows: SummaryRow[] = [];
     if (end > offset) {
-      // The activity of the page's first and last row; every row with an activity between them, in order, holds the
-      // page (rows sharing an edge's activity with the pages before or after included, then cut away).
+      // The activity of the page's first and last row; every UID with an activity between them, in order, holds the
+      // page (those sharing an edge's activity with the pages before or after included, then cut away).
       const hi = q.keyAt.get(offset) as string;
       const lo = q.keyAt.get(end - 1) as string;
       const before = Number(q.newer.get(hi));
-      const span = this.inListOrder(q.between.iterate(lo, hi) as IterableIterator<RawRow>);
-      rows = span.slice(offset - before, end - before);
+      const span = sortRuns(q.between.all(lo, hi) as { uid: string; lastActivity: string }[]);
+      for (const { uid } of span.slice(offset - before, end - before)) {
+        const raw = this.byUid.get(uid) as RawRow | undefined;
+        if (raw) rows.push(this.decode(raw));
+      }
     }
-    const count = (f: InvitationFilter) => (f === filter ? total : Number(this.perFilter[f].count.get()));
-    return { rows, offset, total, counts: { all: count('all'), received: count('received'), organized: count('organized'), pending: count('pending') } };
+    return { rows, offset, total, counts };
   }
 
   /** Rows read newest activity first, decoded one by one; each run of one activity sorted by UID (collation). */
   private inListOrder(raws: IterableIterator<RawRow>): SummaryRow[] {
     const out: SummaryRow[] = [];
     for (const raw of raws) out.push(this.decode(raw));
-    const byList = (a: SummaryRow, b: SummaryRow) => compareSummaries(a.parts, b.parts);
-    let start = 0;
-    for (let i = 1; i <= out.length; i++) {
-      if (i === out.length || out[i]!.parts.lastActivity !== out[start]!.parts.lastActivity) {
-        if (i - start > 1) {
-          const run = out.slice(start, i).sort(byList);
-          for (let k = 0; k < run.length; k++) out[start + k] = run[k]!;
-        }
-        start = i;
-      }
-    }
-    return out;
+    return sortRuns(out, (r) => r.parts);
   }
 
   private decode(raw: RawRow): SummaryRow {
