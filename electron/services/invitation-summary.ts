@@ -165,18 +165,8 @@ export function organizerName(ev: StoredEvent): string | null {
   return org ? usefulName(org.cn, org.email) : null;
 }
 
-/** A list row without what depends on me: the store keeps these (summary-table.ts). */
-export interface SummaryParts {
-  uid: string;
-  summary: string;
-  organizer: string | null;
-  start: string | null;
-  end: string | null;
-  allDay: boolean;
-  role: InvitationSummary['role'];
-  lastActivity: string;
-  messageCount: number;
-  pendingCount: number;
+/** A list row without what depends on me (badge, account): the store keeps these (summary-table.ts). */
+export interface SummaryParts extends Omit<InvitationSummary, 'badge' | 'accountId' | 'organizerName'> {
   organizerName: string | null;
   /** The address whose account the thread belongs to (ViewContext.accountFor's argument). */
   accountAddress: string | null;
