@@ -759,6 +759,11 @@ export class CalendarStore implements StoreEvents {
       }
     }
     const table = this.summaries as SummaryTable;
+    if (!this.opts.readOnly && table.changesAddresses(me)) {
+      // New addresses rewrite badges: a write like any other, never into a damaged file.
+      if (!this.verified) this.verifyStructure();
+      if (this.damaged) throw this.damaged;
+    }
     table.useAddresses(me);
     return table;
   }

@@ -187,6 +187,11 @@ export class SummaryTable {
     if (this.persist) this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('summaries', ?)").run(SUMMARY_VERSION);
   }
 
+  /** Whether useAddresses(me) would write (the badges are for other addresses). */
+  changesAddresses(me: readonly string[]): boolean {
+    return meKey(myAddressSet(me)) !== this.key;
+  }
+
   /** Makes the badges those of `me` (my addresses): recomputed from each row's inputs when they changed. */
   useAddresses(me: readonly string[]): void {
     const mine = myAddressSet(me);
