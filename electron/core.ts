@@ -39,13 +39,13 @@ import { Outbox } from './mail/smtp/outbox';
 import { smtpSender } from './mail/smtp/transport';
 import { AccountsService } from './services/accounts-service';
 import { openFile, type OpenedFilesDeps } from './services/files-service';
-import { agendaView, detailView, listView, type ViewContext } from './services/invitations-view';
+import { agendaView, detailView, type ViewContext } from './services/invitations-view';
 import { MeetingsService } from './services/meetings-service';
 import { PendingService } from './services/pending-service';
 import { SyncService, type SyncServiceDeps } from './services/sync-service';
 import { CalendarStore } from './store/calendar-store';
 import { keepOpenedFile, MessageSource } from './services/message-view';
-import { eventExtras, InvitationPages, markOccurrences, organizerName } from './services/reading-view';
+import { eventExtras, invitationList, invitationPage, markOccurrences } from './services/reading-view';
 import { fileSecretBox, type SecretBox } from './store/credentials';
 import type { DiscoverOptions } from './accounts/discover';
 import type { OAuthClients } from './accounts/oauth';
@@ -169,23 +169,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     accountFor: (address) => (address ? (settings.accountFor(address)?.id ?? null) : null),
   });
 
-  // The invitation list in pages (issue 9 §4): computed once per store change, sliced per request.
-  const pages = new InvitationPages(() =>
-    listView(calendar.all(), (uid) => calendar.thread(uid), viewCtx()).map((s) => {
-      const ev = calendar.get(s.uid);
-      return ev ? { ...s, organizerName: organizerName(ev) } : s;
-    }),
-    () => me().join(','),
-  );
-  const unsubPages = calendar.onChange(() => pages.invalidate());
-  // Computed once at start, before the window asks: the first screen then needs only a slice.
-  const warm = setTimeout(() => {
-    try {
-      pages.list();
-    } catch {
-      // Closed already (a short-lived core): nothing to warm.
-    }
-  }, 0);
+  // The invitation list (issue 9 §4) is read from the store's rows, kept at each commit: a page is one small query.
   const messages = new MessageSource({
     record: (key) => calendar.processedRecord(key),
     fetch: (accountId, mailbox, uidValidity, uid) => sync.fetchSource(accountId, mailbox, uidValidity, uid),
@@ -269,7 +253,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getSettings: () => guard((): Settings => accounts.getSettings()),
     saveSettings: (s) => guard((): Settings => accounts.saveSettings(s)),
 
-    listInvitations: () => guard((): InvitationSummary[] => pages.list()),
+    listInvitations: () => guard((): InvitationSummary[] => invitationList(calendar, viewCtx())),
     getInvitation: (req) =>
       guard((): InvitationDetail => {
         const ev = calendar.get(req.uid);
@@ -316,7 +300,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     openFile: (req) => guard((): Promise<OpenFileOutcome> => openFile(files, req)),
 
-    listInvitationPage: (req) => guard(() => pages.page(req)),
+    listInvitationPage: (req) => guard(() => invitationPage(calendar, req, viewCtx())),
     getMessage: (req) => guard(() => messages.view(req.uid, req.key)),
     getMessagePart: (req) => guard(() => messages.part(req.uid, req.key, req.path)),
 
@@ -340,8 +324,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       setup.cancelAll();
       unsubCalendar();
-      unsubPages();
-      clearTimeout(warm);
       listeners.clear();
       await sync.stop().catch(() => {});
       await outbox.stop().catch(() => {});

@@ -3,12 +3,15 @@
 //   - the initial pass (BODYSTRUCTURE detection, then calendar parts only): seconds, bytes received, peak RSS
 //   - a re-sync with nothing new: milliseconds and bytes
 //   - IDLE-to-store latency for a freshly delivered invitation (median of 5)
-//   - the naive way (download every message and parse it with mailparser), and the ratios.
+//   - the naive way (download every message and parse it with mailparser), and the ratios;
+//   - beside it, the download-only baseline (fetch every message's bytes, parse nothing): the floor of any client that
+//     reads whole messages, so the naive way's parsing cost and Convene's gain over mere downloading both show.
 // Like with like: every pass is run cold (Dovecot restarted with its index caches deleted, so it parses each message
 // again, as for a mailbox no client has read) and then warm (caches in place); the ratios compare cold with cold and
 // warm with warm. BENCH_DISK_COLD=1 also drops the kernel page cache before the cold passes (needs root), so the
 // cold passes read the mail from disk. Step timings (structure pass / calendar parts / processing / keyword STORE)
-// come from AccountSync.timings.
+// come from AccountSync.timings. BENCH_SKIP_NAIVE skips both whole-message passes, BENCH_SKIP_NAIVE_WARM their warm
+// runs, BENCH_SKIP_DOWNLOAD_ONLY the download-only baseline.
 // Prints figures; asserts nothing (the targets are printed next to them).
 import { writeFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -147,7 +150,8 @@ try {
 
   // --- the naive way, cold then warm ----------------------------------------------------------------------------
   if (process.env.BENCH_SKIP_NAIVE) throw Object.assign(new Error('naive way skipped (BENCH_SKIP_NAIVE)'), { skip: true });
-  const naive = async (label: string) => {
+  /** Every message's whole source over one connection; parsed with mailparser (the naive way) or not at all. */
+  const wholeMessages = async (label: string, parse: boolean) => {
     gc();
     const nrss0 = process.memoryUsage().rss;
     const nsampler = rssSampler();
@@ -158,8 +162,11 @@ try {
     await client.mailboxOpen('INBOX', { readOnly: true });
     let found = 0;
     let count = 0;
+    let sourceBytes = 0;
     for await (const msg of client.fetch('1:*', { uid: true, source: true })) {
       count++;
+      sourceBytes += msg.source!.length;
+      if (!parse) continue;
       const parsed = await simpleParser(msg.source!);
       if (parsed.attachments.some((a) => /^text\/calendar|^application\/ics/i.test(a.contentType))) found++;
     }
@@ -167,14 +174,30 @@ try {
     await client.logout();
     const ms = performance.now() - n0;
     const npeak = nsampler.stop();
-    console.log(`naive way, ${label}: ${secs(ms)}, ${mb(bytes)} received, peak RSS ${mb(npeak)} (+${mb(npeak - nrss0)}), ${count} messages parsed, ${found} with a calendar`);
+    const what = parse ? `${count} messages parsed, ${found} with a calendar` : `${count} messages fetched (${mb(sourceBytes)} of message bytes), nothing parsed`;
+    console.log(`${parse ? 'naive way' : 'download only'}, ${label}: ${secs(ms)}, ${mb(bytes)} received, peak RSS ${mb(npeak)} (+${mb(npeak - nrss0)}), ${what}`);
     return { ms, bytes };
   };
+  const skipDownload = Boolean(process.env.BENCH_SKIP_DOWNLOAD_ONLY);
+  const skipWarm = Boolean(process.env.BENCH_SKIP_NAIVE_WARM);
+  // Each cold pass from a cold Dovecot (the download-only pass would otherwise warm it for the naive one).
+  let dc: { ms: number; bytes: number } | null = null;
+  if (!skipDownload) {
+    console.log(`   cold: ${await makeCold(servers)}`);
+    dc = await wholeMessages('cold', false);
+  }
   console.log(`   cold: ${await makeCold(servers)}`);
-  const nc = await naive('cold');
-  const nw = process.env.BENCH_SKIP_NAIVE_WARM ? null : await naive('warm');
-  console.log(`ratios, cold vs cold: ${(nc.bytes / initialBytes).toFixed(0)}× fewer bytes [target ≥ 150×], ${(nc.ms / initialMs).toFixed(1)}× less time [target ≥ 20×]`);
-  if (nw) console.log(`ratios, warm vs warm: ${(nw.bytes / warmBytes).toFixed(0)}× fewer bytes, ${(nw.ms / warmMs).toFixed(1)}× less time`);
+  const nc = await wholeMessages('cold', true);
+  const dw = skipDownload || skipWarm ? null : await wholeMessages('warm', false);
+  const nw = skipWarm ? null : await wholeMessages('warm', true);
+  const ratio = (label: string, convene: { ms: number; bytes: number }, naiveWay: { ms: number; bytes: number }, download: { ms: number; bytes: number } | null, targets: boolean) => {
+    console.log(`ratios, ${label}: Convene vs naive way ${(naiveWay.bytes / convene.bytes).toFixed(0)}× fewer bytes${targets ? ' [target ≥ 150×]' : ''}, ${(naiveWay.ms / convene.ms).toFixed(1)}× less time${targets ? ' [target ≥ 20×]' : ''}`);
+    if (download) {
+      console.log(`   ${' '.repeat(label.length)}  Convene vs download only ${(download.bytes / convene.bytes).toFixed(0)}× fewer bytes, ${(download.ms / convene.ms).toFixed(1)}× less time; the naive way takes ${(naiveWay.ms / download.ms).toFixed(1)}× the download-only time (parsing)`);
+    }
+  };
+  ratio('cold vs cold', { ms: initialMs, bytes: initialBytes }, nc, dc, true);
+  if (nw) ratio('warm vs warm', { ms: warmMs, bytes: warmBytes }, nw, dw, false);
 } catch (err) {
   if (!(err as { skip?: boolean }).skip) throw err;
   console.log(`   ${(err as Error).message}`);

@@ -1,25 +1,16 @@
 // View models for the invitation list and the invitation view: stored state (StoredEvent + its thread) → the plain
 // data of shared/api.ts. Pure functions: the store, my addresses and the time come in as arguments, so the badge
-// rules are testable without a store.
-//
-// Badges (one per thread, the most urgent wins):
-//   cancelled       the event is cancelled (CANCEL applied, or STATUS:CANCELLED)
-//   outdated        the newest message about it was stale (older SEQUENCE/DTSTAMP than the stored copy)
-//   needs-decision  something waits for me: a counter-proposal, a party crasher, an invitation held by the policy
-//   organizer       my own meeting with nothing to decide (personal events show the same)
-//   updated         the organizer changed the meeting significantly and my answer was reset (RFC 5546 §2.1.4)
-//   needs-response  I have not answered
-//   accepted / tentative / declined   my answer
-import type { CancelledOccurrenceView, InvitationBadge, InvitationDetail, InvitationSummary, OccurrenceAnswerView, OccurrenceView, PendingView, ThreadMessageView } from '../../shared/api';
+// rules are testable without a store. The list's row and badges: invitation-summary.ts (the store keeps the rows).
+import type { CancelledOccurrenceView, InvitationDetail, InvitationSummary, OccurrenceAnswerView, OccurrenceView, PendingView, ThreadMessageView } from '../../shared/api';
 import { diffVersions, versionFields, type VersionChange, type VersionFields } from '../../shared/itip/changes';
 import { isMine, normalizeAddress } from '../../shared/itip/address';
 import { expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
 import { componentFor, effectiveOccurrence, findReply, myAttendee, myPartstat } from '../../shared/itip/event-state';
 import { parseCalendar } from '../../shared/itip/parse';
-import type { DateTimeValue, EventData, StoredEvent } from '../../shared/itip/types';
+import type { EventData, StoredEvent } from '../../shared/itip/types';
+import { assembleSummary, badgeFor, compareSummaries, endOf, instantOf, isCancelled, mainComponent, myAddressSet, summaryParts, type ThreadEntryLike } from './invitation-summary';
 
-/** A stored thread entry: the fields the view shows (ThreadMessageView), copied as they are. */
-export type ThreadEntryLike = ThreadMessageView;
+export { badgeFor, instantOf, type ThreadEntryLike } from './invitation-summary';
 
 export interface ViewContext {
   /** My addresses (all identities). */
@@ -36,112 +27,25 @@ export type EventsIn = (from: string, to: string) => StoredEvent[];
 
 const DAY = 86_400_000;
 
-/** The value the UI shows: the UTC instant for timed values, the date for all-day, the wall time for floating. */
-export function instantOf(v: DateTimeValue | null | undefined): string | null {
-  if (!v) return null;
-  return v.allDay ? v.value.slice(0, 10) : (v.utc ?? v.value);
-}
-
-const heldCache = new Map<string, EventData | null>();
-
-/** The component to show: the master, else the first override, else the invitation held in a pending item. */
-function mainComponent(ev: StoredEvent): EventData | null {
-  const c = ev.master ?? ev.overrides[0];
-  if (c) return c;
-  const held = ev.pending.find((p) => p.kind === 'new-invitation' || p.kind === 'forwarded') ?? ev.pending[0];
-  if (!held) return null;
-  if (!heldCache.has(held.ics)) {
-    if (heldCache.size > 500) heldCache.clear();
-    try {
-      const cal = parseCalendar(held.ics);
-      heldCache.set(held.ics, cal.components.find((x) => x.recurrenceId === null) ?? cal.components[0] ?? null);
-    } catch {
-      heldCache.set(held.ics, null);
-    }
-  }
-  return heldCache.get(held.ics) ?? null;
-}
-
-function isCancelled(ev: StoredEvent): boolean {
-  return ev.cancelled || (mainComponent(ev)?.status ?? '').toUpperCase() === 'CANCELLED';
-}
-
-function endOf(c: EventData): string | null {
-  if (c.end) return instantOf(c.end);
-  const s = instantOf(c.start);
-  if (!s || !c.start) return s;
-  if (c.duration) {
-    const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(c.duration);
-    if (m) {
-      const ms = ((+(m[1] ?? 0) * 7 + +(m[2] ?? 0)) * 86400 + +(m[3] ?? 0) * 3600 + +(m[4] ?? 0) * 60 + +(m[5] ?? 0)) * 1000;
-      const end = new Date(isoToMs(s) + ms).toISOString();
-      return c.start.allDay ? end.slice(0, 10) : end;
-    }
-  }
-  return c.start.allDay ? new Date(isoToMs(s) + DAY).toISOString().slice(0, 10) : s;
-}
-
-function lastRequest(thread: ThreadEntryLike[]): ThreadEntryLike | undefined {
-  return [...thread].reverse().find((t) => (t.method ?? '').toUpperCase() === 'REQUEST' || t.method === null);
-}
-
-export function badgeFor(ev: StoredEvent, thread: ThreadEntryLike[], me: readonly string[]): InvitationBadge {
-  if (isCancelled(ev)) return 'cancelled';
-  const last = thread[thread.length - 1];
-  if (last?.action === 'stale') return 'outdated';
-  if (ev.pending.length > 0) return 'needs-decision';
-  if (ev.role === 'organizer') return 'organizer';
-  if (ev.role === 'personal') {
-    // My own event, or one somebody published (an opened .ics): the latter is simply in my calendar.
-    const org = mainComponent(ev)?.organizer?.email ?? null;
-    return !org || isMine(org, me) ? 'organizer' : 'accepted';
-  }
-  const ps = (myPartstat(ev, me) ?? 'NEEDS-ACTION').toUpperCase();
-  if (ps === 'ACCEPTED') return 'accepted';
-  if (ps === 'TENTATIVE') return 'tentative';
-  if (ps === 'DECLINED') return 'declined';
-  const req = lastRequest(thread);
-  if (req?.action === 'updated') return 'updated';
-  return 'needs-response';
-}
-
 export function isStale(thread: ThreadEntryLike[]): boolean {
   return thread[thread.length - 1]?.action === 'stale';
 }
 
-function lastActivity(ev: StoredEvent, thread: ThreadEntryLike[]): string {
-  let best = Date.parse(ev.updatedAt) || 0;
-  for (const t of thread) {
-    const ms = t.date ? Date.parse(t.date) : NaN;
-    if (Number.isFinite(ms) && ms > best) best = ms;
-  }
-  return new Date(best).toISOString();
-}
-
+/** One thread's row of the list, for my addresses and accounts (with the organizer's display name). */
 export function summaryOf(ev: StoredEvent, thread: ThreadEntryLike[], ctx: ViewContext): InvitationSummary {
-  const c = mainComponent(ev);
-  return {
-    uid: ev.uid,
-    summary: c?.summary ?? '',
-    organizer: c?.organizer?.email ?? null,
-    start: instantOf(c?.start),
-    end: c ? endOf(c) : null,
-    allDay: c?.start?.allDay ?? false,
-    badge: badgeFor(ev, thread, ctx.me),
-    role: ev.role,
-    lastActivity: lastActivity(ev, thread),
-    messageCount: thread.length,
-    pendingCount: ev.pending.length,
-    accountId: ctx.accountFor(ev.myAddress ?? c?.organizer?.email ?? null),
-  };
+  return assembleSummary(summaryParts(ev, thread), myAddressSet(ctx.me), ctx.accountFor);
 }
 
-/** Threads newest first (the newest message in each thread decides), then by UID for a stable order. */
+/**
+ * The whole list computed from the events, newest thread first: the store serves it from its summary rows
+ * (CalendarStore.invitationPage / invitationRows, summary-table.ts); this computation is what those rows must equal
+ * (tests), and what the list cost before them (bench).
+ */
 export function listView(events: Iterable<StoredEvent>, threadOf: (uid: string) => ThreadEntryLike[], ctx: ViewContext): InvitationSummary[] {
   // An iterable (the store streams its events) is summarised one event at a time: the whole history is never held.
   const out: InvitationSummary[] = [];
   for (const ev of events) out.push(summaryOf(ev, threadOf(ev.uid), ctx));
-  return out.sort((a, b) => b.lastActivity.localeCompare(a.lastActivity) || a.uid.localeCompare(b.uid));
+  return out.sort(compareSummaries);
 }
 
 export function toOccurrenceView(o: Occurrence): OccurrenceView {

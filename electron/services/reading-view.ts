@@ -1,13 +1,16 @@
 // What the reading side of the UI adds to the plain views (issue 11 §11 §13 §15, issue 9 §4): the formatted
 // description and the conference link of an event, the status mark and location of each agenda occurrence, display
-// names, and the invitation list served in pages from one cached, sorted list. Pure functions plus one small cache;
-// the store and the clock come in as arguments.
+// names, and the invitation list served in pages from the store's rows. Pure functions; the store and the clock
+// come in as arguments.
 import ICAL from 'ical.js';
 import type { InvitationFilter, InvitationPage, InvitationPageRequest, InvitationSummary, OccurrenceMark, OccurrenceView } from '../../shared/api';
 import type { EventData, StoredEvent } from '../../shared/itip/types';
 import { findConferenceLink, type ConferenceLink } from '../../shared/present/links';
-import { usefulName } from '../../shared/present/names';
-import { occurrencePartstat } from './invitations-view';
+import type { SummaryPage, SummaryRow } from '../store/summary-table';
+import { assembleSummary, myAddressSet } from './invitation-summary';
+import { occurrencePartstat, type ViewContext } from './invitations-view';
+
+export { organizerName } from './invitation-summary';
 
 export interface EventExtras {
   descriptionHtml: string | null;
@@ -83,80 +86,32 @@ export function markOccurrences(list: OccurrenceView[], byUid: (uid: string) => 
   });
 }
 
-/** The organizer's display name for the list: the invitation's CN unless it is just the address. */
-export function organizerName(ev: StoredEvent): string | null {
-  const org = ev.master?.organizer ?? ev.overrides[0]?.organizer ?? null;
-  return org ? usefulName(org.cn, org.email) : null;
+/** Where the invitation list is read: the store's rows (CalendarStore, electron/store/summary-table.ts). */
+export interface InvitationRowSource {
+  invitationPage(me: readonly string[], filter: InvitationFilter, offset: number, limit: number): SummaryPage;
+  invitationRows(me: readonly string[]): SummaryRow[];
 }
 
-const PENDING_BADGES = new Set(['needs-response', 'updated', 'needs-decision']);
-
-function matches(s: InvitationSummary, f: InvitationFilter): boolean {
-  if (f === 'all') return true;
-  if (f === 'organized') return s.role === 'organizer' || s.role === 'personal';
-  if (f === 'received') return s.role === 'attendee';
-  return PENDING_BADGES.has(s.badge);
-}
-
-/** Whether this thread waits for me (the sidebar's count). */
-export function isPending(s: InvitationSummary): boolean {
-  return PENDING_BADGES.has(s.badge);
-}
+type ListContext = Pick<ViewContext, 'me' | 'accountFor'>;
 
 /**
- * The invitation list, computed once per store change and served in pages. `compute` builds the whole sorted list
- * (listView); it runs again only after invalidate() (the core calls it on every calendar change), so scrolling a
- * 10,000-thread list costs one slice per page.
+ * One page of the invitation list (listInvitationPage): read from the store's rows, so the first screen costs one
+ * small query, not a pass over every event.
  */
-export class InvitationPages {
-  private cache: { key: string; all: InvitationSummary[]; byFilter: Map<InvitationFilter, InvitationSummary[]> } | null = null;
+export function invitationPage(src: InvitationRowSource, req: InvitationPageRequest, ctx: ListContext): InvitationPage {
+  const p = src.invitationPage(ctx.me, req.filter ?? 'all', req.offset, req.limit);
+  const mine = myAddressSet(ctx.me);
+  return {
+    items: p.rows.map((r) => assembleSummary(r.parts, mine, ctx.accountFor, r.badge)),
+    offset: p.offset,
+    total: p.total,
+    pending: p.counts.pending,
+    counts: p.counts,
+  };
+}
 
-  /** `keyOf`: what else the list depends on (my addresses); a new key recomputes it too. */
-  constructor(
-    private readonly compute: () => InvitationSummary[],
-    private readonly keyOf: () => string = () => '',
-  ) {}
-
-  invalidate(): void {
-    this.cache = null;
-  }
-
-  list(): InvitationSummary[] {
-    return this.state().all;
-  }
-
-  private state() {
-    const key = this.keyOf();
-    if (!this.cache || this.cache.key !== key) this.cache = { key, all: this.compute(), byFilter: new Map() };
-    return this.cache;
-  }
-
-  private filtered(f: InvitationFilter): InvitationSummary[] {
-    const st = this.state();
-    let l = st.byFilter.get(f);
-    if (!l) {
-      l = f === 'all' ? st.all : st.all.filter((s) => matches(s, f));
-      st.byFilter.set(f, l);
-    }
-    return l;
-  }
-
-  page(req: InvitationPageRequest): InvitationPage {
-    const filter = req.filter ?? 'all';
-    const list = this.filtered(filter);
-    const offset = Math.max(0, Math.min(req.offset, list.length));
-    const limit = Math.max(0, Math.min(req.limit, 500));
-    return {
-      items: list.slice(offset, offset + limit),
-      offset,
-      total: list.length,
-      pending: this.filtered('pending').length,
-      counts: {
-        all: this.filtered('all').length,
-        received: this.filtered('received').length,
-        organized: this.filtered('organized').length,
-        pending: this.filtered('pending').length,
-      },
-    };
-  }
+/** The whole invitation list (listInvitations), newest thread first, from the store's rows. */
+export function invitationList(src: InvitationRowSource, ctx: ListContext): InvitationSummary[] {
+  const mine = myAddressSet(ctx.me);
+  return src.invitationRows(ctx.me).map((r) => assembleSummary(r.parts, mine, ctx.accountFor, r.badge));
 }

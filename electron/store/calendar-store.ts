@@ -15,7 +15,9 @@
 //
 // Tables: events (uid, the event as JSON without its VTIMEZONEs, their ids, a CRC-32, its span), zones (each
 // VTIMEZONE text once, by content hash), event_span (an rtree_i32 over each series' [first start, last end] in
-// minutes, open-ended for endless rules: event-span.ts), processed (by message key), threads (by uid, key).
+// minutes, open-ended for endless rules: event-span.ts), processed (by message key), threads (by uid, key),
+// summaries (the invitation list's row of each event, written with it: summary-table.ts; built on the first open of
+// a store written before it).
 //
 // Damage (issue 10 §6): every row carries a CRC-32 of its content, checked when it is read and by `convene store
 // check`; SQLite's own structure is checked on open (quick_check). A damaged database is refused with STORE_CORRUPT
@@ -33,11 +35,14 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { isoToMs, type Occurrence } from '../../shared/itip/agenda';
 import type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
+import type { InvitationFilter } from '../../shared/api';
 import type { StoredEvent } from '../../shared/itip/types';
+import { summaryParts, type SummaryParts } from '../services/invitation-summary';
 import { ensurePrivateDir, ensurePrivateFileSync, ioError, pidAlive, syncDir } from './durable-file';
 import { spanOf, toIndexMinutes, windowMinutes } from './event-span';
 import { ExpansionCache } from './expansion-cache';
 import { LEGACY_FILES, hasLegacyStore, readLegacyStore, type LegacyState } from './legacy-store';
+import { SUMMARY_VERSION, SummaryTable, type SummaryPage, type SummaryRow } from './summary-table';
 
 // The change and record types are the apply path's (shared/itip/apply.ts: planApply plans them as plain data).
 export type { ProcessedRecord, StoreChange, ThreadEntry } from '../../shared/itip/apply';
@@ -177,6 +182,7 @@ export function openDatabase(path: string, opts: { readOnly?: boolean; durable?:
 
 export function createSchema(db: Db): void {
   db.exec(SCHEMA);
+  SummaryTable.createSchema(db);
   db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
 }
 
@@ -271,6 +277,10 @@ export class CalendarStore implements StoreEvents {
   /** VTIMEZONE texts by id: one string per zone in memory, shared by every event that uses it. */
   private readonly zoneText = new Map<string, string>();
   private readonly expansions = new ExpansionCache();
+  /** The invitation list's rows; a reader builds its own (temporary) copy when it is first asked. */
+  private summaries: SummaryTable | null = null;
+  /** A reader's copy is of the database as of this data_version (another connection's commit changes it). */
+  private summariesOf: unknown = null;
   private droppedOnOpen = 0;
   private migrated = false;
   private closed = false;
@@ -442,6 +452,19 @@ export class CalendarStore implements StoreEvents {
     });
   }
 
+  /**
+   * One page of the invitation list (newest thread first) under `filter`, with its total and the count per filter,
+   * read from the list's rows (summary-table.ts); badges for my addresses `me`.
+   */
+  invitationPage(me: readonly string[], filter: InvitationFilter, offset: number, limit: number): SummaryPage {
+    return this.read(() => this.summaryTable(me).page(filter, offset, limit));
+  }
+
+  /** The whole invitation list, newest thread first, from the list's rows. */
+  invitationRows(me: readonly string[]): SummaryRow[] {
+    return this.read(() => this.summaryTable(me).all());
+  }
+
   stats(): StoreStats {
     const size = (p: string) => {
       try {
@@ -522,6 +545,7 @@ export class CalendarStore implements StoreEvents {
           else if (c.type === 'processed') writer.putProcessed(c.key, c.record);
           else writer.putThread(c.uid, c.entry);
         }
+        this.updateSummaries(copies);
       })();
     } catch (err) {
       const e = storeError('cannot write store', err, this.dbPath);
@@ -567,6 +591,7 @@ export class CalendarStore implements StoreEvents {
     }
     this.db = null;
     this.writer = null;
+    this.summaries = null;
     if (!this.opts.readOnly) this.releaseLock();
   }
 
@@ -598,6 +623,21 @@ export class CalendarStore implements StoreEvents {
     this.finishMigration();
     this.writer = new RowWriter(this.db);
     this.prepare();
+    const db = this.db;
+    const damaged = (uid: string) => this.summaryDamaged(uid);
+    if (db.prepare("SELECT value FROM meta WHERE key = 'summaries'").pluck().get() === SUMMARY_VERSION) {
+      this.summaries = new SummaryTable(db, true, damaged);
+    } else {
+      // A store written before the list's rows existed (or with rows of an older format): built once, in one
+      // transaction (a crash before its end leaves the store as it was, and the next open builds them again).
+      if (!this.verified) this.verifyStructure();
+      db.transaction(() => {
+        SummaryTable.drop(db);
+        SummaryTable.createSchema(db);
+        this.summaries = new SummaryTable(db, true, damaged);
+        this.summaries.rebuild(this.allSummaryParts());
+      })();
+    }
   }
 
   /** A store.json (or WAL) without calendar.db is a deleted database: opening it empty would lose everything. */
@@ -701,6 +741,58 @@ export class CalendarStore implements StoreEvents {
     this.parsed.set(ev.uid, ev);
     if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value as string);
     return ev;
+  }
+
+  private summaryTable(me: readonly string[]): SummaryTable {
+    const db = this.db as Db;
+    if (this.opts.readOnly) {
+      // A reader writes nothing to the file: its rows live in a temporary table, rebuilt when a writer committed.
+      const version = db.pragma('data_version', { simple: true });
+      if (!this.summaries || version !== this.summariesOf) {
+        if (!this.summaries) {
+          SummaryTable.createSchema(db, true);
+          this.summaries = new SummaryTable(db, false, (uid) => this.summaryDamaged(uid));
+        }
+        const table = this.summaries;
+        db.transaction(() => table.rebuild(this.allSummaryParts()))();
+        this.summariesOf = version;
+      }
+    }
+    const table = this.summaries as SummaryTable;
+    if (!this.opts.readOnly && table.changesAddresses(me)) {
+      // New addresses rewrite badges: a write like any other, never into a damaged file.
+      if (!this.verified) this.verifyStructure();
+      if (this.damaged) throw this.damaged;
+    }
+    table.useAddresses(me);
+    return table;
+  }
+
+  /** Every event's list row, computed from the events (streamed, 1,000 at a time). */
+  private *allSummaryParts(): IterableIterator<SummaryParts> {
+    for (const ev of this.each()) yield summaryParts(ev, this.thread(ev.uid));
+  }
+
+  /** The list's rows of the events a commit touched (inside its transaction): written, replaced or deleted. */
+  private updateSummaries(changes: StoreChange[]): void {
+    const table = this.summaries;
+    if (!table) return;
+    // Per UID, the event as this commit leaves it: put, deleted (null), or unchanged (undefined: read it).
+    const touched = new Map<string, StoredEvent | null | undefined>();
+    for (const c of changes) {
+      if (c.type === 'put') touched.set(c.event.uid, c.event);
+      else if (c.type === 'delete') touched.set(c.uid, null);
+      else if (c.type === 'thread' && !touched.has(c.uid)) touched.set(c.uid, undefined);
+    }
+    for (const [uid, known] of touched) {
+      const ev = known === undefined ? this.get(uid) : known;
+      if (ev) table.put(summaryParts(ev, this.thread(uid)));
+      else table.delete(uid);
+    }
+  }
+
+  private summaryDamaged(uid: string): AppError {
+    return this.markDamaged(corrupt(`${this.dbPath}: invitation list row ${JSON.stringify(uid)}`));
   }
 
   private markDamaged(e: AppError): AppError {

@@ -1,16 +1,20 @@
 // The reading side's view data (issue 11 §11 §13 §15 §17, issue 9 §4): event extras from the component text, the
 // occurrence marks, the paged list, display names and human errors.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InvitationSummary, OccurrenceView } from '../../shared/api';
+import type { OccurrenceView } from '../../shared/api';
+import type { StoredEvent } from '../../shared/itip/types';
 import { humanError } from '../../shared/present/error-text';
 import { readCalendarText, readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
 import { personWithAddress, usefulName } from '../../shared/present/names';
-import { eventExtras, InvitationPages, markOccurrences, organizerName } from '../../electron/services/reading-view';
+import { eventExtras, invitationPage, markOccurrences, organizerName } from '../../electron/services/reading-view';
+import { CalendarStore } from '../../electron/store/calendar-store';
 import { agendaView } from '../../electron/services/invitations-view';
 import { makeIcs } from '../servers/seed';
+import { makeEvent } from './store-fixtures';
 
 const ALICE = 'alice@example.test';
 const BOB = 'bob@example.test';
@@ -80,38 +84,41 @@ describe('markOccurrences', () => {
   });
 });
 
-describe('InvitationPages', () => {
-  const mk = (i: number, role: InvitationSummary['role'], badge: InvitationSummary['badge']): InvitationSummary => ({
-    uid: `u${i}`, summary: `s${i}`, organizer: null, start: null, end: null, allDay: false, badge, role, lastActivity: NOW, messageCount: 1, pendingCount: 0, accountId: null,
-  });
+describe('the paged invitation list (from the store rows)', () => {
+  const at = (i: number) => `2026-01-0${i}T10:00:00.000Z`;
+  const ev = (i: number, role: StoredEvent['role'], partstat: string, extra: Partial<StoredEvent> = {}): StoredEvent => {
+    const e = makeEvent(`u${i}`, i);
+    e.master!.attendees[0]!.partstat = partstat;
+    return { ...e, role, updatedAt: at(i), ...extra };
+  };
+  const ctx = { me: ['me@example.com'], accountFor: () => 'acct-1' };
 
-  it('serves pages of the cached list and recomputes only after invalidate() or a new key', () => {
-    let computed = 0;
-    let key = 'a';
-    const all = Array.from({ length: 250 }, (_, i) => mk(i, i % 5 === 0 ? 'organizer' : 'attendee', i % 2 === 0 ? 'needs-response' : 'accepted'));
-    const pages = new InvitationPages(() => (computed++, all), () => key);
-    const p1 = pages.page({ offset: 100, limit: 100 });
-    expect(p1.items.map((s) => s.uid)).toEqual(all.slice(100, 200).map((s) => s.uid));
-    expect(p1.total).toBe(250);
-    pages.page({ offset: 200, limit: 100 });
-    expect(computed).toBe(1);
-    pages.invalidate();
-    pages.page({ offset: 0, limit: 0 });
-    expect(computed).toBe(2);
-    key = 'b';
-    pages.page({ offset: 0, limit: 1 });
-    expect(computed).toBe(3);
-  });
-
-  it('filters received / organized / pending and counts them all', () => {
-    const all = [mk(1, 'attendee', 'needs-response'), mk(2, 'organizer', 'organizer'), mk(3, 'attendee', 'updated'), mk(4, 'personal', 'organizer'), mk(5, 'attendee', 'declined')];
-    const pages = new InvitationPages(() => all);
-    const p = pages.page({ offset: 0, limit: 10, filter: 'organized' });
-    expect(p.items.map((s) => s.uid)).toEqual(['u2', 'u4']);
-    expect(p.counts).toEqual({ all: 5, received: 3, organized: 2, pending: 2 });
-    expect(p.pending).toBe(2);
-    expect(pages.page({ offset: 0, limit: 10, filter: 'pending' }).items.map((s) => s.uid)).toEqual(['u1', 'u3']);
-    expect(pages.page({ offset: 99, limit: 10 }).items).toEqual([]);
+  it('filters received / organized / pending, counts them all, newest first, and pages past the end are empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convene-pages-'));
+    const s = await CalendarStore.open(dir);
+    try {
+      await s.commit([
+        ev(1, 'attendee', 'NEEDS-ACTION'),
+        ev(2, 'organizer', 'ACCEPTED'),
+        ev(3, 'attendee', 'ACCEPTED', { pending: [{ id: 'p', kind: 'counter', from: 'x@example.com', recurrenceId: null, ics: '', receivedAt: at(3), summary: 'p' }] }),
+        ev(4, 'personal', 'ACCEPTED'),
+        ev(5, 'attendee', 'DECLINED'),
+      ].map((event) => ({ type: 'put' as const, event })));
+      const p = invitationPage(s, { offset: 0, limit: 10, filter: 'organized' }, ctx);
+      expect(p.items.map((x) => x.uid)).toEqual(['u4', 'u2']);
+      expect(p.counts).toEqual({ all: 5, received: 3, organized: 2, pending: 2 });
+      expect(p.pending).toBe(2);
+      expect(invitationPage(s, { offset: 0, limit: 10, filter: 'pending' }, ctx).items.map((x) => [x.uid, x.badge])).toEqual([['u3', 'needs-decision'], ['u1', 'needs-response']]);
+      expect(invitationPage(s, { offset: 1, limit: 2 }, ctx).items.map((x) => x.uid)).toEqual(['u4', 'u3']);
+      expect(invitationPage(s, { offset: 99, limit: 10 }, ctx)).toMatchObject({ items: [], offset: 5, total: 5 });
+      // A commit is in the next page at once: u1 answered becomes newest and leaves the pending filter.
+      await s.put(ev(1, 'attendee', 'ACCEPTED', { updatedAt: at(9) }));
+      expect(invitationPage(s, { offset: 0, limit: 1 }, ctx).items).toMatchObject([{ uid: 'u1', badge: 'accepted', accountId: 'acct-1', organizerName: 'Org' }]);
+      expect(invitationPage(s, { offset: 0, limit: 0, filter: 'pending' }, ctx).total).toBe(1);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

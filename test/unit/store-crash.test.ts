@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listView } from '../../electron/services/invitations-view';
+import { invitationList, invitationPage } from '../../electron/services/reading-view';
 import { CalendarStore } from '../../electron/store/calendar-store';
 import { rng, seedNote } from '../random';
 
@@ -92,6 +94,10 @@ describe('store crash safety', () => {
           else expect(s.get(`ev-${j}`)?.master?.uid, at).toBe(`ev-${j}`);
           expect(s.processedRecord(`k-${j}`)?.uid, at).toBe(`ev-${j}`);
         }
+        // The invitation list's rows are written in the same transactions: they are exactly the list of the events.
+        const ctx = { me: ['me@example.com'], now: '2026-01-01T00:00:00Z', accountFor: () => null };
+        expect(invitationList(s, ctx), at).toEqual(listView(s.each(), (uid) => s.thread(uid), ctx));
+        expect(invitationPage(s, { offset: 0, limit: 0 }, ctx).total, at).toBe(s.size);
         totalAcked += Math.max(0, acked - lastAcked);
         lastAcked = Math.max(meta, acked);
       } finally {

@@ -196,7 +196,12 @@ describe('a damaged SQLite store', () => {
     expect(files(dir)).toEqual(before);
     expect(existsSync(join(dir, STORE_FILES.lock))).toBe(false);
 
-    // A database too big to check on open (verifyOnOpenMaxBytes) is checked before its first write instead.
+    // A database too big to check on open (verifyOnOpenMaxBytes) is checked before its first write instead: the
+    // invitation list asked for new addresses (which rewrites the rows' badges) too.
+    const lister = await CalendarStore.open(dir, { verifyOnOpenMaxBytes: 0 });
+    expect(() => lister.invitationPage(['someone-new@example.com'], 'all', 0, 10)).toThrow(expect.objectContaining({ code: 'STORE_CORRUPT' }));
+    await lister.close();
+    expect(files(dir)).toEqual(before);
     const big = await CalendarStore.open(dir, { verifyOnOpenMaxBytes: 0 });
     await expect(big.put(makeEvent('new'))).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     await expect(big.markProcessed('k', { action: 'created', uid: 'new', reason: 'r', at: 'now' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
