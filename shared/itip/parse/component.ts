@@ -5,6 +5,7 @@ import type { Attendee, CalendarObject, ComponentKind, EventData, Organizer, Pro
 import { normalizeAddress } from '../address';
 import { cleanTzid } from '../zones/iana';
 import { zoneDefinition } from '../zones/vtimezone';
+import { lazyIcs } from '../component-text';
 import { COMPONENT_KINDS } from './lines';
 import { param, paramList, rawValues, textOf } from './ical';
 import { type ReadCtx, warn } from './context';
@@ -86,7 +87,7 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
       warn(ctx, 'invalid-rrule', 'RRULE could not be read');
     }
   }
-  return {
+  const ev: EventData = {
     component: kind,
     uid: uidText && uidText.trim() !== '' ? uidText.trim() : null,
     recurrenceId: rid ? normalisedInstant(rid) : null,
@@ -112,8 +113,17 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
       const v = rawValues(p)[0];
       return Array.isArray(v) ? v.map(String).join(';') : String(v ?? '');
     }),
-    ics: c.toString(),
+    ics: '', // made on first read (component-text.ts)
   };
+  lazyIcs(ev, c, topLevelNames(c));
+  return ev;
+}
+
+/** Upper-case names of the properties directly in `c`, as its serialised text would show them (RFC 5545 §3.1). */
+function topLevelNames(c: ICAL.Component): Set<string> {
+  const names = new Set<string>();
+  for (const p of c.getAllProperties()) names.add(p.name.toUpperCase());
+  return names;
 }
 
 function readOrganizer(p: ICAL.Property | null): Organizer | null {

@@ -1,0 +1,59 @@
+// EventData.ics made when first read (issue 9 §1). Serialising every component back to text (ical.js stringify +
+// line folding) was ~12% of reading a message, yet inspect and most decisions never look at that text: only what is
+// stored, held or re-built does. The parser therefore leaves an enumerable accessor in the `ics` slot that
+// stringifies the ical.js component on first read, then replaces itself with the plain string (same key order, so
+// JSON, spreads and structuredClone see exactly the object they saw before). Assigning `ics` replaces it too.
+//
+// The parser also records which property names the component carries at its top level, so the validator's
+// RFC 5546 §3 presence checks need not serialise and re-scan the text. validate.ts uses them only while `ics` is still
+// the text the parser made (an assigned or re-built text is scanned as before).
+
+import type { EventData } from './types';
+
+/** Anything that serialises to the component's iCalendar text (an ical.js Component). */
+export interface Stringifiable {
+  toString(): string;
+}
+
+interface State {
+  /** Until the text is made: the parsed component. */
+  source: Stringifiable | null;
+  /** Once made: the text, so a later reader can tell it is still the parser's. */
+  text: string | null;
+  /** Upper-case names of the properties directly in the component (not in nested VALARMs). */
+  names: ReadonlySet<string>;
+}
+
+const states = new WeakMap<object, State>();
+
+/** Turns `ev.ics` into a lazily made text (see above). `names`: the component's top-level property names. */
+export function lazyIcs(ev: EventData, source: Stringifiable, names: ReadonlySet<string>): void {
+  const state: State = { source, text: null, names };
+  states.set(ev, state);
+  Object.defineProperty(ev, 'ics', {
+    enumerable: true,
+    configurable: true,
+    get(this: EventData): string {
+      const text = state.text ?? state.source?.toString() ?? '';
+      state.text = text;
+      state.source = null; // the component tree can be collected once the text exists
+      Object.defineProperty(this, 'ics', { value: text, writable: true, enumerable: true, configurable: true });
+      return text;
+    },
+    set(this: EventData, value: string): void {
+      states.delete(this);
+      Object.defineProperty(this, 'ics', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+/**
+ * The top-level property names the parser recorded for `ev`, or null when `ev` did not come from the parser or its
+ * `ics` has since been replaced (the caller then reads the text).
+ */
+export function parsedPropertyNames(ev: EventData): ReadonlySet<string> | null {
+  const state = states.get(ev);
+  if (!state) return null;
+  if (state.text === null) return state.names; // still the accessor: the text is the parser's by construction
+  return ev.ics === state.text ? state.names : null;
+}
