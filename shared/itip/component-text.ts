@@ -8,6 +8,7 @@
 // RFC 5546 §3 presence checks need not serialise and re-scan the text. validate.ts uses them only while `ics` is still
 // the text the parser made (an assigned or re-built text is scanned as before).
 
+import { lazyField } from './lazy';
 import type { EventData } from './types';
 
 /** Anything that serialises to the component's iCalendar text (an ical.js Component). */
@@ -30,21 +31,17 @@ const states = new WeakMap<object, State>();
 export function lazyIcs(ev: EventData, source: Stringifiable, names: ReadonlySet<string>): void {
   const state: State = { source, text: null, names };
   states.set(ev, state);
-  Object.defineProperty(ev, 'ics', {
-    enumerable: true,
-    configurable: true,
-    get(this: EventData): string {
-      const text = state.text ?? state.source?.toString() ?? '';
+  lazyField(
+    ev,
+    'ics',
+    () => {
+      const text = state.source?.toString() ?? '';
       state.text = text;
       state.source = null; // the component tree can be collected once the text exists
-      Object.defineProperty(this, 'ics', { value: text, writable: true, enumerable: true, configurable: true });
       return text;
     },
-    set(this: EventData, value: string): void {
-      states.delete(this);
-      Object.defineProperty(this, 'ics', { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
+    () => states.delete(ev),
+  );
 }
 
 /**

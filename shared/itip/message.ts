@@ -4,6 +4,7 @@
 
 import { findCalendarParts } from './detect';
 import { decodeCharset, readMimeSync } from './mime';
+import { lazyField } from './lazy';
 import { parseCalendar } from './parse';
 import { ITIP_METHODS, type CalendarObject, type CalendarPartRef, type ItipMessage, type ItipMethod, type MailEnvelope, type Problem } from './types';
 
@@ -123,16 +124,20 @@ export async function readMessage(raw: Uint8Array | string): Promise<ReadResult>
       message: 'the MIME structure is nested too deep or has too many parts: the parts past the limit were not read (a calendar among them is not seen)',
     });
   }
-  return {
+  const out: ReadResult = {
     kind: 'message',
     envelope: mail.envelope,
     parts,
     calendars: r.calendars,
     itip: r.itip,
     problems: r.problems,
-    text: mail.text,
-    html: mail.html,
+    text: null,
+    html: null,
   };
+  // Decoded when first read, like the mail's own (mime.ts): inspect and process never look at them.
+  lazyField(out, 'text', () => mail.text);
+  lazyField(out, 'html', () => mail.html);
+  return out;
 }
 
 function uniqueProblems(list: Problem[]): Problem[] {

@@ -5,6 +5,7 @@
 // shift_jis, gb18030, koi8-r...).
 
 import { parseAddressList } from './address';
+import { lazyField } from './lazy';
 import type { MailEnvelope, MimeNode } from './types';
 
 export interface MailMessage {
@@ -34,8 +35,13 @@ interface Ctx {
   leaves: Map<string, Leaf>;
   nodes: number;
   cut: boolean;
-  text: string | null;
-  html: string | null;
+  /** The first text/plain and text/html bodies of the message itself: decoded only when asked for (lazy.ts). */
+  text: TextLeaf | null;
+  html: TextLeaf | null;
+}
+
+interface TextLeaf extends Leaf {
+  charset: string | null;
 }
 
 export async function readMime(raw: Uint8Array | string): Promise<MailMessage> {
@@ -57,17 +63,26 @@ export function readMimeSync(raw: Uint8Array | string): MailMessage {
     tree = { path: '1', contentType: 'text/plain', params: {}, disposition: null, filename: null, encoding: null, size: bytes.length, children: [] };
   }
   const envelope = envelopeOf(headers);
-  return {
+  const mail: MailMessage = {
     envelope,
     tree,
     bodyOf: (path: string) => {
       const leaf = ctx.leaves.get(path);
       return leaf ? decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding) : null;
     },
-    text: ctx.text,
-    html: ctx.html,
+    text: null,
+    html: null,
     cutShort: ctx.cut,
   };
+  // Most readers (inspect, process, sync) never show the text: decode it on first read.
+  const { text, html } = ctx;
+  if (text) lazyField(mail, 'text', () => decodeText(text));
+  if (html) lazyField(mail, 'html', () => decodeText(html));
+  return mail;
+}
+
+function decodeText(leaf: TextLeaf): string {
+  return decodeCharset(decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding), leaf.charset).text;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -92,30 +107,73 @@ function binaryToBytes(s: string): Uint8Array {
 /** Removes a Content-Transfer-Encoding (RFC 2045 §6). Unknown encodings pass through as they are. */
 export function decodeTransfer(body: string, encoding: string | null): Uint8Array {
   const enc = (encoding ?? '').toLowerCase().trim();
-  if (enc === 'base64') {
-    let clean = body.replace(/[^A-Za-z0-9+/]/g, '');
-    clean = clean.slice(0, clean.length - (clean.length % 4 === 1 ? 1 : 0));
-    while (clean.length % 4 !== 0) clean += '=';
-    try {
-      return binaryToBytes(atob(clean));
-    } catch {
-      return binaryToBytes(body);
-    }
-  }
-  if (enc === 'quoted-printable') {
-    // RFC 2045 §6.7: '=' CRLF is a soft break; '=XX' a byte; a stray '=' is kept (rule 1, robustness note).
-    const s = body.replace(/=[ \t]*\r?\n/g, '');
-    const out: number[] = [];
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-        out.push(parseInt(s.slice(i + 1, i + 3), 16));
-        i += 2;
-      } else out.push(c & 0xff);
-    }
-    return Uint8Array.from(out);
-  }
+  if (enc === 'base64') return decodeBase64(body);
+  if (enc === 'quoted-printable') return decodeQuotedPrintable(body);
   return binaryToBytes(body);
+}
+
+/** Base64 alphabet value of each char code below 128, -1 for the rest (RFC 2045 §6.8, Table 1). */
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+/** Value of each hex digit char code below 128, -1 for the rest. */
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+}
+
+/**
+ * RFC 2045 §6.8, leniently: every char outside the alphabet (line breaks, '=' padding, junk) is skipped, as
+ * decoders must (§6.8: "ignored"); a lone trailing char (no whole byte) is dropped; trailing bits are discarded.
+ * One pass into a byte array (it was a regex, atob and a copy: a third of reading a big invitation's MIME).
+ */
+function decodeBase64(body: string): Uint8Array {
+  const out = new Uint8Array(Math.ceil((body.length * 3) / 4) + 3);
+  let n = 0;
+  let acc = 0;
+  let have = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const v = c < 128 ? B64[c]! : -1;
+    if (v < 0) continue;
+    acc = (acc << 6) | v;
+    if (++have === 4) {
+      out[n++] = (acc >> 16) & 0xff;
+      out[n++] = (acc >> 8) & 0xff;
+      out[n++] = acc & 0xff;
+      acc = 0;
+      have = 0;
+    }
+  }
+  if (have === 2) out[n++] = (acc >> 4) & 0xff;
+  else if (have === 3) {
+    out[n++] = (acc >> 10) & 0xff;
+    out[n++] = (acc >> 2) & 0xff;
+  }
+  return out.slice(0, n);
+}
+
+/** RFC 2045 §6.7: '=' CRLF (or LF, with trailing blanks) is a soft break; '=XX' a byte; a stray '=' is kept (rule 1, robustness note). */
+function decodeQuotedPrintable(body: string): Uint8Array {
+  const s = body.includes('=') ? body.replace(/=[ \t]*\r?\n/g, '') : body;
+  const out = new Uint8Array(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d && i + 2 < s.length) {
+      const h = s.charCodeAt(i + 1);
+      const l = s.charCodeAt(i + 2);
+      const hv = h < 128 ? HEX[h]! : -1;
+      const lv = l < 128 ? HEX[l]! : -1;
+      if (hv >= 0 && lv >= 0) {
+        out[n++] = (hv << 4) | lv;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c & 0xff;
+  }
+  return out.slice(0, n);
 }
 
 /**
@@ -338,9 +396,9 @@ function parseEntity(
     return { node, headers };
   }
   if (!inMessage && disposition !== 'attachment' && (contentType === 'text/plain' || contentType === 'text/html')) {
-    const text = decodeCharset(decodeTransfer(src.slice(bodyStart, end), encoding), ct.params.charset ?? null).text;
-    if (contentType === 'text/plain') ctx.text ??= text;
-    else ctx.html ??= text;
+    const leaf: TextLeaf = { src, start: bodyStart, end, encoding, charset: ct.params.charset ?? null };
+    if (contentType === 'text/plain') ctx.text ??= leaf;
+    else ctx.html ??= leaf;
   }
   return { node, headers };
 }

@@ -1,0 +1,192 @@
+// The reading fast paths of issue 9 §1 give what the slow ways gave, on the corpus and on seeded random input:
+//  - EventData.ics made on first read is ical.js's serialisation of the component, and the object reads (JSON, spread,
+//    structuredClone) exactly as an object holding that string would;
+//  - the top-level property names the parser records for validate() are the names a scan of that text finds;
+//  - the one-pass base64 / quoted-printable decoders give the bytes of the regex + atob decoders they replaced.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeCase } from '../../scripts/fuzz-cases';
+import { parsedPropertyNames } from '../../shared/itip/component-text';
+import { decodeTransfer } from '../../shared/itip/mime';
+import { readInput } from '../../shared/itip/message';
+import { processRead } from '../../shared/itip/process';
+import { parseCalendar } from '../../shared/itip/parse';
+import type { EventData } from '../../shared/itip/types';
+import { topLevelPropsOfText } from '../../shared/itip/validate';
+import { invitationInZone } from '../fixtures/zone-zoo';
+import { rng, SEED, seedNote } from '../random';
+
+const corpus = resolve(process.env.CONVENE_CORPUS ?? join(__dirname, '../../../shared/corpus'));
+
+function corpusFiles(): { name: string; bytes: Uint8Array }[] {
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const sub of ['eml', 'ics']) {
+    const dir = join(corpus, sub);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) out.push({ name: `${sub}/${f}`, bytes: new Uint8Array(readFileSync(join(dir, f))) });
+  }
+  return out;
+}
+
+/** The corpus, invitations with their own zones, and fuzz mutations of the corpus (seeded). */
+function inputs(): { name: string; bytes: Uint8Array }[] {
+  const base = corpusFiles();
+  const out = [...base];
+  for (let i = 0; i < 20; i++) out.push({ name: `zone-${i}.eml`, bytes: new TextEncoder().encode(invitationInZone(i)) });
+  for (let i = 0; i < 400; i++) {
+    const c = makeCase(SEED, i, base);
+    out.push({ name: `fuzz ${i} (${c.kind})`, bytes: c.bytes });
+  }
+  return out;
+}
+
+async function componentsOf(bytes: Uint8Array, name: string): Promise<EventData[]> {
+  const r = await readInput(bytes, name);
+  return r.calendars.flatMap((c) => c.calendar.components);
+}
+
+describe('EventData.ics made on first read', () => {
+  it('is the text ical.js serialises, whenever it is read, and validate sees the names that text shows', async () => {
+    let checked = 0;
+    for (const f of inputs()) {
+      // Read at once (as the parser did before) vs. read after inspect, validate and decide ran over the message.
+      const early = (await componentsOf(f.bytes, f.name)).map((ev) => ev.ics);
+      const r = await readInput(f.bytes, f.name);
+      const comps = r.calendars.flatMap((c) => c.calendar.components);
+      const names = comps.map((ev) => parsedPropertyNames(ev));
+      processRead(r.itip, r.problems, undefined, { me: ['me@example.com'], policy: 'always', knownContacts: [], now: '2026-06-01T00:00:00Z' });
+      comps.forEach((ev, i) => {
+        expect(names[i], `${f.name}: names recorded by the parser; ${seedNote}`).toBeTruthy();
+        const text = ev.ics; // made now
+        expect(text, `${f.name}; ${seedNote}`).toBe(early[i]);
+        expect(text.startsWith(`BEGIN:${ev.component}\r\n`), f.name).toBe(true);
+        expect([...names[i]!].sort(), `${f.name}; ${seedNote}`).toEqual([...topLevelPropsOfText(text)].sort());
+        // Still the parser's text: the recorded names stay in use.
+        expect(parsedPropertyNames(ev)).toBe(names[i]);
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('reads as a plain string field: JSON key order, spread, structuredClone, assignment', () => {
+    const text = [
+      'BEGIN:VCALENDAR',
+      'METHOD:REQUEST',
+      'BEGIN:VEVENT',
+      'UID:lazy@example.com',
+      'DTSTAMP:20260101T000000Z',
+      'DTSTART:20260301T090000Z',
+      'SUMMARY:Lazy',
+      'ORGANIZER:mailto:o@example.com',
+      'ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:me@example.com',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const a = parseCalendar(text).components[0]!;
+    const b = parseCalendar(text).components[0]!;
+    const keys = Object.keys(a);
+    expect(keys[keys.length - 1]).toBe('ics');
+    // JSON before and after the text is made are the same, and hold the serialisation.
+    const json = JSON.stringify(a);
+    expect(JSON.parse(json).ics).toContain('UID:lazy@example.com');
+    expect(JSON.stringify(a)).toBe(json);
+    expect(Object.getOwnPropertyDescriptor(a, 'ics')?.value).toBe(JSON.parse(json).ics); // now a plain data field
+    expect({ ...b }.ics).toBe(a.ics);
+    expect(structuredClone(parseCalendar(text).components[0]!)).toEqual(JSON.parse(json));
+    // Assigning before the first read replaces it; the parser's names are then no longer used.
+    const c = parseCalendar(text).components[0]!;
+    expect(parsedPropertyNames(c)?.has('SUMMARY')).toBe(true);
+    c.ics = 'BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT';
+    expect(c.ics).toBe('BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT');
+    expect(parsedPropertyNames(c)).toBeNull();
+    // Assigning after it was made: the names follow the text again.
+    b.ics = `${b.ics}`.replace('SUMMARY:Lazy\r\n', '');
+    expect(parsedPropertyNames(b)).toBeNull();
+  });
+
+  it("a pending item's calendar text is made from the message as it was decided", async () => {
+    const eml = new TextEncoder().encode(invitationInZone(3));
+    const r = await readInput(eml, 'x.eml');
+    const d = processRead(r.itip, r.problems, undefined, { me: ['me@example.com'], policy: 'known', knownContacts: [], now: '2026-06-01T00:00:00Z' });
+    const item = d.next?.pending[0];
+    expect(d.action).toBe('needs-decision');
+    expect(item?.ics).toContain(`UID:${r.itip!.calendar.components[0]!.uid}`);
+    expect(item?.ics).toContain('BEGIN:VTIMEZONE');
+    expect(item?.ics.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n')).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The transfer decoders they replaced (mime.ts before issue 9), as the reference.
+
+function binaryToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+function referenceDecode(body: string, enc: 'base64' | 'quoted-printable'): Uint8Array {
+  if (enc === 'base64') {
+    let clean = body.replace(/[^A-Za-z0-9+/]/g, '');
+    clean = clean.slice(0, clean.length - (clean.length % 4 === 1 ? 1 : 0));
+    while (clean.length % 4 !== 0) clean += '=';
+    try {
+      return binaryToBytes(atob(clean));
+    } catch {
+      return binaryToBytes(body);
+    }
+  }
+  const s = body.replace(/=[ \t]*\r?\n/g, '');
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      out.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else out.push(c & 0xff);
+  }
+  return Uint8Array.from(out);
+}
+
+describe('one-pass transfer decoders', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n \t-_.!é\u0100\u2028';
+  const qpChars = '=0123456789ABCDEFabcdefXYZ \t\r\n;:é\u00ff\u0141';
+
+  it('decode what the regex + atob ones decoded, on seeded random bodies', () => {
+    const r = rng(SEED);
+    const rand = (chars: string, n: number): string => {
+      let s = '';
+      for (let i = 0; i < n; i++) s += chars[Math.floor(r() * chars.length)];
+      return s;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const n = Math.floor(r() * 200);
+      const b = rand(alphabet, n);
+      expect(decodeTransfer(b, 'base64'), `base64 ${JSON.stringify(b)}; ${seedNote}`).toEqual(referenceDecode(b, 'base64'));
+      const q = rand(qpChars, n);
+      expect(decodeTransfer(q, 'quoted-printable'), `qp ${JSON.stringify(q)}; ${seedNote}`).toEqual(referenceDecode(q, 'quoted-printable'));
+    }
+    // Real encodings round-trip.
+    const bytes = Uint8Array.from({ length: 1000 }, () => Math.floor(r() * 256));
+    const b64 = btoa(String.fromCharCode(...bytes)).replace(/.{76}/g, '$&\r\n');
+    expect(decodeTransfer(b64, 'BASE64 ')).toEqual(bytes);
+    expect(decodeTransfer('caf=C3=A9 =\r\nau lait=3D', 'quoted-printable')).toEqual(new TextEncoder().encode('café au lait='));
+  });
+
+  it('decode every base64 and quoted-printable part of the corpus as before', () => {
+    let parts = 0;
+    for (const f of corpusFiles()) {
+      const src = String.fromCharCode(...f.bytes);
+      for (const enc of ['base64', 'quoted-printable'] as const) {
+        if (!new RegExp(`content-transfer-encoding:\\s*${enc}`, 'i').test(src)) continue;
+        // The whole message as one body: every line, header and boundary included, is input to the decoder.
+        expect(decodeTransfer(src, enc), `${f.name} ${enc}`).toEqual(referenceDecode(src, enc));
+        parts++;
+      }
+    }
+    if (corpusFiles().length > 0) expect(parts).toBeGreaterThan(5);
+  });
+});
