@@ -1,8 +1,8 @@
 // EventData.ics made when first read (issue 9 §1). Serialising every component back to text (ical.js stringify +
 // line folding) was ~12% of reading a message, yet inspect and most decisions never look at that text: only what is
-// stored, held or re-built does. The parser therefore leaves an enumerable accessor in the `ics` slot that
-// stringifies the ical.js component on first read, then replaces itself with the plain string (same key order, so
-// JSON, spreads and structuredClone see exactly the object they saw before). Assigning `ics` replaces it too.
+// stored, held or re-built does. The parser therefore appends `ics` as a lazy field (lazy.ts) that stringifies the
+// ical.js component on first read and keeps the string (JSON, spreads and structuredClone see exactly the object
+// they saw before). Assigning `ics` first stores the assigned text instead.
 //
 // The parser also records which property names the component carries at its top level, so the validator's
 // RFC 5546 §3 presence checks need not serialise and re-scan the text. validate.ts uses them only while `ics` is still

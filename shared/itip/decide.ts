@@ -282,17 +282,17 @@ function pendingDecision(
 ): Decision {
   const l = lead(msg);
   const uid = l.uid!;
-  const item: PendingItem = {
+  const item = {
     id: pendingId(uid, msg.method, from, l.dtstamp, l.recurrenceId),
     kind,
     from: normalizeAddress(from),
     recurrenceId: l.recurrenceId,
-    ics: '', // made on first read: a decision shown or answered on the spot never needs the text (lazy.ts)
-    receivedAt: ctx.now,
-    summary: calendarSummary(msg),
-  };
+  } as PendingItem;
+  // The whole calendar's text is made on first read (lazy.ts): a decision shown or answered on the spot never needs it.
   const parts = { method: msg.method, calendar: { components: [...msg.calendar.components], vtimezones: [...msg.calendar.vtimezones] } };
   lazyField(item, 'ics', () => messageText(parts));
+  item.receivedAt = ctx.now;
+  item.summary = calendarSummary(msg);
   const current = base ?? stored ?? { ...emptyStored(uid, 'attendee', ctx), vtimezones: [...msg.calendar.vtimezones] };
   if (current.pending.some((p) => p.id === item.id)) {
     return { action: 'duplicate', uid, reason: `already waiting for a decision: ${reason}`, detail };

@@ -124,16 +124,14 @@ export async function readMessage(raw: Uint8Array | string): Promise<ReadResult>
       message: 'the MIME structure is nested too deep or has too many parts: the parts past the limit were not read (a calendar among them is not seen)',
     });
   }
-  const out: ReadResult = {
+  const out = {
     kind: 'message',
     envelope: mail.envelope,
     parts,
     calendars: r.calendars,
     itip: r.itip,
     problems: r.problems,
-    text: null,
-    html: null,
-  };
+  } as ReadResult;
   // Decoded when first read, like the mail's own (mime.ts): inspect and process never look at them.
   lazyField(out, 'text', () => mail.text);
   lazyField(out, 'html', () => mail.html);

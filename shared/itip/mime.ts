@@ -63,21 +63,19 @@ export function readMimeSync(raw: Uint8Array | string): MailMessage {
     tree = { path: '1', contentType: 'text/plain', params: {}, disposition: null, filename: null, encoding: null, size: bytes.length, children: [] };
   }
   const envelope = envelopeOf(headers);
-  const mail: MailMessage = {
+  const mail = {
     envelope,
     tree,
     bodyOf: (path: string) => {
       const leaf = ctx.leaves.get(path);
       return leaf ? decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding) : null;
     },
-    text: null,
-    html: null,
-    cutShort: ctx.cut,
-  };
-  // Most readers (inspect, process, sync) never show the text: decode it on first read.
+  } as MailMessage;
+  // Most readers (inspect, process, sync) never show the text: decode it on first read (lazy.ts).
   const { text, html } = ctx;
-  if (text) lazyField(mail, 'text', () => decodeText(text));
-  if (html) lazyField(mail, 'html', () => decodeText(html));
+  lazyField(mail, 'text', () => (text ? decodeText(text) : null));
+  lazyField(mail, 'html', () => (html ? decodeText(html) : null));
+  mail.cutShort = ctx.cut;
   return mail;
 }
 

@@ -87,7 +87,8 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
       warn(ctx, 'invalid-rrule', 'RRULE could not be read');
     }
   }
-  const ev: EventData = {
+  // `ics` is appended last, made on first read (component-text.ts).
+  const ev = {
     component: kind,
     uid: uidText && uidText.trim() !== '' ? uidText.trim() : null,
     recurrenceId: rid ? normalisedInstant(rid) : null,
@@ -113,8 +114,7 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
       const v = rawValues(p)[0];
       return Array.isArray(v) ? v.map(String).join(';') : String(v ?? '');
     }),
-    ics: '', // made on first read (component-text.ts)
-  };
+  } as EventData;
   lazyIcs(ev, c, topLevelNames(c));
   return ev;
 }
