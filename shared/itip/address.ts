@@ -18,6 +18,9 @@ export function parseAddressList(value: string | null | undefined): string[] {
   if (!value) return [];
   const v = value.trim();
   if (BARE.test(v)) return [v.toLowerCase()];
+  // The same To/Cc/From lines come back in message after message: the parse is remembered, keyed by the text.
+  const known = v.length <= LIST_KEY_MAX ? parsedLists.get(v) : undefined;
+  if (known) return [...known];
   let parsed: { address: string }[];
   try {
     parsed = addressparser(v, { flatten: true });
@@ -29,8 +32,17 @@ export function parseAddressList(value: string | null | undefined): string[] {
     const addr = canonical(a.address);
     if (addr) out.push(addr);
   }
-  return out;
+  if (v.length <= LIST_KEY_MAX) {
+    if (parsedLists.size >= LIST_CACHE_MAX) parsedLists.delete(parsedLists.keys().next().value as string);
+    parsedLists.set(v, out);
+  }
+  return [...out];
 }
+
+/** Bounds of the address-list memory: entries, and header length (a 100 kB To: line is parsed, not remembered). */
+const LIST_CACHE_MAX = 512;
+const LIST_KEY_MAX = 2048;
+const parsedLists = new Map<string, readonly string[]>();
 
 /** One addr-spec, lower-cased; '' when it is not one (no '@', or whitespace/brackets left in it). */
 function canonical(addr: string | null | undefined): string {

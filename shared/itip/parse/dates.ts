@@ -43,8 +43,14 @@ function fieldsOf(raw: string): Fields | null {
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const dateText = (f: Fields): string => `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`;
 const localText = (f: Fields): string => `${dateText(f)}T${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}`;
-const isoUtc = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** ISO 8601 UTC without milliseconds. toISOString always ends in '.sssZ' (ECMA-262 §21.4.4.36), so it is cut off. */
+const isoUtc = (ms: number): string => {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, -5)}Z`;
+};
 const localMs = (f: Fields): number => {
+  // Date.UTC reads years 0–99 as 1900–1999: those go through setUTCFullYear, which takes the year as written.
+  if (f.y >= 100) return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, 0);
   const d = new Date(0);
   d.setUTCFullYear(f.y, f.mo - 1, f.d);
   d.setUTCHours(f.h, f.mi, f.s, 0);
