@@ -5,7 +5,7 @@ import ICAL from 'ical.js';
 import type { DateTimeValue } from '../types';
 import { cleanTzid, toIana } from '../zones/iana';
 import { ianaOffsetForLocal } from '../zones/intl';
-import { ZoneTooComplexError } from '../zones/vtimezone';
+import { localUtcOffset, ZoneTooComplexError } from '../zones/vtimezone';
 import { RecurBudgetExceeded } from '../recur-guard';
 import { param, rawValues } from './ical';
 import { type ReadCtx, warn } from './context';
@@ -105,8 +105,7 @@ export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown)
   if (zone.vtimezone) {
     // The embedded VTIMEZONE is what the sender meant (RFC 5545 §3.2.19), so its rules win over our database.
     try {
-      const t = ICAL.Time.fromData({ year: f.y, month: f.mo, day: f.d, hour: f.h, minute: f.mi, second: f.s, isDate: false });
-      const o = zone.vtimezone.utcOffset(t);
+      const o = localUtcOffset(zone.vtimezone, f.y, f.mo, f.d, f.h, f.mi, f.s);
       if (Number.isFinite(o)) offset = o;
     } catch (err) {
       // A STANDARD/DAYLIGHT rule whose expansion ran out of its step budget (zones/vtimezone.ts, recur-guard.ts):
