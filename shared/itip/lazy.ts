@@ -13,11 +13,18 @@ interface Slot {
   onAssign: (() => void) | undefined;
 }
 
-const slots = new WeakMap<object, Map<string, Slot>>();
+/** Per key (a handful: ics, text, html), the slots of the objects that have that lazy field. */
+const slotsByKey = new Map<string, WeakMap<object, Slot>>();
 const accessors = new Map<string, PropertyDescriptor>();
 
+function slotsFor(key: string): WeakMap<object, Slot> {
+  let m = slotsByKey.get(key);
+  if (!m) slotsByKey.set(key, (m = new WeakMap()));
+  return m;
+}
+
 function slotOf(obj: object, key: string): Slot | undefined {
-  return slots.get(obj)?.get(key);
+  return slotsFor(key).get(obj);
 }
 
 function accessorFor(key: string): PropertyDescriptor {
@@ -59,8 +66,6 @@ function accessorFor(key: string): PropertyDescriptor {
  * `onAssign` runs). `make` must depend only on data captured when the field is defined.
  */
 export function lazyField<T extends object, K extends string & keyof T>(obj: T, key: K, make: () => T[K], onAssign?: () => void): void {
-  let own = slots.get(obj);
-  if (!own) slots.set(obj, (own = new Map()));
-  own.set(key, { make, value: undefined, onAssign });
+  slotsFor(key).set(obj, { make, value: undefined, onAssign });
   Object.defineProperty(obj, key, accessorFor(key));
 }
