@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeCase } from '../../scripts/fuzz-cases';
 import { parsedPropertyNames } from '../../shared/itip/component-text';
+import { withAttendee, withRevisionAndStatus } from '../../shared/itip/event-state';
 import { decodeTransfer } from '../../shared/itip/mime';
 import { readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
@@ -117,6 +118,34 @@ describe('EventData.ics made on first read', () => {
     expect(item?.ics).toContain(`UID:${r.itip!.calendar.components[0]!.uid}`);
     expect(item?.ics).toContain('BEGIN:VTIMEZONE');
     expect(item?.ics.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n')).toBe(true);
+  });
+});
+
+describe('a patched component text made on first read', () => {
+  it('is the text made at once, for every corpus component, status/revision and attendee changes', async () => {
+    let checked = 0;
+    for (const f of corpusFiles()) {
+      for (const ev of await componentsOf(f.bytes, f.name)) {
+        // `ics` not last: the text is made at once (the way before); `ics` last (as read): made on first read.
+        const { ics, ...rest } = ev;
+        const eager = { ics, ...rest } as EventData;
+        const email = ev.attendees[0]?.email ?? 'new@example.com';
+        const changes: ((e: EventData) => EventData)[] = [
+          (e) => withRevisionAndStatus(e, { status: 'CANCELLED', sequence: e.sequence + 1, dtstamp: '2026-05-01T10:00:00Z', comment: ['gone'] }),
+          (e) => withAttendee(e, email, { partstat: 'ACCEPTED', rsvp: false }),
+          (e) => withAttendee(withRevisionAndStatus(e, { sequence: 9 }), 'delegate@example.com', { partstat: 'NEEDS-ACTION', delegatedFrom: [email] }),
+        ];
+        for (const change of changes) {
+          const later = change(ev);
+          const now = change(eager);
+          expect(Object.keys(later), f.name).toEqual(Object.keys(ev));
+          expect(later.ics, f.name).toBe(now.ics);
+          expect(JSON.parse(JSON.stringify(later)), f.name).toEqual(JSON.parse(JSON.stringify(now)));
+          checked++;
+        }
+      }
+    }
+    if (corpusFiles().length > 0) expect(checked).toBeGreaterThan(100);
   });
 });
 
