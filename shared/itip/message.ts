@@ -187,9 +187,11 @@ function dedupe<T extends { part: CalendarPartRef; calendar: CalendarObject }>(l
   return out.sort((a, b) => list.indexOf(a) - list.indexOf(b));
 }
 
+const HEAD_DECODER = new TextDecoder('utf-8');
+
 /** A .ics file or a message: sniffs the bytes (BEGIN:VCALENDAR after BOM/whitespace) and the filename. */
 export async function readInput(bytes: Uint8Array, filename?: string): Promise<ReadResult> {
-  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart();
+  const head = HEAD_DECODER.decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart();
   const isCal = /^BEGIN:VCALENDAR/i.test(head) || /\.ics$/i.test(filename ?? '');
   if (!isCal) return readMessage(bytes);
   const decoded = decodeCharset(bytes, null);
