@@ -7,7 +7,7 @@ import { cleanTzid, toIana } from '../zones/iana';
 import { ianaOffsetForLocal } from '../zones/intl';
 import { localUtcOffset, ZoneTooComplexError } from '../zones/vtimezone';
 import { RecurBudgetExceeded } from '../recur-guard';
-import { param, rawValues } from './ical';
+import { param, type PropertyLike, rawValues } from './ical';
 import { type ReadCtx, warn } from './context';
 
 interface Fields {
@@ -63,11 +63,11 @@ function offsetText(seconds: number): string {
   return `${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
 }
 
-export function dateProp(p: ICAL.Property | null, ctx: ReadCtx): DateTimeValue | null {
+export function dateProp(p: PropertyLike | null, ctx: ReadCtx): DateTimeValue | null {
   return p ? dateValue(p, ctx) : null;
 }
 
-export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown): DateTimeValue | null {
+export function dateValue(p: PropertyLike, ctx: ReadCtx, rawOverride?: unknown): DateTimeValue | null {
   let raw = rawOverride ?? rawValues(p)[0];
   if (Array.isArray(raw)) raw = raw[0]; // PERIOD (RDATE;VALUE=PERIOD): its start
   if (typeof raw === 'string' && raw.includes('/')) raw = raw.split('/')[0];
@@ -138,7 +138,7 @@ export function normalisedInstant(v: DateTimeValue): string {
   return v.utc ?? v.value; // floating recurrence ids keep their local form
 }
 
-export function multiDates(p: ICAL.Property, ctx: ReadCtx): string[] {
+export function multiDates(p: PropertyLike, ctx: ReadCtx): string[] {
   const out: string[] = [];
   for (const raw of rawValues(p)) {
     const v = dateValue(p, ctx, raw);
