@@ -8,17 +8,14 @@
 // RFC 5546 §3 presence checks need not serialise and re-scan the text. validate.ts uses them only while `ics` is still
 // the text the parser made (an assigned or re-built text is scanned as before).
 
+import ICAL from 'ical.js';
 import { lazyField } from './lazy';
 import type { EventData } from './types';
 
-/** Anything that serialises to the component's iCalendar text (an ical.js Component). */
-export interface Stringifiable {
-  toString(): string;
-}
 
 interface State {
   /** Until the text is made: the parsed component. */
-  source: Stringifiable | null;
+  source: ICAL.Component | null;
   /** Once made: the text, so a later reader can tell it is still the parser's. */
   text: string | null;
   /** Upper-case names of the properties directly in the component (not in nested VALARMs). */
@@ -28,7 +25,7 @@ interface State {
 const states = new WeakMap<object, State>();
 
 /** Turns `ev.ics` into a lazily made text (see above). `names`: the component's top-level property names. */
-export function lazyIcs(ev: EventData, source: Stringifiable, names: ReadonlySet<string>): void {
+export function lazyIcs(ev: EventData, source: ICAL.Component, names: ReadonlySet<string>): void {
   const state: State = { source, text: null, names };
   states.set(ev, state);
   lazyField(
@@ -53,4 +50,27 @@ export function parsedPropertyNames(ev: EventData): ReadonlySet<string> | null {
   if (!state) return null;
   if (state.text === null) return state.names; // still the accessor: the text is the parser's by construction
   return ev.ics === state.text ? state.names : null;
+}
+
+/**
+ * The unfolded lines of the properties named `name` (lower case) that `ev.ics` will hold, in its order (the
+ * component's own, then each nested component's), without making the text: ical.js's serialisation of those
+ * properties alone, unfolded (RFC 5545 §3.1). Null when the text is already made or `ev` is not the parser's (the
+ * caller reads the text).
+ */
+export function propertyLines(ev: EventData, name: string): string[] | null {
+  const state = states.get(ev);
+  if (!state || state.text !== null || !state.source) return null;
+  const source = state.source;
+  // The design set ical.js's toString() serialises with (Component#_designSet: the parent's, else by name).
+  const designSet = (source as unknown as { _designSet: unknown })._designSet;
+  const out: string[] = [];
+  const walk = (jcal: unknown[]): void => {
+    for (const p of (jcal[1] as unknown[][]) ?? []) {
+      if (p[0] === name) out.push(ICAL.stringify.property(p as never, designSet as never, true));
+    }
+    for (const sub of (jcal[2] as unknown[][]) ?? []) walk(sub);
+  };
+  walk(source.jCal as unknown[]);
+  return out;
 }

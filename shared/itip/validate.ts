@@ -12,7 +12,7 @@ import { listFew } from './few';
 import type { Attendee, EventData, ItipMessage, Problem, Severity } from './types';
 import { normalizeAddress, sameAddress } from './address';
 import { probeRule } from './recur-guard';
-import { parsedPropertyNames } from './component-text';
+import { parsedPropertyNames, propertyLines } from './component-text';
 
 /** Every code validate() emits, with its meaning. Codes are stable: the UI, the CLI and tests match on them. */
 export const PROBLEM_CODES = {
@@ -132,7 +132,8 @@ export function topLevelPropsOfText(ics: string): Set<string> {
 
 /** The raw ATTENDEE line (unfolded) for an address, to see which parameters were actually written. */
 function attendeeParams(ev: EventData, email: string): string | undefined {
-  const lines = ev.ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
+  // The ATTENDEE lines the text will hold, made alone while the text is not (component-text.ts); else the text's.
+  const lines = propertyLines(ev, 'attendee') ?? ev.ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
   for (const line of lines) {
     if (!/^ATTENDEE[;:]/i.test(line)) continue;
     // The value starts at the first ':' outside a quoted parameter value (RFC 5545 §3.1).

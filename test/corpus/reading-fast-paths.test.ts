@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeCase } from '../../scripts/fuzz-cases';
-import { parsedPropertyNames } from '../../shared/itip/component-text';
+import { parsedPropertyNames, propertyLines } from '../../shared/itip/component-text';
 import { withAttendee, withRevisionAndStatus } from '../../shared/itip/event-state';
 import { decodeTransfer } from '../../shared/itip/mime';
 import { readInput } from '../../shared/itip/message';
@@ -56,6 +56,7 @@ describe('EventData.ics made on first read', () => {
       const r = await readInput(f.bytes, f.name);
       const comps = r.calendars.flatMap((c) => c.calendar.components);
       const names = comps.map((ev) => parsedPropertyNames(ev));
+      const attendeeLines = comps.map((ev) => propertyLines(ev, 'attendee'));
       processRead(r.itip, r.problems, undefined, { me: ['me@example.com'], policy: 'always', knownContacts: [], now: '2026-06-01T00:00:00Z' });
       comps.forEach((ev, i) => {
         expect(names[i], `${f.name}: names recorded by the parser; ${seedNote}`).toBeTruthy();
@@ -63,6 +64,10 @@ describe('EventData.ics made on first read', () => {
         expect(text, `${f.name}; ${seedNote}`).toBe(early[i]);
         expect(text.startsWith(`BEGIN:${ev.component}\r\n`), f.name).toBe(true);
         expect([...names[i]!].sort(), `${f.name}; ${seedNote}`).toEqual([...topLevelPropsOfText(text)].sort());
+        // The ATTENDEE lines made alone are the text's, unfolded, in its order (validate's reply-missing-partstat).
+        const fromText = text.replace(/\r?\n[ \t]/g, '').split(/\r?\n/).filter((l) => /^ATTENDEE[;:]/i.test(l));
+        expect(attendeeLines[i], `${f.name}; ${seedNote}`).toEqual(fromText);
+        expect(propertyLines(ev, 'attendee')).toBeNull(); // the text exists now: the caller reads it
         // Still the parser's text: the recorded names stay in use.
         expect(parsedPropertyNames(ev)).toBe(names[i]);
         checked++;
