@@ -32,6 +32,9 @@ interface Leaf {
 }
 
 interface Ctx {
+  /** The message's bytes, whose one-char-per-byte string is the top-level `src`. */
+  bytes: Uint8Array;
+  topSrc: string;
   leaves: Map<string, Leaf>;
   nodes: number;
   cut: boolean;
@@ -51,7 +54,7 @@ export async function readMime(raw: Uint8Array | string): Promise<MailMessage> {
 export function readMimeSync(raw: Uint8Array | string): MailMessage {
   const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw instanceof Uint8Array ? raw : new Uint8Array(0);
   const src = bytesToBinary(bytes);
-  const ctx: Ctx = { leaves: new Map(), nodes: 0, cut: false, text: null, html: null };
+  const ctx: Ctx = { bytes, topSrc: src, leaves: new Map(), nodes: 0, cut: false, text: null, html: null };
   let tree: MimeNode;
   let headers: Headers = new Map();
   try {
@@ -68,7 +71,10 @@ export function readMimeSync(raw: Uint8Array | string): MailMessage {
     tree,
     bodyOf: (path: string) => {
       const leaf = ctx.leaves.get(path);
-      return leaf ? decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding) : null;
+      if (!leaf) return null;
+      // A body without base64/quoted-printable (7bit, 8bit, binary, unknown) is its bytes: copied, not rebuilt.
+      if (leaf.src === ctx.topSrc && !TRANSFER_ENCODED.has((leaf.encoding ?? '').toLowerCase().trim())) return ctx.bytes.slice(leaf.start, leaf.end);
+      return decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding);
     },
   } as MailMessage;
   // Most readers (inspect, process, sync) never show the text: decode it on first read (lazy.ts).
@@ -113,6 +119,9 @@ function binaryToBytes(s: string): Uint8Array {
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
   return out;
 }
+
+/** The encodings decodeTransfer undoes; any other passes through as it is. */
+const TRANSFER_ENCODED: ReadonlySet<string> = new Set(['base64', 'quoted-printable']);
 
 /** Removes a Content-Transfer-Encoding (RFC 2045 §6). Unknown encodings pass through as they are. */
 export function decodeTransfer(body: string, encoding: string | null): Uint8Array {

@@ -13,6 +13,7 @@ import { decodeTransfer } from '../../shared/itip/mime';
 import { readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
 import { parseCalendar } from '../../shared/itip/parse';
+import { fieldsOf, generalFields } from '../../shared/itip/parse/dates';
 import type { EventData } from '../../shared/itip/types';
 import { topLevelPropsOfText } from '../../shared/itip/validate';
 import { invitationInZone } from '../fixtures/zone-zoo';
@@ -151,6 +152,28 @@ describe('a patched component text made on first read', () => {
       }
     }
     if (corpusFiles().length > 0) expect(checked).toBeGreaterThan(100);
+  });
+});
+
+describe('date fields read by char codes', () => {
+  it('are the fields the general reader gives, on seeded random date texts', () => {
+    const r = rng(SEED ^ 0x5eed);
+    const pick = (s: string): string => s[Math.floor(r() * s.length)]!;
+    const num = (w: number, max: number): string => String(Math.floor(r() * max)).padStart(w, '0');
+    let canonical = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let t = `${num(4, 10_000)}-${num(2, 14)}-${num(2, 33)}`;
+      if (r() < 0.7) t += `T${num(2, 26)}:${num(2, 61)}:${num(2, 62)}${r() < 0.5 ? 'Z' : ''}`;
+      // Damage some: a wrong separator, a letter, a space, a lower-case z, a cut.
+      if (r() < 0.3) {
+        const at = Math.floor(r() * t.length);
+        t = t.slice(0, at) + pick('-:T Zz9a/') + t.slice(at + (r() < 0.5 ? 1 : 0));
+      }
+      if (r() < 0.05) t = t.slice(0, Math.floor(r() * t.length));
+      if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z?)?$/.test(t)) canonical++;
+      expect(fieldsOf(t), `${JSON.stringify(t)}; ${seedNote}`).toEqual(generalFields(t));
+    }
+    expect(canonical).toBeGreaterThan(5_000);
   });
 });
 

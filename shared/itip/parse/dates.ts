@@ -10,7 +10,7 @@ import { RecurBudgetExceeded } from '../recur-guard';
 import { param, type PropertyLike, rawValues } from './ical';
 import { type ReadCtx, warn } from './context';
 
-interface Fields {
+export interface Fields {
   y: number;
   mo: number;
   d: number;
@@ -22,7 +22,13 @@ interface Fields {
 }
 
 /** Reads 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS[Z]' (jCal) or the iCalendar basic forms; null for junk. */
-function fieldsOf(raw: string): Fields | null {
+export function fieldsOf(raw: string): Fields | null {
+  const fast = canonicalFields(raw);
+  return fast !== undefined ? fast : generalFields(raw);
+}
+
+/** Every spelling fieldsOf accepts (exported for the test comparing the canonical fast path with it). */
+export function generalFields(raw: string): Fields | null {
   const s = raw.trim().replace(/[-:]/g, '');
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?T?$/i.exec(s);
   if (!m) return null;
@@ -38,6 +44,46 @@ function fieldsOf(raw: string): Fields | null {
   };
   if (f.mo < 1 || f.mo > 12 || f.d < 1 || f.d > 31 || f.h > 24 || f.mi > 59 || f.s > 60) return null;
   return f;
+}
+
+/**
+ * fieldsOf for the forms ical.js writes into jCal (RFC 7265 §3.6.4/§3.6.5: 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS',
+ * '...Z'), read by char codes: the same Fields (or null for out-of-range parts) as the general path, which is left
+ * every other spelling (undefined).
+ */
+function canonicalFields(raw: string): Fields | null | undefined {
+  const n = raw.length;
+  if (n !== 10 && n !== 19 && n !== 20) return undefined;
+  const d = (i: number): number => raw.charCodeAt(i) - 48;
+  const digits = (i: number, k: number): number => {
+    let v = 0;
+    for (let j = i; j < i + k; j++) {
+      const x = d(j);
+      if (x < 0 || x > 9) return -1;
+      v = v * 10 + x;
+    }
+    return v;
+  };
+  if (raw[4] !== '-' || raw[7] !== '-') return undefined;
+  const y = digits(0, 4);
+  const mo = digits(5, 2);
+  const day = digits(8, 2);
+  if (y < 0 || mo < 0 || day < 0) return undefined;
+  let h = 0;
+  let mi = 0;
+  let sec = 0;
+  let utc = false;
+  if (n > 10) {
+    if (raw[10] !== 'T' || raw[13] !== ':' || raw[16] !== ':') return undefined;
+    if (n === 20 && raw[19] !== 'Z') return undefined;
+    h = digits(11, 2);
+    mi = digits(14, 2);
+    sec = digits(17, 2);
+    if (h < 0 || mi < 0 || sec < 0) return undefined;
+    utc = n === 20;
+  }
+  if (mo < 1 || mo > 12 || day < 1 || day > 31 || h > 24 || mi > 59 || sec > 60) return null;
+  return { y, mo, d: day, h, mi, s: sec, date: n === 10, utc };
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
