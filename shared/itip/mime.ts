@@ -114,6 +114,11 @@ export function bytesToBinary(bytes: Uint8Array): string {
   return out;
 }
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 function binaryToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
@@ -294,7 +299,9 @@ const first = (h: Headers, name: string): string | null => h.get(name)?.[0] ?? n
 
 /** Decodes RFC 2047 encoded words in a header (header bytes are read as UTF-8 when they are raw 8-bit). */
 export function decodeWords(value: string): string {
-  const raw = decodeCharset(binaryToBytes(value), null).text;
+  // ASCII reads the same as UTF-8, and without '=?' there is no encoded word: most values need no work.
+  const raw = isAscii(value) ? value : decodeCharset(binaryToBytes(value), null).text;
+  if (!raw.includes('=?')) return raw;
   return raw
     .replace(/(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)/g, '$1') // §6.2: space between words
     .replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g, (all, cs: string, enc: string, text: string) => {
