@@ -58,6 +58,22 @@ function canonical(addr: string | null | undefined): string {
  */
 export function normalizeAddress(value: string | null | undefined): string {
   if (!value) return '';
+  // Validation and decisions compare the same few addresses many times per message: remembered by text (bounded).
+  const known = normalized.get(value);
+  if (known !== undefined) return known;
+  const out = normalizeUncached(value);
+  if (value.length <= NORMALIZED_KEY_MAX) {
+    if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+    normalized.set(value, out);
+  }
+  return out;
+}
+
+const NORMALIZED_MAX = 2048;
+const NORMALIZED_KEY_MAX = 512;
+const normalized = new Map<string, string>();
+
+function normalizeUncached(value: string): string {
   let v = value.trim();
   if (/^mailto:/i.test(v)) {
     v = v.slice(7);
