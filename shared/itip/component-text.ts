@@ -13,9 +13,18 @@ import { lazyField } from './lazy';
 import type { EventData } from './types';
 
 
+/** What the text is made from: the component's own jCal and the design set its toString() would use. */
+interface Source {
+  jCal: unknown[];
+  designSet: unknown;
+}
+
 interface State {
-  /** Until the text is made: the parsed component. */
-  source: ICAL.Component | null;
+  /**
+   * Until the text is made: the component's own jCal (not the ical.js Component, whose parent links would keep the
+   * whole message's tree alive as long as the EventData).
+   */
+  source: Source | null;
   /** Once made: the text, so a later reader can tell it is still the parser's. */
   text: string | null;
   /** Upper-case names of the properties directly in the component (not in nested VALARMs). */
@@ -25,14 +34,17 @@ interface State {
 const states = new WeakMap<object, State>();
 
 /** Turns `ev.ics` into a lazily made text (see above). `names`: the component's top-level property names. */
-export function lazyIcs(ev: EventData, source: ICAL.Component, names: ReadonlySet<string>): void {
+export function lazyIcs(ev: EventData, component: ICAL.Component, names: ReadonlySet<string>): void {
+  // Component#toString() is stringify.component(jCal, Component#_designSet): the same call, made later.
+  const source: Source = { jCal: component.jCal as unknown[], designSet: (component as unknown as { _designSet: unknown })._designSet };
   const state: State = { source, text: null, names };
   states.set(ev, state);
   lazyField(
     ev,
     'ics',
     () => {
-      const text = state.source?.toString() ?? '';
+      const src = state.source;
+      const text = src ? ICAL.stringify.component(src.jCal as never, src.designSet as never) : '';
       state.text = text;
       state.source = null; // the component tree can be collected once the text exists
       return text;
@@ -61,9 +73,7 @@ export function parsedPropertyNames(ev: EventData): ReadonlySet<string> | null {
 export function propertyLines(ev: EventData, name: string): string[] | null {
   const state = states.get(ev);
   if (!state || state.text !== null || !state.source) return null;
-  const source = state.source;
-  // The design set ical.js's toString() serialises with (Component#_designSet: the parent's, else by name).
-  const designSet = (source as unknown as { _designSet: unknown })._designSet;
+  const { jCal, designSet } = state.source;
   const out: string[] = [];
   const walk = (jcal: unknown[]): void => {
     for (const p of (jcal[1] as unknown[][]) ?? []) {
@@ -71,6 +81,6 @@ export function propertyLines(ev: EventData, name: string): string[] | null {
     }
     for (const sub of (jcal[2] as unknown[][]) ?? []) walk(sub);
   };
-  walk(source.jCal as unknown[]);
+  walk(jCal);
   return out;
 }
