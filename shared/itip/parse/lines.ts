@@ -13,6 +13,7 @@ export const COMPONENT_KINDS: readonly ComponentKind[] = ['VEVENT', 'VTODO', 'VJ
  * written so is the text decoded (RFC 2045 §6.7), so a value that merely contains "=3D" is left alone.
  */
 export function undoStrayQuotedPrintable(text: string, problems: Problem[]): string {
+  if (!text.includes('=3D')) return text; // what the count below looks for: most calendars have none
   const encoded = text.match(/;[A-Za-z0-9-]+=3D/g)?.length ?? 0;
   if (encoded < 2) return text;
   const plain = (text.match(/;[A-Za-z0-9-]+=(?!3D)/g) ?? []).length;
@@ -58,16 +59,16 @@ export function repairLines(text: string, problems: Problem[]): string | null {
   let bareRange = 0;
   let finished = false;
   for (let line of lines) {
-    if (line.trim() === '') continue; // blank lines inside components (Teams, KDE) carry nothing
+    const trimmed = line.trim();
+    if (trimmed === '') continue; // blank lines inside components (Teams, KDE) carry nothing
     if (finished) {
       // Content after END:VCALENDAR (Podio): a second VCALENDAR is read as well, anything else is dropped.
-      if (/^BEGIN:VCALENDAR\s*$/i.test(line.trim())) finished = false;
+      if (/^BEGIN:VCALENDAR\s*$/i.test(trimmed)) finished = false;
       else {
         dropped++;
         continue;
       }
     }
-    const trimmed = line.trim();
     // Only a line starting with B or E can be BEGIN/END: the two regexes run on those alone.
     const c0 = trimmed.charCodeAt(0) | 0x20;
     const begin = c0 === 0x62 ? /^BEGIN:([A-Za-z0-9-]+)$/i.exec(trimmed) : null;
