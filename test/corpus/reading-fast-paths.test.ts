@@ -175,6 +175,32 @@ describe('date fields read by char codes', () => {
     }
     expect(canonical).toBeGreaterThan(5_000);
   });
+
+  it('a UTC time reads as the Date-built instant it was read as before, leap seconds, hour 24 and Feb 29 included', () => {
+    const r = rng(SEED ^ 0x7e57);
+    const n = (w: number, lo: number, hi: number): string => String(lo + Math.floor(r() * (hi - lo + 1))).padStart(w, '0');
+    for (let i = 0; i < 3000; i++) {
+      const [y, mo, d, h, mi, s] = [n(4, 0, 9999), n(2, 1, 12), n(2, 1, 31), n(2, 0, 24), n(2, 0, 59), n(2, 0, 60)];
+      const text = `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART:${y}${mo}${d}T${h}${mi}${s}Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+      const start = parseCalendar(text).components[0]?.start;
+      // The reference is dates.ts before the fast path: a day that does not exist rolled over (with the time, as it
+      // was), then the instant of the fields through a Date and toISOString.
+      const localMs = (fy: number, fmo: number, fd: number): number => {
+        const t = new Date(0);
+        t.setUTCFullYear(fy, fmo - 1, fd);
+        t.setUTCHours(+h, +mi, +s, 0);
+        return t.getTime();
+      };
+      let [fy, fmo, fd] = [+y, +mo, +d];
+      if (new Date(Date.UTC(fy, fmo - 1, fd)).getUTCDate() !== fd) {
+        const rolled = new Date(localMs(fy, fmo, fd));
+        [fy, fmo, fd] = [rolled.getUTCFullYear(), rolled.getUTCMonth() + 1, rolled.getUTCDate()];
+      }
+      const iso = new Date(localMs(fy, fmo, fd)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      expect(start?.utc, `${y}${mo}${d}T${h}${mi}${s}Z; ${seedNote}`).toBe(iso);
+      expect(start?.value).toBe(iso);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -137,7 +137,8 @@ export function dateValue(p: PropertyLike, ctx: ReadCtx, rawOverride?: unknown):
   }
   if (f.utc) {
     // RFC 5545 §3.3.5: a UTC time ignores any TZID (Yahoo sends both: corpus utc-time-with-tzid).
-    const u = isoUtc(localMs(f));
+    // A time already in range is its own UTC text (what toISOString would print, without building a Date).
+    const u = f.h < 24 && f.mi < 60 && f.s < 60 && f.y <= 9999 ? `${localText(f)}Z` : isoUtc(localMs(f));
     return { value: u, tzid: 'UTC', allDay: false, floating: false, utc: u };
   }
   const tzRaw = param(p, 'tzid');
