@@ -7,7 +7,7 @@ import { cleanTzid } from '../zones/iana';
 import { zoneDefinition } from '../zones/vtimezone';
 import { lazyIcs } from '../component-text';
 import { COMPONENT_KINDS } from './lines';
-import { param, paramList, PropertyIndex, type PropertyLike, rawValues, textOf } from './ical';
+import { firstRaw, param, paramList, PropertyIndex, type PropertyLike, textOf } from './ical';
 import { type ReadCtx, warn } from './context';
 import { dateProp, dateValue, multiDates, normalisedInstant } from './dates';
 
@@ -75,8 +75,8 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
   // VTODO's end is DUE (RFC 5545 §3.6.2).
   const endProp = one('dtend') ?? (kind === 'VTODO' ? one('due') : null);
   const end = dateProp(endProp, ctx);
-  const durText = rawValues(one('duration'))[0];
-  const seqRaw = rawValues(one('sequence'))[0];
+  const durText = firstRaw(one('duration'));
+  const seqRaw = firstRaw(one('sequence'));
   const seq = typeof seqRaw === 'number' ? seqRaw : Number.parseInt(String(seqRaw ?? '0'), 10);
   const dtstamp = dateProp(one('dtstamp'), ctx);
   const uidText = textOf(one('uid'));
@@ -113,7 +113,7 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
     rdate: props.all('rdate').flatMap((p) => multiDates(p, ctx)),
     exdate: props.all('exdate').flatMap((p) => multiDates(p, ctx)),
     requestStatus: props.all('request-status').map((p) => {
-      const v = rawValues(p)[0];
+      const v = firstRaw(p);
       return Array.isArray(v) ? v.map(String).join(';') : String(v ?? '');
     }),
   } as EventData;

@@ -7,7 +7,7 @@ import { cleanTzid, toIana } from '../zones/iana';
 import { ianaOffsetForLocal } from '../zones/intl';
 import { localUtcOffset, ZoneTooComplexError } from '../zones/vtimezone';
 import { RecurBudgetExceeded } from '../recur-guard';
-import { param, type PropertyLike, rawValues } from './ical';
+import { firstRaw, param, type PropertyLike, rawValues } from './ical';
 import { type ReadCtx, warn } from './context';
 
 export interface Fields {
@@ -114,7 +114,7 @@ export function dateProp(p: PropertyLike | null, ctx: ReadCtx): DateTimeValue | 
 }
 
 export function dateValue(p: PropertyLike, ctx: ReadCtx, rawOverride?: unknown): DateTimeValue | null {
-  let raw = rawOverride ?? rawValues(p)[0];
+  let raw = rawOverride ?? firstRaw(p);
   if (Array.isArray(raw)) raw = raw[0]; // PERIOD (RDATE;VALUE=PERIOD): its start
   if (typeof raw === 'string' && raw.includes('/')) raw = raw.split('/')[0];
   const f = typeof raw === 'string' ? fieldsOf(raw) : null;

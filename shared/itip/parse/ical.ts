@@ -119,8 +119,15 @@ export function rawValues(p: PropertyLike | null): unknown[] {
   return j.slice(3);
 }
 
+/** The first jCal value (rawValues(p)[0]) without copying the list. */
+export function firstRaw(p: PropertyLike | null): unknown {
+  if (!p) return undefined;
+  const j = p.toJSON() as unknown[];
+  return j.length > 3 ? j[3] : undefined;
+}
+
 export function textOf(p: PropertyLike | null): string | null {
-  const v = rawValues(p)[0];
+  const v = firstRaw(p);
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) return v.map(String).join(';');
   return String(v);
