@@ -18,6 +18,9 @@ export function parseAddressList(value: string | null | undefined): string[] {
   if (!value) return [];
   const v = value.trim();
   if (BARE.test(v)) return [v.toLowerCase()];
+  // The same To/Cc/From lines come back in message after message: the parse is remembered, keyed by the text.
+  const known = v.length <= LIST_KEY_MAX ? parsedLists.get(v) : undefined;
+  if (known) return [...known];
   let parsed: { address: string }[];
   try {
     parsed = addressparser(v, { flatten: true });
@@ -29,8 +32,17 @@ export function parseAddressList(value: string | null | undefined): string[] {
     const addr = canonical(a.address);
     if (addr) out.push(addr);
   }
-  return out;
+  if (v.length <= LIST_KEY_MAX) {
+    if (parsedLists.size >= LIST_CACHE_MAX) parsedLists.delete(parsedLists.keys().next().value as string);
+    parsedLists.set(v, out);
+  }
+  return [...out];
 }
+
+/** Bounds of the address-list memory: entries, and header length (a 100 kB To: line is parsed, not remembered). */
+const LIST_CACHE_MAX = 512;
+const LIST_KEY_MAX = 2048;
+const parsedLists = new Map<string, readonly string[]>();
 
 /** One addr-spec, lower-cased; '' when it is not one (no '@', or whitespace/brackets left in it). */
 function canonical(addr: string | null | undefined): string {
@@ -46,6 +58,22 @@ function canonical(addr: string | null | undefined): string {
  */
 export function normalizeAddress(value: string | null | undefined): string {
   if (!value) return '';
+  // Validation and decisions compare the same few addresses many times per message: remembered by text (bounded).
+  const known = normalized.get(value);
+  if (known !== undefined) return known;
+  const out = normalizeUncached(value);
+  if (value.length <= NORMALIZED_KEY_MAX) {
+    if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+    normalized.set(value, out);
+  }
+  return out;
+}
+
+const NORMALIZED_MAX = 2048;
+const NORMALIZED_KEY_MAX = 512;
+const normalized = new Map<string, string>();
+
+function normalizeUncached(value: string): string {
   let v = value.trim();
   if (/^mailto:/i.test(v)) {
     v = v.slice(7);

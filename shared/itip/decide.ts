@@ -59,6 +59,7 @@ import {
 } from './event-state';
 import { hasUnknownSender, replyingAttendee, senderAddresses } from './validate';
 import { diffVersions, versionFields } from './changes';
+import { lazyField } from './lazy';
 
 export function decide(msg: ItipMessage, stored: StoredEvent | undefined, ctx: DecideContext): Decision {
   try {
@@ -188,7 +189,7 @@ function calendarSummary(msg: ItipMessage): string {
 }
 
 /** The whole incoming calendar as text, kept on pending items so the decision can be applied later. */
-function messageText(msg: ItipMessage): string {
+function messageText(msg: { method: string; calendar: { components: readonly EventData[]; vtimezones: readonly string[] } }): string {
   const body = msg.calendar.components.map((c) => c.ics.trim()).join('\r\n');
   return `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:${msg.method}\r\n${msg.calendar.vtimezones.map((v) => v.trim()).join('\r\n')}${
     msg.calendar.vtimezones.length ? '\r\n' : ''
@@ -281,15 +282,17 @@ function pendingDecision(
 ): Decision {
   const l = lead(msg);
   const uid = l.uid!;
-  const item: PendingItem = {
+  const item = {
     id: pendingId(uid, msg.method, from, l.dtstamp, l.recurrenceId),
     kind,
     from: normalizeAddress(from),
     recurrenceId: l.recurrenceId,
-    ics: messageText(msg),
-    receivedAt: ctx.now,
-    summary: calendarSummary(msg),
-  };
+  } as PendingItem;
+  // The whole calendar's text is made on first read (lazy.ts): a decision shown or answered on the spot never needs it.
+  const parts = { method: msg.method, calendar: { components: [...msg.calendar.components], vtimezones: [...msg.calendar.vtimezones] } };
+  lazyField(item, 'ics', () => messageText(parts));
+  item.receivedAt = ctx.now;
+  item.summary = calendarSummary(msg);
   const current = base ?? stored ?? { ...emptyStored(uid, 'attendee', ctx), vtimezones: [...msg.calendar.vtimezones] };
   if (current.pending.some((p) => p.id === item.id)) {
     return { action: 'duplicate', uid, reason: `already waiting for a decision: ${reason}`, detail };

@@ -4,6 +4,7 @@
 // ical.js (not by re-writing it from the plain fields), so properties we do not model (VALARM, X-MICROSOFT-*,
 // CONFERENCE, CATEGORIES...) survive in the stored copy and in anything later re-built from it.
 
+import { lazyField } from './lazy';
 import { RECUR_STEP_BUDGET, withRecurBudget } from './recur-guard';
 import ICAL from 'ical.js';
 import type { Attendee, DateTimeValue, EventData, PendingItem, ReplyRecord, StoredEvent } from './types';
@@ -173,6 +174,29 @@ function patchIcs(ev: EventData, edit: (comp: ICAL.Component) => void): string {
   }
 }
 
+/**
+ * `ev` with `fields` replaced and its text patched by `edit`. The text is made on first read (lazy.ts): a decision
+ * that is shown or compared, not stored, never needs it (a CANCEL's tombstone re-parsed and re-wrote the whole
+ * component). The object has the keys the spread `{ ...ev, ...fields }` had, in the same order; when that cannot be
+ * kept (`ics` not last, or a field `ev` lacks) the text is made at once, as before.
+ */
+function patched(ev: EventData, fields: Partial<EventData>, edit: (comp: ICAL.Component) => void): EventData {
+  const keys = Object.keys(ev);
+  const lazy = keys[keys.length - 1] === 'ics' && Object.keys(fields).every((k) => k !== 'ics' && Object.prototype.hasOwnProperty.call(ev, k));
+  if (!lazy) {
+    const updated: EventData = { ...ev, ...fields };
+    updated.ics = patchIcs(ev, edit);
+    return updated;
+  }
+  // Copied key by key so that `ev.ics` (maybe itself not made yet) is not read.
+  const updated = {} as Record<string, unknown>;
+  for (const k of keys) if (k !== 'ics') updated[k] = (ev as unknown as Record<string, unknown>)[k];
+  Object.assign(updated, fields);
+  const out = updated as unknown as EventData;
+  lazyField(out, 'ics', () => patchIcs(ev, edit));
+  return out;
+}
+
 function setMailtoList(prop: ICAL.Property, name: string, values: readonly string[]): void {
   prop.removeParameter(name);
   if (values.length) prop.setParameter(name, values.map(toMailto));
@@ -206,8 +230,7 @@ export function withAttendee(ev: EventData, email: string, change: AttendeeChang
     rsvp: change.rsvp ?? base.rsvp,
   };
   const attendees = existing ? ev.attendees.map((a) => (a === existing ? next : a)) : [...ev.attendees, next];
-  const updated: EventData = { ...ev, attendees };
-  updated.ics = patchIcs(ev, (comp) => {
+  return patched(ev, { attendees }, (comp) => {
     let prop = attendeeProp(comp, addr);
     if (!prop) {
       prop = new ICAL.Property('attendee');
@@ -224,17 +247,14 @@ export function withAttendee(ev: EventData, email: string, change: AttendeeChang
       if (next.rsvp) prop.setParameter('rsvp', 'TRUE');
     }
   });
-  return updated;
 }
 
 /** Removes attendees (an organizer's CANCEL that uninvites someone else, RFC 5546 §3.2.5). */
 export function withoutAttendees(ev: EventData, emails: readonly string[]): EventData {
   const drop = (a: string): boolean => emails.some((e) => sameAddress(e, a));
-  const updated: EventData = { ...ev, attendees: ev.attendees.filter((a) => !drop(a.email)) };
-  updated.ics = patchIcs(ev, (comp) => {
+  return patched(ev, { attendees: ev.attendees.filter((a) => !drop(a.email)) }, (comp) => {
     for (const p of comp.getAllProperties('attendee')) if (drop(String(p.getFirstValue() ?? ''))) comp.removeProperty(p);
   });
-  return updated;
 }
 
 /**
@@ -242,14 +262,13 @@ export function withoutAttendees(ev: EventData, emails: readonly string[]): Even
  * organizer's reason for a cancellation, shown to the attendee).
  */
 export function withRevisionAndStatus(ev: EventData, rev: { status?: string; sequence?: number; dtstamp?: string | null; comment?: readonly string[] }): EventData {
-  const updated: EventData = {
-    ...ev,
+  const fields: Partial<EventData> = {
     status: rev.status ?? ev.status,
     sequence: rev.sequence ?? ev.sequence,
     dtstamp: rev.dtstamp !== undefined ? rev.dtstamp : ev.dtstamp,
     ...(rev.comment ? { comment: [...rev.comment] } : {}),
   };
-  updated.ics = patchIcs(ev, (comp) => {
+  return patched(ev, fields, (comp) => {
     if (rev.comment) {
       comp.removeAllProperties('comment');
       for (const c of rev.comment) comp.addPropertyWithValue('comment', c);
@@ -258,21 +277,18 @@ export function withRevisionAndStatus(ev: EventData, rev: { status?: string; seq
     if (rev.sequence !== undefined) comp.updatePropertyWithValue('sequence', rev.sequence);
     if (rev.dtstamp) comp.updatePropertyWithValue('dtstamp', ICAL.Time.fromDateTimeString(rev.dtstamp.replace(/\.\d+Z$/, 'Z')));
   });
-  return updated;
 }
 
 /** Adds one RDATE to a master (RFC 5546 §3.2.4: an ADDed instance is treated as if referenced by an RDATE). */
 export function withRdate(ev: EventData, instant: string): EventData {
   if (ev.rdate.includes(instant)) return ev;
-  const updated: EventData = { ...ev, rdate: [...ev.rdate, instant] };
-  updated.ics = patchIcs(ev, (comp) => {
+  return patched(ev, { rdate: [...ev.rdate, instant] }, (comp) => {
     const prop = new ICAL.Property('rdate');
     prop.setValue(
       /^\d{4}-\d{2}-\d{2}$/.test(instant) ? ICAL.Time.fromDateString(instant) : ICAL.Time.fromDateTimeString(instant),
     );
     comp.addProperty(prop);
   });
-  return updated;
 }
 
 /** The normalised instant of a DateTimeValue, in the form RECURRENCE-ID/RDATE use ('...Z' or 'YYYY-MM-DD'). */
@@ -449,9 +465,7 @@ export function effectiveOccurrence(stored: StoredEvent | undefined, recurrenceI
 /** Marks an override RANGE=THISANDFUTURE (data and text). */
 export function withThisAndFuture(ev: EventData): EventData {
   if (ev.recurrenceId === null) return ev;
-  const updated: EventData = { ...ev, thisAndFuture: true };
-  updated.ics = patchIcs(ev, (comp) => comp.getFirstProperty('recurrence-id')?.setParameter('range', 'THISANDFUTURE'));
-  return updated;
+  return patched(ev, { thisAndFuture: true }, (comp) => comp.getFirstProperty('recurrence-id')?.setParameter('range', 'THISANDFUTURE'));
 }
 
 /** The RRULE instances (DTSTART first, RFC 5545 §3.8.5.3) before `cutMs`, counted in the series' wall time. */

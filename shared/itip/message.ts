@@ -4,6 +4,7 @@
 
 import { findCalendarParts } from './detect';
 import { decodeCharset, readMimeSync } from './mime';
+import { lazyField } from './lazy';
 import { parseCalendar } from './parse';
 import { ITIP_METHODS, type CalendarObject, type CalendarPartRef, type ItipMessage, type ItipMethod, type MailEnvelope, type Problem } from './types';
 
@@ -123,16 +124,18 @@ export async function readMessage(raw: Uint8Array | string): Promise<ReadResult>
       message: 'the MIME structure is nested too deep or has too many parts: the parts past the limit were not read (a calendar among them is not seen)',
     });
   }
-  return {
+  const out = {
     kind: 'message',
     envelope: mail.envelope,
     parts,
     calendars: r.calendars,
     itip: r.itip,
     problems: r.problems,
-    text: mail.text,
-    html: mail.html,
-  };
+  } as ReadResult;
+  // Decoded when first read, like the mail's own (mime.ts): inspect and process never look at them.
+  lazyField(out, 'text', () => mail.text);
+  lazyField(out, 'html', () => mail.html);
+  return out;
 }
 
 function uniqueProblems(list: Problem[]): Problem[] {
@@ -184,9 +187,11 @@ function dedupe<T extends { part: CalendarPartRef; calendar: CalendarObject }>(l
   return out.sort((a, b) => list.indexOf(a) - list.indexOf(b));
 }
 
+const HEAD_DECODER = new TextDecoder('utf-8');
+
 /** A .ics file or a message: sniffs the bytes (BEGIN:VCALENDAR after BOM/whitespace) and the filename. */
 export async function readInput(bytes: Uint8Array, filename?: string): Promise<ReadResult> {
-  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart();
+  const head = HEAD_DECODER.decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart();
   const isCal = /^BEGIN:VCALENDAR/i.test(head) || /\.ics$/i.test(filename ?? '');
   if (!isCal) return readMessage(bytes);
   const decoded = decodeCharset(bytes, null);

@@ -5,6 +5,7 @@
 // shift_jis, gb18030, koi8-r...).
 
 import { parseAddressList } from './address';
+import { lazyField } from './lazy';
 import type { MailEnvelope, MimeNode } from './types';
 
 export interface MailMessage {
@@ -31,11 +32,19 @@ interface Leaf {
 }
 
 interface Ctx {
+  /** The message's bytes, whose one-char-per-byte string is the top-level `src`. */
+  bytes: Uint8Array;
+  topSrc: string;
   leaves: Map<string, Leaf>;
   nodes: number;
   cut: boolean;
-  text: string | null;
-  html: string | null;
+  /** The first text/plain and text/html bodies of the message itself: decoded only when asked for (lazy.ts). */
+  text: TextLeaf | null;
+  html: TextLeaf | null;
+}
+
+interface TextLeaf extends Leaf {
+  charset: string | null;
 }
 
 export async function readMime(raw: Uint8Array | string): Promise<MailMessage> {
@@ -45,7 +54,7 @@ export async function readMime(raw: Uint8Array | string): Promise<MailMessage> {
 export function readMimeSync(raw: Uint8Array | string): MailMessage {
   const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw instanceof Uint8Array ? raw : new Uint8Array(0);
   const src = bytesToBinary(bytes);
-  const ctx: Ctx = { leaves: new Map(), nodes: 0, cut: false, text: null, html: null };
+  const ctx: Ctx = { bytes, topSrc: src, leaves: new Map(), nodes: 0, cut: false, text: null, html: null };
   let tree: MimeNode;
   let headers: Headers = new Map();
   try {
@@ -57,24 +66,46 @@ export function readMimeSync(raw: Uint8Array | string): MailMessage {
     tree = { path: '1', contentType: 'text/plain', params: {}, disposition: null, filename: null, encoding: null, size: bytes.length, children: [] };
   }
   const envelope = envelopeOf(headers);
-  return {
+  const mail = {
     envelope,
     tree,
     bodyOf: (path: string) => {
       const leaf = ctx.leaves.get(path);
-      return leaf ? decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding) : null;
+      if (!leaf) return null;
+      // A body without base64/quoted-printable (7bit, 8bit, binary, unknown) is its bytes: copied, not rebuilt.
+      if (leaf.src === ctx.topSrc && !TRANSFER_ENCODED.has((leaf.encoding ?? '').toLowerCase().trim())) return ctx.bytes.slice(leaf.start, leaf.end);
+      return decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding);
     },
-    text: ctx.text,
-    html: ctx.html,
-    cutShort: ctx.cut,
-  };
+  } as MailMessage;
+  // Most readers (inspect, process, sync) never show the text: decode it on first read (lazy.ts).
+  const { text, html } = ctx;
+  lazyField(mail, 'text', () => (text ? decodeText(text) : null));
+  lazyField(mail, 'html', () => (html ? decodeText(html) : null));
+  mail.cutShort = ctx.cut;
+  return mail;
+}
+
+function decodeText(leaf: TextLeaf): string {
+  return decodeCharset(decodeTransfer(leaf.src.slice(leaf.start, leaf.end), leaf.encoding), leaf.charset).text;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Byte helpers
 
+const ASCII = new TextDecoder('utf-8');
+
 /** Uint8Array → a string with one char per byte (0-255), so indexes are byte offsets. */
 export function bytesToBinary(bytes: Uint8Array): string {
+  // Most mail is 7-bit (RFC 2045 §2.7): ASCII bytes are the same chars in every decoding, and the native decoder is
+  // several times faster than building the string in chunks.
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return ASCII.decode(bytes);
   let out = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     // A typed array is array-like: no Array copy of every chunk (this ran for every byte of every message).
@@ -83,39 +114,90 @@ export function bytesToBinary(bytes: Uint8Array): string {
   return out;
 }
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 function binaryToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
   return out;
 }
 
+/** The encodings decodeTransfer undoes; any other passes through as it is. */
+const TRANSFER_ENCODED: ReadonlySet<string> = new Set(['base64', 'quoted-printable']);
+
 /** Removes a Content-Transfer-Encoding (RFC 2045 §6). Unknown encodings pass through as they are. */
 export function decodeTransfer(body: string, encoding: string | null): Uint8Array {
   const enc = (encoding ?? '').toLowerCase().trim();
-  if (enc === 'base64') {
-    let clean = body.replace(/[^A-Za-z0-9+/]/g, '');
-    clean = clean.slice(0, clean.length - (clean.length % 4 === 1 ? 1 : 0));
-    while (clean.length % 4 !== 0) clean += '=';
-    try {
-      return binaryToBytes(atob(clean));
-    } catch {
-      return binaryToBytes(body);
-    }
-  }
-  if (enc === 'quoted-printable') {
-    // RFC 2045 §6.7: '=' CRLF is a soft break; '=XX' a byte; a stray '=' is kept (rule 1, robustness note).
-    const s = body.replace(/=[ \t]*\r?\n/g, '');
-    const out: number[] = [];
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-        out.push(parseInt(s.slice(i + 1, i + 3), 16));
-        i += 2;
-      } else out.push(c & 0xff);
-    }
-    return Uint8Array.from(out);
-  }
+  if (enc === 'base64') return decodeBase64(body);
+  if (enc === 'quoted-printable') return decodeQuotedPrintable(body);
   return binaryToBytes(body);
+}
+
+/** Base64 alphabet value of each char code below 128, -1 for the rest (RFC 2045 §6.8, Table 1). */
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+/** Value of each hex digit char code below 128, -1 for the rest. */
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+}
+
+/**
+ * RFC 2045 §6.8, leniently: every char outside the alphabet (line breaks, '=' padding, junk) is skipped, as
+ * decoders must (§6.8: "ignored"); a lone trailing char (no whole byte) is dropped; trailing bits are discarded.
+ * One pass into a byte array (it was a regex, atob and a copy: a third of reading a big invitation's MIME).
+ */
+function decodeBase64(body: string): Uint8Array {
+  const out = new Uint8Array(Math.ceil((body.length * 3) / 4) + 3);
+  let n = 0;
+  let acc = 0;
+  let have = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const v = c < 128 ? B64[c]! : -1;
+    if (v < 0) continue;
+    acc = (acc << 6) | v;
+    if (++have === 4) {
+      out[n++] = (acc >> 16) & 0xff;
+      out[n++] = (acc >> 8) & 0xff;
+      out[n++] = acc & 0xff;
+      acc = 0;
+      have = 0;
+    }
+  }
+  if (have === 2) out[n++] = (acc >> 4) & 0xff;
+  else if (have === 3) {
+    out[n++] = (acc >> 10) & 0xff;
+    out[n++] = (acc >> 2) & 0xff;
+  }
+  return out.slice(0, n);
+}
+
+/** RFC 2045 §6.7: '=' CRLF (or LF, with trailing blanks) is a soft break; '=XX' a byte; a stray '=' is kept (rule 1, robustness note). */
+function decodeQuotedPrintable(body: string): Uint8Array {
+  const s = body.includes('=') ? body.replace(/=[ \t]*\r?\n/g, '') : body;
+  const out = new Uint8Array(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d && i + 2 < s.length) {
+      const h = s.charCodeAt(i + 1);
+      const l = s.charCodeAt(i + 2);
+      const hv = h < 128 ? HEX[h]! : -1;
+      const lv = l < 128 ? HEX[l]! : -1;
+      if (hv >= 0 && lv >= 0) {
+        out[n++] = (hv << 4) | lv;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c & 0xff;
+  }
+  return out.slice(0, n);
 }
 
 /**
@@ -126,16 +208,34 @@ export function decodeCharset(bytes: Uint8Array, charset: string | null): { text
   const cs = (charset ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
   if (cs && !/^(utf-?8|us-ascii|ascii)$/.test(cs)) {
     try {
-      return { text: new TextDecoder(cs).decode(bytes), notUtf8: false };
+      return { text: decoderFor(cs).decode(bytes), notUtf8: false };
     } catch {
       // unknown label: fall through to the UTF-8 attempt
     }
   }
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), notUtf8: false };
+    return { text: UTF8_STRICT.decode(bytes), notUtf8: false };
   } catch {
-    return { text: new TextDecoder('windows-1252').decode(bytes), notUtf8: true };
+    return { text: WINDOWS_1252.decode(bytes), notUtf8: true };
   }
+}
+
+// A TextDecoder without {stream: true} keeps no state between decode() calls: one per label serves every message
+// (building one per header and per part was a tenth of reading a small mail).
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
+const WINDOWS_1252 = new TextDecoder('windows-1252');
+const decoders = new Map<string, TextDecoder>();
+/** Labels remembered (the label comes from the mail: bounded, and an unknown one throws before it is kept). */
+const MAX_DECODERS = 64;
+
+function decoderFor(label: string): TextDecoder {
+  let d = decoders.get(label);
+  if (!d) {
+    d = new TextDecoder(label); // throws RangeError for an unknown label, as before
+    if (decoders.size >= MAX_DECODERS) decoders.clear();
+    decoders.set(label, d);
+  }
+  return d;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -143,22 +243,55 @@ export function decodeCharset(bytes: Uint8Array, charset: string | null): { text
 
 type Headers = Map<string, string[]>;
 
+/** The only header fields the reader looks at: the others (Received, DKIM, ARC...) are skipped, not unfolded. */
+const READ_FIELDS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-disposition',
+  'content-transfer-encoding',
+  'from',
+  'sender',
+  'to',
+  'cc',
+  'subject',
+  'message-id',
+  'date',
+]);
+
 function parseHeaders(block: string): Headers {
   const h: Headers = new Map();
   const lines = block.split(/\r?\n/);
-  const unfolded: string[] = [];
+  // RFC 5322 §2.2.3: a line starting with SPACE or HTAB continues the field before it (joined here with one space,
+  // the continuation trimmed). A field whose name is known from its first line and not read is skipped whole.
+  let cur: string | null = null; // the unfolded field being built, or null when it is skipped
+  let open = false; // a field (kept or skipped) is open: continuation lines belong to it
+  const flush = (): void => {
+    if (cur === null) return;
+    const i = cur.indexOf(':');
+    if (i > 0) {
+      const name = cur.slice(0, i).trim().toLowerCase();
+      if (READ_FIELDS.has(name)) {
+        const list = h.get(name);
+        const value = cur.slice(i + 1).trim();
+        if (list) list.push(value);
+        else h.set(name, [value]);
+      }
+    }
+    cur = null;
+  };
   for (const l of lines) {
-    if (/^[ \t]/.test(l) && unfolded.length > 0) unfolded[unfolded.length - 1] += ' ' + l.trim();
-    else if (l.trim() !== '') unfolded.push(l);
-  }
-  for (const l of unfolded) {
+    const c0 = l.charCodeAt(0);
+    if ((c0 === 0x20 || c0 === 0x09) && open) {
+      if (cur !== null) cur += ' ' + l.trim();
+      continue;
+    }
+    if (l.trim() === '') continue;
+    flush();
+    open = true;
+    // With a ':' on its first line the name is known now (continuations only add to the value).
     const i = l.indexOf(':');
-    if (i <= 0) continue;
-    const name = l.slice(0, i).trim().toLowerCase();
-    const list = h.get(name) ?? [];
-    list.push(l.slice(i + 1).trim());
-    h.set(name, list);
+    cur = i > 0 && !READ_FIELDS.has(l.slice(0, i).trim().toLowerCase()) ? null : l;
   }
+  flush();
   return h;
 }
 
@@ -166,7 +299,9 @@ const first = (h: Headers, name: string): string | null => h.get(name)?.[0] ?? n
 
 /** Decodes RFC 2047 encoded words in a header (header bytes are read as UTF-8 when they are raw 8-bit). */
 export function decodeWords(value: string): string {
-  const raw = decodeCharset(binaryToBytes(value), null).text;
+  // ASCII reads the same as UTF-8, and without '=?' there is no encoded word: most values need no work.
+  const raw = isAscii(value) ? value : decodeCharset(binaryToBytes(value), null).text;
+  if (!raw.includes('=?')) return raw;
   return raw
     .replace(/(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)/g, '$1') // §6.2: space between words
     .replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g, (all, cs: string, enc: string, text: string) => {
@@ -184,18 +319,19 @@ export function decodeWords(value: string): string {
 
 /** 'text/calendar; method=REQUEST; charset="utf-8"' → value and parameters (with RFC 2231 continuations). */
 export function parseHeaderValue(v: string): { value: string; params: Record<string, string> } {
+  // Split at the ';' outside quoted strings (a '"' after a backslash is no quote).
   const parts: string[] = [];
-  let cur = '';
+  let from = 0;
   let quoted = false;
   for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    if (c === '"' && v[i - 1] !== '\\') quoted = !quoted;
-    if (c === ';' && !quoted) {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
+    const c = v.charCodeAt(i);
+    if (c === 0x22 && v.charCodeAt(i - 1) !== 0x5c) quoted = !quoted;
+    else if (c === 0x3b && !quoted) {
+      parts.push(v.slice(from, i));
+      from = i + 1;
+    }
   }
-  parts.push(cur);
+  parts.push(v.slice(from));
   const value = (parts.shift() ?? '').trim().toLowerCase();
   const params: Record<string, string> = {};
   const continued: Record<string, { idx: number; text: string; enc: boolean }[]> = {};
@@ -338,9 +474,9 @@ function parseEntity(
     return { node, headers };
   }
   if (!inMessage && disposition !== 'attachment' && (contentType === 'text/plain' || contentType === 'text/html')) {
-    const text = decodeCharset(decodeTransfer(src.slice(bodyStart, end), encoding), ct.params.charset ?? null).text;
-    if (contentType === 'text/plain') ctx.text ??= text;
-    else ctx.html ??= text;
+    const leaf: TextLeaf = { src, start: bodyStart, end, encoding, charset: ct.params.charset ?? null };
+    if (contentType === 'text/plain') ctx.text ??= leaf;
+    else ctx.html ??= leaf;
   }
   return { node, headers };
 }

@@ -229,6 +229,25 @@ export const PROBE_STEP_BUDGET = 5_000;
  * instance. Never throws: an RRULE ical.js rejects is 'ok' here (the parser reports it).
  */
 export function probeRule(rrule: string, start: string): 'ok' | 'never' {
+  // A pure function of its two texts when it runs under its own budget (not nested in a caller's): validate() runs
+  // twice per message (inspect, then process), so the verdict is remembered, keyed by the texts, in a bounded map.
+  const key = current === null && rrule.length + start.length <= PROBE_KEY_MAX ? `${rrule}\n${start}` : null;
+  const known = key === null ? undefined : probed.get(key);
+  if (known !== undefined) return known;
+  const verdict = probeRuleUncached(rrule, start);
+  if (key !== null) {
+    if (probed.size >= PROBE_CACHE_MAX) probed.delete(probed.keys().next().value as string);
+    probed.set(key, verdict);
+  }
+  return verdict;
+}
+
+/** Bounds of probeRule's memory: entries, and key length (a hostile RRULE of 300 kB is probed, not remembered). */
+const PROBE_CACHE_MAX = 1024;
+const PROBE_KEY_MAX = 512;
+const probed = new Map<string, 'ok' | 'never'>();
+
+function probeRuleUncached(rrule: string, start: string): 'ok' | 'never' {
   try {
     const recur = ICAL.Recur.fromString(rrule);
     const dt = /^\d{4}-\d{2}-\d{2}$/.test(start) ? ICAL.Time.fromDateString(start) : ICAL.Time.fromDateTimeString(start.slice(0, 19));

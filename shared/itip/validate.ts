@@ -12,6 +12,7 @@ import { listFew } from './few';
 import type { Attendee, EventData, ItipMessage, Problem, Severity } from './types';
 import { normalizeAddress, sameAddress } from './address';
 import { probeRule } from './recur-guard';
+import { parsedPropertyNames, propertyLines } from './component-text';
 
 /** Every code validate() emits, with its meaning. Codes are stable: the UI, the CLI and tests match on them. */
 export const PROBLEM_CODES = {
@@ -106,9 +107,17 @@ const ORGANIZER_METHODS: ReadonlySet<Method> = new Set(['PUBLISH', 'REQUEST', 'A
 const ATTENDEE_METHODS: ReadonlySet<Method> = new Set(['REPLY', 'COUNTER', 'REFRESH']);
 
 /** Property names present directly in the component (not in nested VALARMs), from its text. */
-function topLevelProps(ev: EventData): Set<string> {
+function topLevelProps(ev: EventData): ReadonlySet<string> {
+  // Recorded by the parser while `ics` is still its text (component-text.ts); else read from the text.
+  const parsed = parsedPropertyNames(ev);
+  if (parsed) return parsed;
+  return topLevelPropsOfText(ev.ics);
+}
+
+/** Property names present directly in a component's text (not in nested VALARMs). */
+export function topLevelPropsOfText(ics: string): Set<string> {
   const names = new Set<string>();
-  const lines = ev.ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
+  const lines = ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
   let depth = 0;
   for (const line of lines) {
     const m = /^([A-Za-z0-9-]+)[;:]/.exec(line);
@@ -123,7 +132,8 @@ function topLevelProps(ev: EventData): Set<string> {
 
 /** The raw ATTENDEE line (unfolded) for an address, to see which parameters were actually written. */
 function attendeeParams(ev: EventData, email: string): string | undefined {
-  const lines = ev.ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
+  // The ATTENDEE lines the text will hold, made alone while the text is not (component-text.ts); else the text's.
+  const lines = propertyLines(ev, 'attendee') ?? ev.ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
   for (const line of lines) {
     if (!/^ATTENDEE[;:]/i.test(line)) continue;
     // The value starts at the first ':' outside a quoted parameter value (RFC 5545 §3.1).

@@ -5,8 +5,9 @@ import type { Attendee, CalendarObject, ComponentKind, EventData, Organizer, Pro
 import { normalizeAddress } from '../address';
 import { cleanTzid } from '../zones/iana';
 import { zoneDefinition } from '../zones/vtimezone';
+import { lazyIcs } from '../component-text';
 import { COMPONENT_KINDS } from './lines';
-import { param, paramList, rawValues, textOf } from './ical';
+import { firstRaw, param, paramList, PropertyIndex, type PropertyLike, textOf } from './ical';
 import { type ReadCtx, warn } from './context';
 import { dateProp, dateValue, multiDates, normalisedInstant } from './dates';
 
@@ -65,20 +66,22 @@ export function readRoots(roots: ICAL.Component[], problems: Problem[]): Calenda
 
 function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
   const kind = c.name.toUpperCase() as ComponentKind;
-  const one = (name: string): ICAL.Property | null => c.getFirstProperty(name);
+  // Read from the jCal in one pass (ical.ts PropertyIndex); only RRULE goes through ical.js (its Recur).
+  const props = new PropertyIndex(c);
+  const one = (name: string): PropertyLike | null => props.first(name);
   const ridProp = one('recurrence-id');
   const rid = ridProp ? dateValue(ridProp, ctx) : null;
   const start = dateProp(one('dtstart'), ctx);
   // VTODO's end is DUE (RFC 5545 §3.6.2).
   const endProp = one('dtend') ?? (kind === 'VTODO' ? one('due') : null);
   const end = dateProp(endProp, ctx);
-  const durText = rawValues(one('duration'))[0];
-  const seqRaw = rawValues(one('sequence'))[0];
+  const durText = firstRaw(one('duration'));
+  const seqRaw = firstRaw(one('sequence'));
   const seq = typeof seqRaw === 'number' ? seqRaw : Number.parseInt(String(seqRaw ?? '0'), 10);
   const dtstamp = dateProp(one('dtstamp'), ctx);
   const uidText = textOf(one('uid'));
   let rrule: string | null = null;
-  const rruleProp = one('rrule');
+  const rruleProp = props.first('rrule') ? c.getFirstProperty('rrule') : null;
   if (rruleProp) {
     try {
       rrule = String((rruleProp.getFirstValue() as { toString(): string } | null)?.toString() ?? '') || null;
@@ -86,7 +89,8 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
       warn(ctx, 'invalid-rrule', 'RRULE could not be read');
     }
   }
-  return {
+  // `ics` is appended last, made on first read (component-text.ts).
+  const ev = {
     component: kind,
     uid: uidText && uidText.trim() !== '' ? uidText.trim() : null,
     recurrenceId: rid ? normalisedInstant(rid) : null,
@@ -102,21 +106,23 @@ function readComponent(c: ICAL.Component, ctx: ReadCtx): EventData {
     location: textOf(one('location')),
     description: textOf(one('description')),
     status: textOf(one('status'))?.trim().toUpperCase() || null,
-    comment: c.getAllProperties('comment').map((p) => textOf(p) ?? '').filter((s) => s !== ''),
+    comment: props.all('comment').map((p) => textOf(p) ?? '').filter((s) => s !== ''),
     organizer: readOrganizer(one('organizer')),
-    attendees: c.getAllProperties('attendee').map(readAttendee).filter((a): a is Attendee => a !== null),
+    attendees: props.all('attendee').map(readAttendee).filter((a): a is Attendee => a !== null),
     rrule,
-    rdate: c.getAllProperties('rdate').flatMap((p) => multiDates(p, ctx)),
-    exdate: c.getAllProperties('exdate').flatMap((p) => multiDates(p, ctx)),
-    requestStatus: c.getAllProperties('request-status').map((p) => {
-      const v = rawValues(p)[0];
+    rdate: props.all('rdate').flatMap((p) => multiDates(p, ctx)),
+    exdate: props.all('exdate').flatMap((p) => multiDates(p, ctx)),
+    requestStatus: props.all('request-status').map((p) => {
+      const v = firstRaw(p);
       return Array.isArray(v) ? v.map(String).join(';') : String(v ?? '');
     }),
-    ics: c.toString(),
-  };
+  } as EventData;
+  // The names of the properties directly in `c`, as its serialised text shows them (RFC 5545 §3.1): validate.ts.
+  lazyIcs(ev, c, props.names());
+  return ev;
 }
 
-function readOrganizer(p: ICAL.Property | null): Organizer | null {
+function readOrganizer(p: PropertyLike | null): Organizer | null {
   if (!p) return null;
   const email = normalizeAddress(textOf(p));
   if (!email) return null;
@@ -124,7 +130,7 @@ function readOrganizer(p: ICAL.Property | null): Organizer | null {
   return { email, cn: param(p, 'cn'), sentBy: sentBy ? normalizeAddress(sentBy) : null };
 }
 
-function readAttendee(p: ICAL.Property): Attendee | null {
+function readAttendee(p: PropertyLike): Attendee | null {
   const email = normalizeAddress(textOf(p));
   if (!email) return null;
   const sentBy = param(p, 'sent-by');

@@ -5,12 +5,12 @@ import ICAL from 'ical.js';
 import type { DateTimeValue } from '../types';
 import { cleanTzid, toIana } from '../zones/iana';
 import { ianaOffsetForLocal } from '../zones/intl';
-import { ZoneTooComplexError } from '../zones/vtimezone';
+import { localUtcOffset, ZoneTooComplexError } from '../zones/vtimezone';
 import { RecurBudgetExceeded } from '../recur-guard';
-import { param, rawValues } from './ical';
+import { firstRaw, param, type PropertyLike, rawValues } from './ical';
 import { type ReadCtx, warn } from './context';
 
-interface Fields {
+export interface Fields {
   y: number;
   mo: number;
   d: number;
@@ -22,7 +22,13 @@ interface Fields {
 }
 
 /** Reads 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS[Z]' (jCal) or the iCalendar basic forms; null for junk. */
-function fieldsOf(raw: string): Fields | null {
+export function fieldsOf(raw: string): Fields | null {
+  const fast = canonicalFields(raw);
+  return fast !== undefined ? fast : generalFields(raw);
+}
+
+/** Every spelling fieldsOf accepts (exported for the test comparing the canonical fast path with it). */
+export function generalFields(raw: string): Fields | null {
   const s = raw.trim().replace(/[-:]/g, '');
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?T?$/i.exec(s);
   if (!m) return null;
@@ -40,11 +46,57 @@ function fieldsOf(raw: string): Fields | null {
   return f;
 }
 
+/**
+ * fieldsOf for the forms ical.js writes into jCal (RFC 7265 §3.6.4/§3.6.5: 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SS',
+ * '...Z'), read by char codes: the same Fields (or null for out-of-range parts) as the general path, which is left
+ * every other spelling (undefined).
+ */
+function canonicalFields(raw: string): Fields | null | undefined {
+  const n = raw.length;
+  if (n !== 10 && n !== 19 && n !== 20) return undefined;
+  const d = (i: number): number => raw.charCodeAt(i) - 48;
+  const digits = (i: number, k: number): number => {
+    let v = 0;
+    for (let j = i; j < i + k; j++) {
+      const x = d(j);
+      if (x < 0 || x > 9) return -1;
+      v = v * 10 + x;
+    }
+    return v;
+  };
+  if (raw[4] !== '-' || raw[7] !== '-') return undefined;
+  const y = digits(0, 4);
+  const mo = digits(5, 2);
+  const day = digits(8, 2);
+  if (y < 0 || mo < 0 || day < 0) return undefined;
+  let h = 0;
+  let mi = 0;
+  let sec = 0;
+  let utc = false;
+  if (n > 10) {
+    if (raw[10] !== 'T' || raw[13] !== ':' || raw[16] !== ':') return undefined;
+    if (n === 20 && raw[19] !== 'Z') return undefined;
+    h = digits(11, 2);
+    mi = digits(14, 2);
+    sec = digits(17, 2);
+    if (h < 0 || mi < 0 || sec < 0) return undefined;
+    utc = n === 20;
+  }
+  if (mo < 1 || mo > 12 || day < 1 || day > 31 || h > 24 || mi > 59 || sec > 60) return null;
+  return { y, mo, d: day, h, mi, s: sec, date: n === 10, utc };
+}
+
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const dateText = (f: Fields): string => `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`;
 const localText = (f: Fields): string => `${dateText(f)}T${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}`;
-const isoUtc = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** ISO 8601 UTC without milliseconds. toISOString always ends in '.sssZ' (ECMA-262 §21.4.4.36), so it is cut off. */
+const isoUtc = (ms: number): string => {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, -5)}Z`;
+};
 const localMs = (f: Fields): number => {
+  // Date.UTC reads years 0–99 as 1900–1999: those go through setUTCFullYear, which takes the year as written.
+  if (f.y >= 100) return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, 0);
   const d = new Date(0);
   d.setUTCFullYear(f.y, f.mo - 1, f.d);
   d.setUTCHours(f.h, f.mi, f.s, 0);
@@ -57,12 +109,12 @@ function offsetText(seconds: number): string {
   return `${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
 }
 
-export function dateProp(p: ICAL.Property | null, ctx: ReadCtx): DateTimeValue | null {
+export function dateProp(p: PropertyLike | null, ctx: ReadCtx): DateTimeValue | null {
   return p ? dateValue(p, ctx) : null;
 }
 
-export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown): DateTimeValue | null {
-  let raw = rawOverride ?? rawValues(p)[0];
+export function dateValue(p: PropertyLike, ctx: ReadCtx, rawOverride?: unknown): DateTimeValue | null {
+  let raw = rawOverride ?? firstRaw(p);
   if (Array.isArray(raw)) raw = raw[0]; // PERIOD (RDATE;VALUE=PERIOD): its start
   if (typeof raw === 'string' && raw.includes('/')) raw = raw.split('/')[0];
   const f = typeof raw === 'string' ? fieldsOf(raw) : null;
@@ -85,7 +137,8 @@ export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown)
   }
   if (f.utc) {
     // RFC 5545 §3.3.5: a UTC time ignores any TZID (Yahoo sends both: corpus utc-time-with-tzid).
-    const u = isoUtc(localMs(f));
+    // A time already in range is its own UTC text (what toISOString would print, without building a Date).
+    const u = f.h < 24 && f.mi < 60 && f.s < 60 && f.y <= 9999 ? `${localText(f)}Z` : isoUtc(localMs(f));
     return { value: u, tzid: 'UTC', allDay: false, floating: false, utc: u };
   }
   const tzRaw = param(p, 'tzid');
@@ -99,8 +152,7 @@ export function dateValue(p: ICAL.Property, ctx: ReadCtx, rawOverride?: unknown)
   if (zone.vtimezone) {
     // The embedded VTIMEZONE is what the sender meant (RFC 5545 §3.2.19), so its rules win over our database.
     try {
-      const t = ICAL.Time.fromData({ year: f.y, month: f.mo, day: f.d, hour: f.h, minute: f.mi, second: f.s, isDate: false });
-      const o = zone.vtimezone.utcOffset(t);
+      const o = localUtcOffset(zone.vtimezone, f.y, f.mo, f.d, f.h, f.mi, f.s);
       if (Number.isFinite(o)) offset = o;
     } catch (err) {
       // A STANDARD/DAYLIGHT rule whose expansion ran out of its step budget (zones/vtimezone.ts, recur-guard.ts):
@@ -133,7 +185,7 @@ export function normalisedInstant(v: DateTimeValue): string {
   return v.utc ?? v.value; // floating recurrence ids keep their local form
 }
 
-export function multiDates(p: ICAL.Property, ctx: ReadCtx): string[] {
+export function multiDates(p: PropertyLike, ctx: ReadCtx): string[] {
   const out: string[] = [];
   for (const raw of rawValues(p)) {
     const v = dateValue(p, ctx, raw);

@@ -13,6 +13,7 @@ export const COMPONENT_KINDS: readonly ComponentKind[] = ['VEVENT', 'VTODO', 'VJ
  * written so is the text decoded (RFC 2045 §6.7), so a value that merely contains "=3D" is left alone.
  */
 export function undoStrayQuotedPrintable(text: string, problems: Problem[]): string {
+  if (!text.includes('=3D')) return text; // what the count below looks for: most calendars have none
   const encoded = text.match(/;[A-Za-z0-9-]+=3D/g)?.length ?? 0;
   if (encoded < 2) return text;
   const plain = (text.match(/;[A-Za-z0-9-]+=(?!3D)/g) ?? []).length;
@@ -31,6 +32,8 @@ function bytesOfUtf8(text: string): string {
 const CONTENT_LINE = /^[A-Za-z0-9-]+[;:]/;
 const DATE_PROPS = new Set(['DTSTART', 'DTEND', 'DUE', 'RECURRENCE-ID', 'EXDATE', 'RDATE']);
 const FIXED_NAMES = new Set([...DATE_PROPS, 'RRULE', 'EXRULE', 'DTSTAMP', 'CREATED', 'LAST-MODIFIED']);
+/** Lower-cased first char codes of FIXED_NAMES: a line starting otherwise is never changed by fixValue. */
+const FIXED_FIRST = new Set([...FIXED_NAMES].map((n) => n.charCodeAt(0) | 0x20));
 
 /**
  * Returns content lines joined with CRLF, or null when there is no component at all. Repairs (with a warning when
@@ -56,18 +59,20 @@ export function repairLines(text: string, problems: Problem[]): string | null {
   let bareRange = 0;
   let finished = false;
   for (let line of lines) {
-    if (line.trim() === '') continue; // blank lines inside components (Teams, KDE) carry nothing
+    const trimmed = line.trim();
+    if (trimmed === '') continue; // blank lines inside components (Teams, KDE) carry nothing
     if (finished) {
       // Content after END:VCALENDAR (Podio): a second VCALENDAR is read as well, anything else is dropped.
-      if (/^BEGIN:VCALENDAR\s*$/i.test(line.trim())) finished = false;
+      if (/^BEGIN:VCALENDAR\s*$/i.test(trimmed)) finished = false;
       else {
         dropped++;
         continue;
       }
     }
-    const trimmed = line.trim();
-    const begin = /^BEGIN:([A-Za-z0-9-]+)$/i.exec(trimmed);
-    const end = /^END:([A-Za-z0-9-]+)$/i.exec(trimmed);
+    // Only a line starting with B or E can be BEGIN/END: the two regexes run on those alone.
+    const c0 = trimmed.charCodeAt(0) | 0x20;
+    const begin = c0 === 0x62 ? /^BEGIN:([A-Za-z0-9-]+)$/i.exec(trimmed) : null;
+    const end = c0 === 0x65 ? /^END:([A-Za-z0-9-]+)$/i.exec(trimmed) : null;
     if (begin?.[1]) {
       const name = begin[1].toUpperCase();
       if (stack.length === 0 && name !== 'VCALENDAR' && !COMPONENT_KINDS.includes(name as ComponentKind)) {
@@ -108,7 +113,7 @@ export function repairLines(text: string, problems: Problem[]): string | null {
     // RFC 5546 §4.4.5 writes "RECURRENCE-ID;THISANDFUTURE:..." (corpus quirk thisandfuture-without-range-param): a
     // parameter without a name, which ical.js rejects, losing the RECURRENCE-ID and turning the change of the future
     // occurrences into a new master. RFC 5545 §3.2.13 names it RANGE=THISANDFUTURE; read it so, with a warning.
-    if (/^RECURRENCE-ID;(?:[^:]*;)?THISANDFUTURE[;:]/i.test(line)) {
+    if ((line.charCodeAt(0) | 0x20) === 0x72 && /^RECURRENCE-ID;(?:[^:]*;)?THISANDFUTURE[;:]/i.test(line)) {
       line = line.replace(/;THISANDFUTURE(?=[;:])/i, ';RANGE=THISANDFUTURE');
       bareRange++;
     }
@@ -132,6 +137,7 @@ export function repairLines(text: string, problems: Problem[]): string | null {
 /** Small value repairs that keep ical.js from misreading or throwing on common producer mistakes. */
 function fixValue(line: string): string {
   // Only these properties are ever changed; any other line comes back as it is (the match below rebuilds it whole).
+  if (!FIXED_FIRST.has(line.charCodeAt(0) | 0x20)) return line;
   const cut = line.search(/[;:]/);
   if (cut <= 0 || !FIXED_NAMES.has(line.slice(0, cut).toUpperCase())) return line;
   const m = /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/.exec(line);

@@ -102,17 +102,39 @@ export class CachedTimezone extends ICAL.Timezone {
     }
     // An empty list: ical.js answers 0 for a zone without changes.
     if (win === null) return 0;
-    // A quiet day (no change within the window's margin of it) has one answer for all its times: every comparison
-    // ical.js makes for any time of that day comes out the same (its adjusted changes move by less than the margin).
     const day = dayNumber(tt.year, tt.month, tt.day);
-    const known = this.quiet.get(day);
+    const known = this.knownOffset(win, day);
     if (known !== undefined) return known;
     const offset = win.tz.utcOffset(tt);
-    if (isQuiet(win.changeDays, day, win.margin)) {
+    const at = firstChangeFrom(win.changeDays, day - win.margin);
+    if (isQuietAt(win.changeDays, at, day, win.margin)) {
       if (this.quiet.size >= MAX_QUIET_DAYS) this.quiet.clear();
       this.quiet.set(day, offset);
+      win.stretches.set(at, offset);
     }
     return offset;
+  }
+
+  /**
+   * The answer for a quiet day (no change within the window's margin of it), if one is known. A quiet day has one
+   * answer for all its times: every comparison ical.js makes for any time of that day comes out the same (its adjusted
+   * changes move by less than the margin). More: every quiet day between the same two changes (a stretch) has the
+   * same changes before it and the same after it, so ical.js's search compares the same way and answers the same.
+   */
+  private knownOffset(win: Window, day: number): number | undefined {
+    const known = this.quiet.get(day);
+    if (known !== undefined) return known;
+    const at = firstChangeFrom(win.changeDays, day - win.margin);
+    return isQuietAt(win.changeDays, at, day, win.margin) ? win.stretches.get(at) : undefined;
+  }
+
+  /**
+   * utcOffset's answer for any time of a day already known to be quiet, or undefined (then ask utcOffset). Lets a
+   * caller holding plain fields skip building an ICAL.Time (the big invitation's 2,000 overrides).
+   */
+  quietOffset(year: number, month: number, day: number): number | undefined {
+    const win = this.windows.get(Math.floor(year / WINDOW_YEARS));
+    return win ? this.knownOffset(win, dayNumber(year, month, day)) : undefined;
   }
 
   /** How many changes the offsets of `year` are read from (0 before any was asked): the work a read costs. */
@@ -143,8 +165,25 @@ export class CachedTimezone extends ICAL.Timezone {
     const changeDays = changes.list.map((c) => dayNumber(c.year, c.month, c.day)).sort((a, b) => a - b);
     // ical.js compares times with changes moved by their offsets: a hostile +99:59 moves one by more than 4 days.
     const maxOffset = Math.max(...changes.list.map((c) => Math.max(Math.abs(c.utcOffset), Math.abs(c.prevUtcOffset))));
-    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2 };
+    return { tz, changeDays, margin: Math.ceil(maxOffset / 86_400) + 2, stretches: new Map() };
   }
+}
+
+/**
+ * Seconds east of UTC of a local date-time in `zone`: `zone.utcOffset` of the ICAL.Time with these fields, without
+ * building one when a CachedTimezone already knows the day (the big invitation's 2,000 overrides ask about a few days).
+ */
+export function localUtcOffset(zone: InstanceType<typeof ICAL.Timezone>, year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (zone instanceof CachedTimezone && month >= 1 && month <= 12 && day >= 1 && day <= 28 + 3 && hour < 24 && minute < 60 && second < 60 && validDay(year, month, day)) {
+    const known = zone.quietOffset(year, month, day);
+    if (known !== undefined) return known;
+  }
+  return zone.utcOffset(ICAL.Time.fromData({ year, month, day, hour, minute, second, isDate: false }));
+}
+
+/** The day exists in the proleptic Gregorian calendar (ICAL.Time would not move it to the next month). */
+function validDay(y: number, m: number, d: number): boolean {
+  return d <= dayNumber(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, 1) - dayNumber(y, m, 1);
 }
 
 interface Window {
@@ -153,21 +192,28 @@ interface Window {
   changeDays: number[];
   /** Days either side of a change where times are asked of ical.js one by one. */
   margin: number;
+  /** utcOffset's answer for the quiet days before change number N (at most one entry per change, plus one). */
+  stretches: Map<number, number>;
 }
 
 /** Quiet days remembered per zone (×256 zones: a bounded few MB at worst). */
 const MAX_QUIET_DAYS = 1024;
 
-function isQuiet(sortedDays: readonly number[], day: number, margin: number): boolean {
-  // First change day >= day - margin: quiet when there is none, or it is beyond day + margin.
+/** Index of the first change day >= `from` in the sorted list (its length when there is none). */
+function firstChangeFrom(sortedDays: readonly number[], from: number): number {
   let lo = 0;
   let hi = sortedDays.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sortedDays[mid]! < day - margin) lo = mid + 1;
+    if (sortedDays[mid]! < from) lo = mid + 1;
     else hi = mid;
   }
-  return lo === sortedDays.length || sortedDays[lo]! > day + margin;
+  return lo;
+}
+
+/** Quiet: the first change day >= day - margin (at index `at`) is none, or beyond day + margin. */
+function isQuietAt(sortedDays: readonly number[], at: number, day: number, margin: number): boolean {
+  return at === sortedDays.length || sortedDays[at]! > day + margin;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); month may be 1–12 only. */
