@@ -25,6 +25,8 @@ interface Guard {
 
 let current: Guard | null = null;
 const STEPS = '__conveneRecurSteps';
+/** Set on an iterator while expand_year_days runs (its day tests are charged, see install()). */
+const IN_YEAR = '__conveneInYearExpansion';
 /** Steps one unguarded iterator may take: a real VTIMEZONE rule from 1601 to 2100 takes about 500. */
 const ITERATOR_STEP_BUDGET = 50_000;
 /** Rule + DTSTART of unguarded iterators that ran out of budget. */
@@ -60,9 +62,24 @@ function install(): void {
           throw new RecurBudgetExceeded(ITERATOR_STEP_BUDGET);
         }
       }
-      return original.apply(this, args);
+      if (name !== 'expand_year_days') return original.apply(this, args);
+      this[IN_YEAR] = true;
+      try {
+        return original.apply(this, args);
+      } finally {
+        this[IN_YEAR] = false;
+      }
     };
   }
+  // One year's set-up is not one unit of work: with BYSETPOS, BYDAY and BYMONTH it tests every day of each month
+  // named against every BYDAY entry (a rule naming all seven weekdays in four months: ~120 tests, ~1.4 ms per year).
+  // A YEARLY rule that never matches (BYSETPOS=0) searches year after year, so each of those day tests is charged as
+  // a step: the budget then bounds the work done, not the number of years.
+  const dayInByday = proto['is_day_in_byday'] as (this: unknown, ...args: unknown[]) => unknown;
+  proto['is_day_in_byday'] = function chargedDayTest(this: Record<string, unknown>, ...args: unknown[]): unknown {
+    if (this[IN_YEAR]) charge(this, 1);
+    return dayInByday.apply(this, args);
+  };
   // A huge INTERVAL (RFC 5545 §3.3.10 sets no upper bound) makes a single step spin: increment_monthday(n) walks n
   // days one by one, and an HOURLY/MINUTELY/SECONDLY step stores 10^12 hours in the time and ical.js's Time#adjust
   // then normalizes it month by month (10^9 passes, inside one step, where no step counter sees it). Dates end at

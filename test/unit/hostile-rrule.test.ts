@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandAgendaReport } from '../../shared/itip/agenda';
 import { readCalendarText, readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
+import { PROBE_STEP_BUDGET, RECUR_STEP_BUDGET } from '../../shared/itip/recur-guard';
+import ICAL from 'ical.js';
 import type { StoredEvent } from '../../shared/itip/types';
 
 const ctx = { me: ['me@example.com'], policy: 'always' as const, knownContacts: [], now: '2026-01-01T00:00:00Z' };
@@ -54,6 +56,45 @@ describe('rules that can never match', () => {
     const r = expandAgendaReport([stored], '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z');
     expect(r.cutShort).toEqual([]);
     expect(r.occurrences.map((o) => o.start)).toEqual(['2026-01-05T09:00:00Z', '2026-01-07T09:00:00Z', '2026-01-12T09:00:00Z', '2026-01-14T09:00:00Z']);
+  });
+});
+
+describe('a YEARLY rule whose every year is costly to set up (fuzz seed 668310067 case 1919)', () => {
+  // BYSETPOS=0 selects nothing, so ical.js searches year after year; with BYDAY and BYMONTH each year tests every day
+  // of the months named against every weekday listed. Counting years let that run 36 s in the agenda and 10 s on
+  // arrival; the day tests are the work, and the budgets bound them.
+  const proto = (ICAL as unknown as { RecurIterator: { prototype: Record<string, (...a: unknown[]) => unknown> } }).RecurIterator.prototype;
+  let dayTests = 0;
+  let original: ((...a: unknown[]) => unknown) | undefined;
+  beforeAll(() => {
+    original = proto['is_day_in_byday']!;
+    const wrapped = original;
+    proto['is_day_in_byday'] = function counted(this: unknown, ...a: unknown[]) {
+      dayTests++;
+      return wrapped.apply(this, a);
+    };
+  });
+  afterAll(() => {
+    if (original) proto['is_day_in_byday'] = original;
+  });
+
+  it('arrival and agenda test at most about as many days as their budgets allow, and the agenda says it was cut short', () => {
+    dayTests = 0;
+    const { stored } = arrive(ics('setpos-0', '20260713T090000Z', 'FREQ=YEARLY;BYMONTH=4,6,9,11;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=0;BYHOUR=0'));
+    const onArrival = dayTests;
+    dayTests = 0;
+    const r = expandAgendaReport([stored], '2026-01-01T00:00:00Z', '2026-04-01T00:00:00Z');
+    // Two validations (inspect and process) share one remembered verdict; each may spend one probe budget.
+    expect(onArrival).toBeLessThanOrEqual(2 * PROBE_STEP_BUDGET + 1_000);
+    expect(dayTests).toBeLessThanOrEqual(RECUR_STEP_BUDGET + 1_000);
+    expect(r.cutShort.map((c) => c.uid)).toEqual(['setpos-0']);
+  });
+
+  it('an ordinary YEARLY BYSETPOS rule over decades keeps its instances (the last weekday of March)', () => {
+    const { stored } = arrive(ics('last-weekday-march', '19900330T090000Z', 'FREQ=YEARLY;BYMONTH=3;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1'));
+    const r = expandAgendaReport([stored], '2026-01-01T00:00:00Z', '2028-01-01T00:00:00Z');
+    expect(r.cutShort).toEqual([]);
+    expect(r.occurrences.map((o) => o.start)).toEqual(['2026-03-31T09:00:00Z', '2027-03-31T09:00:00Z']);
   });
 });
 
