@@ -10,6 +10,7 @@ import ICAL from 'ical.js';
 import { isKnownZone, zoneOffsetSeconds } from './ics-write';
 import { useCachedZones, ZoneTooComplexError } from './zones/vtimezone';
 import { RECUR_STEP_BUDGET, ruleAdmits, withRecurBudget } from './recur-guard';
+import { shiftedStart } from './recur-window';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
 
 /** An attendee as they stand for one occurrence (the override's list where the occurrence has one). */
@@ -45,6 +46,17 @@ export interface AgendaReport {
   cutShort: CutShort[];
 }
 
+export interface ExpandOptions {
+  /**
+   * Iterate every rule from its DTSTART, never from a start moved near the window (recur-window.ts). The results
+   * are the same (test/unit/agenda-fast-start.test.ts checks it); only the property test uses this.
+   */
+  fromDtstart?: boolean;
+}
+
+/** Margin between a moved iteration start and anything the expansion shows (zone offsets, the loop's own slack). */
+const SHIFT_MARGIN_MS = 4 * 86_400_000;
+
 /** Upper bound on rule iterations per event: a FREQ=SECONDLY rule without COUNT or UNTIL must not hang the UI. */
 export const MAX_ITERATIONS = 100_000;
 
@@ -67,7 +79,7 @@ export function expandAgenda(events: StoredEvent[], from: string, to: string): O
  * RECUR_STEP_BUDGET search steps per event (recur-guard.ts), never by occurrences returned alone: a rule that can
  * never match ends in bounded time, and its rows carry `truncated: true` and its UID is listed in `cutShort`.
  */
-export function expandAgendaReport(events: StoredEvent[], from: string, to: string): AgendaReport {
+export function expandAgendaReport(events: StoredEvent[], from: string, to: string, opts: ExpandOptions = {}): AgendaReport {
   const fromMs = isoToMs(from);
   const toMs = isoToMs(to);
   const cutShort: CutShort[] = [];
@@ -79,7 +91,7 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
     let cut = false;
     let zoneCut = false;
     try {
-      cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out)).cutShort;
+      cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out, opts)).cutShort;
     } catch (err) {
       // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
       out.length = mark;
@@ -119,7 +131,7 @@ function isRecurring(e: EventData): boolean {
   return !!e.rrule || e.rdate.length > 0;
 }
 
-function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[]): void {
+function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[], opts: ExpandOptions): void {
   const master = ev.master;
   if (!master || !isRecurring(master)) {
     fallbackSingles(ev, fromMs, toMs, out);
@@ -178,7 +190,7 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   const seen = new Set<string>();
   const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
   const dtstartRid = normRecurrenceId(dtstartTime, masterZone);
-  const it = event.iterator();
+  const it = event.iterator((opts.fromDtstart ? null : iterationStart(masterComp, rule, dtstartTime, ev, fromMs - durationMs - earlier)) ?? undefined);
   let n = 0;
   // The budget (recur-guard) may stop the loop with an exception from it.next(): the occurrences pushed so far are
   // kept and the remaining RDATEs/overrides still applied, so a cut-short series shows what it found.
@@ -249,6 +261,29 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     if (isoToMs(o.recurrenceId) < toMs + 2 * 86_400_000) continue; // within the iterated span: EXDATEd or not an instance
     pushSingle(ev.uid, o, o.recurrenceId, fromMs, toMs, out);
   }
+}
+
+/**
+ * Where to start the rule's iteration for a window from `targetMs`: DTSTART moved forward by whole periods
+ * (recur-window.ts), early enough that the moved start's own instance ends before the window and before every
+ * override's RECURRENCE-ID (so every override, moved or this-and-future, is still met by the iteration as from
+ * DTSTART); null to iterate from DTSTART.
+ */
+function iterationStart(
+  masterComp: InstanceType<typeof ICAL.Component>,
+  rule: InstanceType<typeof ICAL.Recur> | null,
+  dtstart: ICalTime,
+  ev: StoredEvent,
+  targetMs: number,
+): ICalTime | null {
+  if (!rule || masterComp.getAllProperties('rrule').length !== 1) return null;
+  let target = targetMs;
+  for (const o of ev.overrides) {
+    const rid = o.recurrenceId ? isoToMs(o.recurrenceId) : NaN;
+    if (!Number.isFinite(rid)) return null;
+    target = Math.min(target, rid);
+  }
+  return shiftedStart(rule, dtstart, target - SHIFT_MARGIN_MS);
 }
 
 interface RdateValue {
