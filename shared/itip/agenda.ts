@@ -48,10 +48,11 @@ export interface AgendaReport {
 
 export interface ExpandOptions {
   /**
-   * Iterate every rule from its DTSTART, never from a start moved near the window (recur-window.ts). The results
-   * are the same (test/unit/agenda-fast-start.test.ts checks it); only the property test uses this.
+   * The plain way, for the property test (test/unit/agenda-fast-start.test.ts checks the results are the same):
+   * every rule iterated from its DTSTART, never from a start moved near the window (recur-window.ts); the series
+   * read afresh, not from the cache of series read; every occurrence's details asked of ical.js.
    */
-  fromDtstart?: boolean;
+  reference?: boolean;
 }
 
 /** Margin between a moved iteration start and anything the expansion shows (zone offsets, the loop's own slack). */
@@ -131,12 +132,57 @@ function isRecurring(e: EventData): boolean {
   return !!e.rrule || e.rdate.length > 0;
 }
 
-function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[], opts: ExpandOptions): void {
-  const master = ev.master;
-  if (!master || !isRecurring(master)) {
-    fallbackSingles(ev, fromMs, toMs, out);
-    return;
+/** A series read for expansion: its ical.js tree and what every call derives from it (never from the window). */
+interface Prepared {
+  /** What it was read from (compared by reference: a changed series is a new StoredEvent with new strings). */
+  source: readonly string[];
+  masterComp: InstanceType<typeof ICAL.Component>;
+  rule: InstanceType<typeof ICAL.Recur> | null;
+  dtstartTime: ICalTime;
+  event: ICalEvent;
+  rdates: RdateValue[];
+  overrideById: Map<string, EventData>;
+  masterZone: string | null;
+  ranges: RangeOverride[];
+  earlier: number;
+  exdates: Set<string>;
+  durationMs: number;
+  dtstartRid: string;
+}
+
+/**
+ * Series read lately (least recently used dropped first): switching the week re-expands the series the last week
+ * showed, and reading one is most of what an expansion costs. Bounded, so memory stays flat however many series
+ * one scrolls through.
+ */
+const MAX_PREPARED = 512;
+const preparedCache = new Map<StoredEvent, Prepared | null>();
+
+function sourceOf(ev: StoredEvent, master: EventData): string[] {
+  return [master.ics, ...ev.overrides.map((o) => o.ics), ...ev.vtimezones];
+}
+
+function sameSource(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The series read for expansion (cached), or null when it has no usable master DTSTART. */
+function prepared(ev: StoredEvent, master: EventData): Prepared | null {
+  const source = sourceOf(ev, master);
+  const hit = preparedCache.get(ev);
+  if (hit !== undefined && (hit === null || sameSource(hit.source, source))) {
+    preparedCache.delete(ev);
+    preparedCache.set(ev, hit);
+    return hit;
   }
+  const p = prepare(ev, master, source);
+  preparedCache.delete(ev);
+  while (preparedCache.size >= MAX_PREPARED) preparedCache.delete(preparedCache.keys().next().value as StoredEvent);
+  preparedCache.set(ev, p);
+  return p;
+}
+
+function prepare(ev: StoredEvent, master: EventData, source: readonly string[]): Prepared | null {
   const text = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
@@ -151,10 +197,7 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   useCachedZones(cal); // each zone definition expanded once, not per event per call (zones/vtimezone.ts)
   const comps = cal.getAllSubcomponents(master.component.toLowerCase());
   const masterComp = comps.find((c) => !c.hasProperty('recurrence-id'));
-  if (!masterComp || !masterComp.hasProperty('dtstart')) {
-    fallbackSingles(ev, fromMs, toMs, out);
-    return;
-  }
+  if (!masterComp || !masterComp.hasProperty('dtstart')) return null;
   for (const c of comps) {
     const ridProp = c.getFirstProperty('recurrence-id');
     if (ridProp && String(ridProp.getParameter('range') ?? '').toUpperCase() === 'THISANDFUTURE') {
@@ -186,11 +229,39 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   const ranges = ev.overrides.map(rangeOverride).filter((r): r is RangeOverride => r !== null).sort((a, b) => a.ridMs - b.ridMs);
   // A this-and-future change can move occurrences earlier: iterate that much further.
   const earlier = Math.max(0, ...ranges.map((r) => -r.shiftMs).filter(Number.isFinite));
-  const exdates = new Set(master.exdate);
+  return {
+    source,
+    masterComp,
+    rule,
+    dtstartTime,
+    event,
+    rdates,
+    overrideById,
+    masterZone,
+    ranges,
+    earlier,
+    exdates: new Set(master.exdate),
+    durationMs: Math.max(0, event.duration.toSeconds() * 1000),
+    dtstartRid: normRecurrenceId(dtstartTime, masterZone),
+  };
+}
+
+function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[], opts: ExpandOptions): void {
+  const master = ev.master;
+  if (!master || !isRecurring(master)) {
+    fallbackSingles(ev, fromMs, toMs, out);
+    return;
+  }
+  const p = opts.reference ? prepare(ev, master, []) : prepared(ev, master);
+  if (!p) {
+    fallbackSingles(ev, fromMs, toMs, out);
+    return;
+  }
+  const { masterComp, rule, dtstartTime, event, rdates, overrideById, masterZone, ranges, earlier, exdates, durationMs, dtstartRid } = p;
   const seen = new Set<string>();
-  const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
-  const dtstartRid = normRecurrenceId(dtstartTime, masterZone);
-  const it = event.iterator((opts.fromDtstart ? null : iterationStart(masterComp, rule, dtstartTime, ev, fromMs - durationMs - earlier)) ?? undefined);
+  const hasExceptions = Object.keys(event.exceptions).length > 0;
+  const duration = event.duration;
+  const it = event.iterator((opts.reference ? null : iterationStart(masterComp, rule, dtstartTime, ev, fromMs - durationMs - earlier)) ?? undefined);
   let n = 0;
   // The budget (recur-guard) may stop the loop with an exception from it.next(): the occurrences pushed so far are
   // kept and the remaining RDATEs/overrides still applied, so a cut-short series shows what it found.
@@ -205,7 +276,11 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     // Overrides can move an instance earlier; a day's slack covers moves within the window's neighbourhood, and
     // overrides moved from further away are picked up below.
     if (roughMs >= toMs + 2 * 86_400_000 + earlier) break;
-    const d = event.getOccurrenceDetails(t);
+    // Long before the window, with no override that could move it there: nothing to read (the check below, early).
+    if (!opts.reference && !hasExceptions && ranges.length === 0 && roughMs + durationMs + 2 * 86_400_000 < fromMs) continue;
+    // No override related to the series: ical.js's getOccurrenceDetails would only add its duration (its
+    // non-exception branch, without the exception lookups' zone conversions).
+    const d = hasExceptions || opts.reference ? event.getOccurrenceDetails(t) : { item: event, startDate: t, endDate: plusDuration(t, duration) };
     const item: ICalEvent = d.item;
     const isException = item !== event;
     const recurrenceId = normRecurrenceId(t, masterZone);
@@ -284,6 +359,13 @@ function iterationStart(
     target = Math.min(target, rid);
   }
   return shiftedStart(rule, dtstart, target - SHIFT_MARGIN_MS);
+}
+
+/** ical.js's occurrence end: a clone of the start with the event's duration added (Event#getOccurrenceDetails). */
+function plusDuration(t: ICalTime, duration: InstanceType<typeof ICAL.Duration>): ICalTime {
+  const end = t.clone();
+  end.addDuration(duration);
+  return end;
 }
 
 interface RdateValue {

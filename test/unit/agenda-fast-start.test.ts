@@ -4,7 +4,8 @@
 // WKST, UNTIL; zones with VTIMEZONEs from 1601 (Exchange) and 1970, an IANA TZID without one, UTC, floating, all-day
 // and DST-gap start times; EXDATEs, overrides (moved near, moved from far away into the window, cancelled,
 // RANGE=THISANDFUTURE); windows anywhere from before DTSTART to decades after. Same occurrences, same cut-short
-// report. CONVENE_SEED replays a run.
+// report. The reference also reads each series afresh and asks ical.js for every occurrence's details, so the
+// cache of series read and the shortcut for series without overrides are checked too. CONVENE_SEED replays a run.
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import { expandAgendaReport, type AgendaReport, type Occurrence } from '../../shared/itip/agenda';
@@ -167,7 +168,7 @@ function override(c: ReturnType<typeof makeCase>, o: Occurrence, moveMs: number,
   ];
 }
 
-const plain = (ev: StoredEvent, from: string, to: string): AgendaReport => expandAgendaReport([ev], from, to, { fromDtstart: true });
+const plain = (ev: StoredEvent, from: string, to: string): AgendaReport => expandAgendaReport([ev], from, to, { reference: true });
 const iso = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 describe('agenda: iteration from a start near the window', () => {
@@ -222,12 +223,24 @@ describe('agenda: iteration from a start near the window', () => {
       if (shiftedStart(rule, dt, c.fromMs - 10 * DAY) !== null) shifted++;
       expect(got.cutShort, label).toEqual([]);
       expect(got.occurrences, label).toEqual(want.occurrences);
+      // Again, from the series as read the first time (agenda.ts keeps the last ones read).
+      expect(expandAgendaReport([ev], from, to).occurrences, label).toEqual(want.occurrences);
     }
     // The comparison is not vacuous: most cases compared, many of them moved, many with exceptions.
     expect(compared, seedNote).toBeGreaterThan(CASES * 0.8);
     expect(shifted, seedNote).toBeGreaterThan(CASES * 0.3);
     expect(withExceptions, seedNote).toBeGreaterThan(CASES * 0.25);
   }, 180_000);
+
+  it('reads a series again when its text changed, even in the same stored object', () => {
+    const text = (rule: string): string =>
+      ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:prop@example.com', 'DTSTAMP:20260101T000000Z', 'SUMMARY:S', 'DTSTART:20200106T100000Z', 'DTEND:20200106T110000Z', `RRULE:${rule}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const ev = stored(text('FREQ=WEEKLY;BYDAY=MO'));
+    const window = ['2025-06-01T00:00:00Z', '2025-07-01T00:00:00Z'] as const;
+    expect(expandAgendaReport([ev], ...window).occurrences.map((o) => o.start)).toEqual(['2025-06-02T10:00:00Z', '2025-06-09T10:00:00Z', '2025-06-16T10:00:00Z', '2025-06-23T10:00:00Z', '2025-06-30T10:00:00Z']);
+    ev.master = stored(text('FREQ=WEEKLY;BYDAY=TU')).master;
+    expect(expandAgendaReport([ev], ...window).occurrences.map((o) => o.start)).toEqual(['2025-06-03T10:00:00Z', '2025-06-10T10:00:00Z', '2025-06-17T10:00:00Z', '2025-06-24T10:00:00Z']);
+  });
 
   it('moves only by whole periods that keep the day (and month) DTSTART fixes, and never for COUNT rules', () => {
     const t = (s: string) => ICAL.Time.fromDateTimeString(s);
