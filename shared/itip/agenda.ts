@@ -11,6 +11,7 @@ import { isKnownZone, zoneOffsetSeconds } from './ics-write';
 import { useCachedZones, ZoneTooComplexError } from './zones/vtimezone';
 import { RECUR_STEP_BUDGET, ruleAdmits, withRecurBudget } from './recur-guard';
 import { shiftedStart } from './recur-window';
+import { simpleInstances, simpleSeries, type SimpleSeries } from './simple-series';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
 
 /** An attendee as they stand for one occurrence (the override's list where the occurrence has one). */
@@ -252,6 +253,14 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     fallbackSingles(ev, fromMs, toMs, out);
     return;
   }
+  if (!opts.reference) {
+    // The commonest shape (a plain weekly or daily series) by arithmetic, without reading it with ical.js.
+    const simple = simpleSeries(ev);
+    if (simple) {
+      pushSimple(ev, master, simple, fromMs, toMs, out);
+      return;
+    }
+  }
   const p = opts.reference ? prepare(ev, master, []) : prepared(ev, master);
   if (!p) {
     fallbackSingles(ev, fromMs, toMs, out);
@@ -359,6 +368,22 @@ function iterationStart(
     target = Math.min(target, rid);
   }
   return shiftedStart(rule, dtstart, target - SHIFT_MARGIN_MS);
+}
+
+/** A simple series' occurrences in the window, written as the ical.js path below writes them (simple-series.ts). */
+function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs: number, toMs: number, out: Occurrence[]): void {
+  const exdates = new Set(master.exdate);
+  const write = (wallMs: number, offset: number): string => `${new Date(wallMs).toISOString().slice(0, 19)}${s.zone ? offsetText(offset) : 'Z'}`;
+  // Wall times are within a day of their instants: two days either side, and the duration before, cover the window.
+  for (const x of simpleInstances(s, fromMs - Math.max(0, s.durationSec * 1000) - 2 * 86_400_000, toMs + 2 * 86_400_000)) {
+    const start = write(x.startWall, x.startOffset);
+    const end = write(x.endWall, x.endOffset);
+    const startMs = isoToMs(start);
+    const recurrenceId = `${new Date(startMs).toISOString().slice(0, 19)}Z`;
+    if (exdates.has(recurrenceId)) continue;
+    if (!overlaps(startMs, isoToMs(end), fromMs, toMs)) continue;
+    out.push({ uid: ev.uid, recurrenceId, start, end, summary: master.summary, status: master.status, allDay: false, attendees: attendeesOf(master) });
+  }
 }
 
 /** ical.js's occurrence end: a clone of the start with the event's duration added (Event#getOccurrenceDetails). */
