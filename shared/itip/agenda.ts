@@ -382,7 +382,7 @@ function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs:
     const recurrenceId = `${new Date(startMs).toISOString().slice(0, 19)}Z`;
     if (exdates.has(recurrenceId)) continue;
     if (!overlaps(startMs, isoToMs(end), fromMs, toMs)) continue;
-    out.push({ uid: ev.uid, recurrenceId, start, end, summary: master.summary, status: master.status, allDay: false, attendees: attendeesOf(master) });
+    out.push({ uid: ev.uid, recurrenceId, start, end, summary: s.summary, status: s.status, allDay: false, attendees: attendeesOf(master) });
   }
 }
 

@@ -44,6 +44,9 @@ export interface SimpleSeries {
   count: number | null;
   /** UNTIL as an instant (ms), or null. */
   untilMs: number | null;
+  /** What each occurrence shows: the component's SUMMARY (else the stored one) and STATUS. */
+  summary: string | null;
+  status: string | null;
 }
 
 /** Zones by their VTIMEZONE text, read once (bounded; the zone itself comes from zones/vtimezone.ts's cache). */
@@ -81,8 +84,22 @@ function propertyLines(ics: string): (name: string) => string[] {
   return (name) => by.get(name) ?? [];
 }
 
+/**
+ * Series looked at, with what they were read from (compared by reference): a series is read once until it changes.
+ * Weak: an entry lives no longer than the stored event it describes.
+ */
+const seriesCache = new WeakMap<StoredEvent, { master: unknown; vtimezones: readonly string[]; series: SimpleSeries | null }>();
+
 /** The series in the handled shape, or null (see the file comment). */
 export function simpleSeries(ev: StoredEvent): SimpleSeries | null {
+  const hit = seriesCache.get(ev);
+  if (hit && hit.master === ev.master && hit.vtimezones === ev.vtimezones && ev.overrides.length === 0 && !ev.cancelled) return hit.series;
+  const series = readSeries(ev);
+  seriesCache.set(ev, { master: ev.master, vtimezones: ev.vtimezones, series });
+  return series;
+}
+
+function readSeries(ev: StoredEvent): SimpleSeries | null {
   const m = ev.master;
   if (!m || ev.cancelled || ev.overrides.length > 0 || !m.rrule || m.rdate.length > 0 || !m.start) return null;
   if (m.start.allDay || m.start.floating || m.duration && m.end) return null;
@@ -91,10 +108,13 @@ export function simpleSeries(ev: StoredEvent): SimpleSeries | null {
   // Exactly one of each property this shape reads, written plainly (what ical.js would read is what was stored).
   if (lines('RRULE').length !== 1 || lines('RDATE').length || lines('EXRULE').length || lines('RECURRENCE-ID').length) return null;
   if (lines('DTSTART').length !== 1 || lines('DTEND').length > 1 || lines('DURATION').length > 1) return null;
-  const summary = lines('SUMMARY');
-  if (m.summary === null ? summary.length : summary.length !== 1 || summary[0] !== `SUMMARY:${m.summary}` || /[\\]/.test(m.summary)) return null;
-  const status = lines('STATUS');
-  if (m.status === null ? status.length : status.length !== 1 || status[0] !== `STATUS:${m.status}` || m.status === 'CANCELLED') return null;
+  // SUMMARY and STATUS as ical.js reads them (agenda.ts's path shows the component's values): plain text only.
+  const summaryLines = lines('SUMMARY');
+  const statusLines = lines('STATUS');
+  if (summaryLines.length > 1 || statusLines.length > 1) return null;
+  const summary = summaryLines.length ? /^SUMMARY:([^\\]*)$/.exec(summaryLines[0]!)?.[1] : m.summary;
+  const status = statusLines.length ? /^STATUS:([A-Za-z-]+)$/.exec(statusLines[0]!)?.[1] : null;
+  if (summary === undefined || status === undefined || status?.toUpperCase() === 'CANCELLED') return null;
 
   const parts = new Map<string, string>();
   for (const p of m.rrule.split(';')) {
@@ -165,15 +185,26 @@ export function simpleSeries(ev: StoredEvent): SimpleSeries | null {
     if (!Number.isFinite(endWall)) return null;
     durationSec = (endWall - offsetAt(zone, endWall) * 1000 - (startWall - offsetAt(zone, startWall) * 1000)) / 1000;
   }
-  return { zone, startWall, durationSec, offsets, cycleDays, count, untilMs };
+  return { zone, startWall, durationSec, offsets, cycleDays, count, untilMs, summary: summary ?? null, status };
 }
+
+/** Offsets asked of each zone, by wall time (many series meet at the same hours): a pure function, kept bounded. */
+const offsetMemo = new WeakMap<ICalTimezone, Map<number, number>>();
+const MAX_OFFSETS_PER_ZONE = 20_000;
 
 /** ical.js's offset (seconds) of a wall time in `zone` (Time#utcOffset); 0 for UTC. */
 export function offsetAt(zone: ICalTimezone | null, wall: number): number {
   if (!zone) return 0;
+  let memo = offsetMemo.get(zone);
+  if (!memo) offsetMemo.set(zone, (memo = new Map()));
+  const hit = memo.get(wall);
+  if (hit !== undefined) return hit;
   const d = new Date(wall);
   const t = new ICAL.Time({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), isDate: false }, zone);
-  return t.utcOffset();
+  const offset = t.utcOffset();
+  if (memo.size >= MAX_OFFSETS_PER_ZONE) memo.clear();
+  memo.set(wall, offset);
+  return offset;
 }
 
 /**

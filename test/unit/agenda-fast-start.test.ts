@@ -125,6 +125,7 @@ function makeCase(r: () => number, simpleShape = false) {
   const toMs = fromMs + pick([1, 7, 31, 92]) * DAY;
   const window = [new Date(fromMs).toISOString().slice(0, 19) + 'Z', new Date(toMs).toISOString().slice(0, 19) + 'Z'] as const;
 
+  const status = pick([null, null, 'CONFIRMED', 'tentative']);
   const head = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'METHOD:REQUEST', ...(zone.vtimezone ? zone.vtimezone.split('\r\n') : [])];
   const masterLines = (extra: string[]): string[] => [
     'BEGIN:VEVENT',
@@ -132,7 +133,8 @@ function makeCase(r: () => number, simpleShape = false) {
     'DTSTAMP:20260101T000000Z',
     'ORGANIZER:mailto:org@example.com',
     'ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:me@example.com',
-    'SUMMARY:Series',
+    pick(['SUMMARY:Series', 'SUMMARY:Series', 'SUMMARY:Series\\, weekly', 'SUMMARY:Ü series']),
+    ...(status ? [`STATUS:${status}`] : []),
     dtValue('DTSTART', year, month, day, hour, minute),
     dtend,
     `RRULE:${rrule}`,
