@@ -111,8 +111,10 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
       });
     }
   }
-  out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start) || a.uid.localeCompare(b.uid));
-  return { occurrences: out, cutShort };
+  // By start, then UID (a stable sort: each series keeps its own order), each start read once.
+  const keyed = out.map((o) => ({ o, ms: isoToMs(o.start) }));
+  keyed.sort((a, b) => a.ms - b.ms || a.o.uid.localeCompare(b.o.uid));
+  return { occurrences: keyed.map((k) => k.o), cutShort };
 }
 
 function attendeesOf(e: EventData | null | undefined): OccurrenceAttendee[] {

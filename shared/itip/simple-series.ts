@@ -200,8 +200,10 @@ export function offsetAt(zone: ICalTimezone | null, wall: number): number {
   const hit = memo.get(wall);
   if (hit !== undefined) return hit;
   const d = new Date(wall);
-  const t = new ICAL.Time({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), isDate: false }, zone);
-  const offset = t.utcOffset();
+  // Time#utcOffset is zone.utcOffset(time), which reads only the time's fields (ical.js Timezone#utcOffset, and
+  // zones/vtimezone.ts's CachedTimezone): the fields alone, without building an ICAL.Time.
+  const fields = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), isDate: false };
+  const offset = zone.utcOffset(fields as unknown as InstanceType<typeof ICAL.Time>);
   if (memo.size >= MAX_OFFSETS_PER_ZONE) memo.clear();
   memo.set(wall, offset);
   return offset;
