@@ -41,6 +41,46 @@ function evLabel(o: OccurrenceView, tz: string): string {
 
 const HOUR_PX = 48;
 
+/** An occurrence with what the week draws of it, computed once per loaded week (see `placed` below). */
+interface Placed {
+  o: OccurrenceView;
+  /** Its start's calendar day in the shown zone. */
+  day: string;
+  allDay: boolean;
+  mark: OccurrenceMark;
+  tag: string | undefined;
+  label: string;
+  /** Minutes since local midnight of its start and end, and its end's day (timed occurrences). */
+  startMin: number;
+  endMin: number;
+  endDay: string;
+  /** Its start time as the week shows it. */
+  time: string;
+}
+
+function place(o: OccurrenceView, tz: string): Placed {
+  const allDay = o.allDay || isDateOnly(o.start);
+  const start = allDay ? null : toWall(o.start, tz);
+  const end = allDay ? null : toWall(o.end, tz);
+  return {
+    o,
+    day: start ? start.slice(0, 10) : dayKey(o.start, tz),
+    allDay,
+    mark: markOf(o),
+    tag: tagOf(o),
+    label: evLabel(o, tz),
+    startMin: start ? wallMinutes(start) : 0,
+    endMin: end ? wallMinutes(end) : 0,
+    endDay: end ? end.slice(0, 10) : isDateOnly(o.end) ? o.end : dayKey(o.end, tz),
+    time: allDay ? '' : fmtTime(o.start, tz),
+  };
+}
+
+/** Minutes since midnight of a wall time 'YYYY-MM-DDTHH:mm' (as toWall writes it). */
+function wallMinutes(w: string): number {
+  return Number(w.slice(11, 13)) * 60 + Number(w.slice(14, 16));
+}
+
 function addDays(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
@@ -48,12 +88,6 @@ function addDays(date: string, n: number): string {
 function mondayOf(date: string): string {
   const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
   return addDays(date, -((dow + 6) % 7));
-}
-
-/** Minutes since local midnight in `tz`. */
-function minutesOf(iso: string, tz: string): number {
-  const w = toWall(iso, tz);
-  return Number(w.slice(11, 13)) * 60 + Number(w.slice(14, 16));
 }
 
 export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string | null; onAnchor?: (a: string) => void } = {}) {
@@ -81,26 +115,38 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     void api.listAgenda({ from: `${addDays(first, -1)}T00:00:00Z`, to: `${addDays(last, 1)}T00:00:00Z` }).then((r) => {
       if (!r.ok) return setError(errText(r));
       setError('');
-      setItems(r.value.filter((o) => dayKey(o.start, tz) >= first && dayKey(o.start, tz) < last));
+      setItems(
+        r.value.filter((o) => {
+          const day = dayKey(o.start, tz);
+          return day >= first && day < last;
+        }),
+      );
       setLoadedFor(`${mode}/${first}`);
     });
   }, [first, last, tz, tick, mode]);
 
+  // Each occurrence's day, place and words, worked out once per loaded week (not on every render: a click renders
+  // the old week again before the new one arrives, and every date formatted costs an Intl call).
+  const placed = useMemo(() => items.map((o) => place(o, tz)), [items, tz]);
+  const byDay = useMemo(() => {
+    const m = new Map<string, Placed[]>();
+    for (const p of placed) {
+      const list = m.get(p.day);
+      if (list) list.push(p);
+      else m.set(p.day, [p]);
+    }
+    return m;
+  }, [placed]);
+
   // The week opens at its first timed event (half an hour before), else at 07:30: nothing of the week hides above.
-  const timed = items.filter((o) => !(o.allDay || isDateOnly(o.start)));
-  const firstMinute = timed.length ? Math.min(...timed.map((o) => minutesOf(o.start, tz))) : null;
+  const timed = placed.filter((p) => !p.allDay);
+  const firstMinute = timed.length ? Math.min(...timed.map((p) => p.startMin)) : null;
   useEffect(() => {
     if (mode !== 'week' || !gridRef.current || loadedFor !== `week/${first}`) return;
     gridRef.current.scrollTop = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
     // Once per shown week: a later change (an answer) must not jump the view.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, loadedFor]);
-
-  const byDay = new Map<string, OccurrenceView[]>();
-  for (const o of items) {
-    const k = dayKey(o.start, tz);
-    byDay.set(k, [...(byDay.get(k) ?? []), o]);
-  }
 
   const step = mode === 'week' ? 7 : 28;
 
@@ -154,7 +200,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
             <section key={day} aria-label={fmtDate(day, tz)}>
               <h2 className="agenda-day">{fmtDate(day, tz)}</h2>
               <ul>
-                {list.map((o) => (
+                {list.map(({ o }) => (
                   <li key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}>
                     <button type="button" className={`agenda-item mark-${markOf(o)}${o.declined ? ' declined' : ''}`} data-mark={markOf(o)} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       <span className="agenda-time">{o.allDay || isDateOnly(o.start) ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
@@ -188,10 +234,10 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
             {days.map((d) => (
               <div key={d} className="allday-cell">
                 {(byDay.get(d) ?? [])
-                  .filter((o) => o.allDay || isDateOnly(o.start))
-                  .map((o) => (
-                    <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${markOf(o)}`} data-mark={markOf(o)} aria-label={evLabel(o, tz)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
-                      {tagOf(o) && <span className="ev-tag">{tagOf(o)}</span>}
+                  .filter((p) => p.allDay)
+                  .map(({ o, mark, tag, label }) => (
+                    <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${mark}`} data-mark={mark} aria-label={label} onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                      {tag && <span className="ev-tag">{tag}</span>}
                       <Bdi text={o.summary || '(no title)'} />
                     </button>
                   ))}
@@ -210,26 +256,25 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
               {days.map((d) => (
                 <div key={d} className="day-col">
                   {(byDay.get(d) ?? [])
-                    .filter((o) => !(o.allDay || isDateOnly(o.start)))
-                    .map((o) => {
-                      const top = (minutesOf(o.start, tz) / 60) * HOUR_PX;
-                      const sameDay = dayKey(o.end, tz) === d;
-                      const endMin = sameDay ? minutesOf(o.end, tz) : 24 * 60;
-                      const height = Math.max(((endMin - minutesOf(o.start, tz)) / 60) * HOUR_PX, 18);
+                    .filter((p) => !p.allDay)
+                    .map(({ o, mark, tag, label, startMin, endDay, endMin: end, time }) => {
+                      const top = (startMin / 60) * HOUR_PX;
+                      const endMin = endDay === d ? end : 24 * 60;
+                      const height = Math.max(((endMin - startMin) / 60) * HOUR_PX, 18);
                       return (
                         <button
                           key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}
                           type="button"
-                          className={`ev mark-${markOf(o)}${o.declined ? ' declined' : ''}`}
-                          data-mark={markOf(o)}
+                          className={`ev mark-${mark}${o.declined ? ' declined' : ''}`}
+                          data-mark={mark}
                           data-declined={o.declined ? 'true' : undefined}
                           style={{ top, height }}
-                          title={evLabel(o, tz)}
-                          aria-label={evLabel(o, tz)}
+                          title={label}
+                          aria-label={label}
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
-                          {tagOf(o) && <span className="ev-tag">{tagOf(o)}</span>}
-                          <strong>{fmtTime(o.start, tz)}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
+                          {tag && <span className="ev-tag">{tag}</span>}
+                          <strong>{time}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
                           {o.location && height >= 44 && <Bdi text={o.location} className="ev-where" />}
                         </button>
                       );
