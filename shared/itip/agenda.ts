@@ -258,10 +258,7 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   if (!opts.reference) {
     // The commonest shape (a plain weekly or daily series) by arithmetic, without reading it with ical.js.
     const simple = simpleSeries(ev);
-    if (simple) {
-      pushSimple(ev, master, simple, fromMs, toMs, out);
-      return;
-    }
+    if (simple && pushSimple(ev, master, simple, fromMs, toMs, out)) return;
   }
   const p = opts.reference ? prepare(ev, master, []) : prepared(ev, master);
   if (!p) {
@@ -373,19 +370,27 @@ function iterationStart(
 }
 
 /** A simple series' occurrences in the window, written as the ical.js path below writes them (simple-series.ts). */
-function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs: number, toMs: number, out: Occurrence[]): void {
+function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs: number, toMs: number, out: Occurrence[]): boolean {
+  const lo = fromMs - Math.max(0, s.durationSec * 1000) - 2 * 86_400_000;
+  const hi = toMs + 2 * 86_400_000;
+  // A window holding more instances than the iteration budget allows: the ical.js path, whose budget reports the
+  // series as cut short (recur-guard.ts), so a huge window costs no more than it did.
+  if (((hi - lo) / (s.cycleDays * 86_400_000) + 2) * s.offsets.length > RECUR_STEP_BUDGET) return false;
   const exdates = new Set(master.exdate);
   const write = (wallMs: number, offset: number): string => `${new Date(wallMs).toISOString().slice(0, 19)}${s.zone ? offsetText(offset) : 'Z'}`;
   // Wall times are within a day of their instants: two days either side, and the duration before, cover the window.
-  for (const x of simpleInstances(s, fromMs - Math.max(0, s.durationSec * 1000) - 2 * 86_400_000, toMs + 2 * 86_400_000)) {
-    const start = write(x.startWall, x.startOffset);
-    const end = write(x.endWall, x.endOffset);
-    const startMs = isoToMs(start);
+  for (const x of simpleInstances(s, lo, hi)) {
+    // The instants the written strings read back as: wall − offset, exactly when the offset is whole minutes (as
+    // offsetText writes it); otherwise read back from the strings.
+    const whole = x.startOffset % 60 === 0 && x.endOffset % 60 === 0;
+    const startMs = whole ? x.startWall - x.startOffset * 1000 : isoToMs(write(x.startWall, x.startOffset));
+    const endMs = whole ? x.endWall - x.endOffset * 1000 : isoToMs(write(x.endWall, x.endOffset));
+    if (!overlaps(startMs, endMs, fromMs, toMs)) continue;
     const recurrenceId = `${new Date(startMs).toISOString().slice(0, 19)}Z`;
     if (exdates.has(recurrenceId)) continue;
-    if (!overlaps(startMs, isoToMs(end), fromMs, toMs)) continue;
-    out.push({ uid: ev.uid, recurrenceId, start, end, summary: s.summary, status: s.status, allDay: false, attendees: attendeesOf(master) });
+    out.push({ uid: ev.uid, recurrenceId, start: write(x.startWall, x.startOffset), end: write(x.endWall, x.endOffset), summary: s.summary, status: s.status, allDay: false, attendees: attendeesOf(master) });
   }
+  return true;
 }
 
 /** ical.js's occurrence end: a clone of the start with the event's duration added (Event#getOccurrenceDetails). */

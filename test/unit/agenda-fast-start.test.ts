@@ -239,12 +239,12 @@ describe('agenda: iteration from a start near the window', () => {
     }
     // The comparison is not vacuous: most cases compared, many of them moved, many with exceptions.
     expect(compared, seedNote).toBeGreaterThan(CASES * 0.8);
-    expect(shifted, seedNote).toBeGreaterThan(CASES * 0.3);
-    expect(withExceptions, seedNote).toBeGreaterThan(CASES * 0.25);
+    expect(withExceptions, seedNote).toBeGreaterThan(CASES * (simpleShape ? 0.15 : 0.25));
     if (simpleShape) {
       expect(simple, seedNote).toBeGreaterThan(CASES * 0.4);
       return;
     }
+    expect(shifted, seedNote).toBeGreaterThan(CASES * 0.3);
     console.log(`agenda-fast-start: ${compared} compared, ${shifted} moved, ${simple} simple, ${withExceptions} with exceptions; ${seedNote}`);
   };
 
@@ -260,6 +260,15 @@ describe('agenda: iteration from a start near the window', () => {
     expect(expandAgendaReport([ev], ...window).occurrences.map((o) => o.start)).toEqual(['2025-06-02T10:00:00Z', '2025-06-09T10:00:00Z', '2025-06-16T10:00:00Z', '2025-06-23T10:00:00Z', '2025-06-30T10:00:00Z']);
     ev.master = stored(text('FREQ=WEEKLY;BYDAY=TU')).master;
     expect(expandAgendaReport([ev], ...window).occurrences.map((o) => o.start)).toEqual(['2025-06-03T10:00:00Z', '2025-06-10T10:00:00Z', '2025-06-17T10:00:00Z', '2025-06-24T10:00:00Z']);
+  });
+
+  it('a window of centuries over a plain daily series is bounded as before: cut short, not 70,000 rows', () => {
+    const ev = stored(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:prop@example.com', 'DTSTAMP:20260101T000000Z', 'SUMMARY:S', 'DTSTART:20000103T100000Z', 'DTEND:20000103T110000Z', 'RRULE:FREQ=DAILY', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n'));
+    expect(simpleSeries(ev)).not.toBeNull();
+    const r = expandAgendaReport([ev], '2000-01-01T00:00:00Z', '2200-01-01T00:00:00Z');
+    expect(r.cutShort.map((c) => c.uid)).toEqual(['prop@example.com']);
+    expect(r.occurrences.length).toBeLessThanOrEqual(25_000);
+    expect(r).toEqual(plain(ev, '2000-01-01T00:00:00Z', '2200-01-01T00:00:00Z'));
   });
 
   it('moves only by whole periods that keep the day (and month) DTSTART fixes, and never for COUNT rules', () => {
