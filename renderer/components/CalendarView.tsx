@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
+import type { Result } from '../../shared/errors';
 import { api } from '../api-client';
 import { useApp } from '../context';
 import { occurrenceResponsesTag, occurrenceResponsesText } from '../answer-words';
@@ -100,7 +101,8 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     onAnchor?.(a);
   };
   const [loadedFor, setLoadedFor] = useState('');
-  const [items, setItems] = useState<OccurrenceView[]>([]);
+  // The shown range's occurrences, each with its day, place and words (worked out once, when its answer came).
+  const [placed, setPlaced] = useState<Placed[]>([]);
   const [error, setError] = useState('');
   const gridRef = useRef<HTMLDivElement>(null);
 
@@ -109,25 +111,50 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
   // The agenda lists the shown week and the four after it (so switching from the week keeps its days in view).
   const first = weekStart;
   const last = mode === 'week' ? addDays(weekStart, 7) : addDays(weekStart, 35);
+  const step = mode === 'week' ? 7 : 28;
+
+  // Answers per shown range, fetched ahead for the ranges before and after it and placed as soon as they come, so
+  // "next week" draws from memory (issue 9 §4). Kept by this calendar only while it is shown, for the same `tick`
+  // (any change the core reports makes a new key) and zone, and only the last few.
+  const fetched = useRef(new Map<string, Promise<Result<Placed[]>>>());
+  const fetchRange = (from: string, to: string): Promise<Result<Placed[]>> => {
+    const key = `${tick}|${tz}|${from}|${to}`;
+    let p = fetched.current.get(key);
+    if (!p) {
+      // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
+      p = api.listAgenda({ from: `${addDays(from, -1)}T00:00:00Z`, to: `${addDays(to, 1)}T00:00:00Z` }).then((r): Result<Placed[]> => {
+        if (!r.ok) {
+          fetched.current.delete(key);
+          return r;
+        }
+        return { ok: true, value: r.value.map((o) => place(o, tz)).filter((x) => x.day >= from && x.day < to) };
+      });
+      fetched.current.set(key, p);
+      p.catch(() => fetched.current.delete(key));
+      while (fetched.current.size > 6) fetched.current.delete(fetched.current.keys().next().value as string);
+    }
+    return p;
+  };
 
   useEffect(() => {
-    // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
-    void api.listAgenda({ from: `${addDays(first, -1)}T00:00:00Z`, to: `${addDays(last, 1)}T00:00:00Z` }).then((r) => {
+    let live = true;
+    const span = mode === 'week' ? 7 : 35;
+    void fetchRange(first, last).then((r) => {
+      if (!live) return;
+      // The neighbours next, once this range is in hand.
+      void fetchRange(addDays(first, step), addDays(last, step));
+      void fetchRange(addDays(first, -step), addDays(first, span - step));
       if (!r.ok) return setError(errText(r));
       setError('');
-      setItems(
-        r.value.filter((o) => {
-          const day = dayKey(o.start, tz);
-          return day >= first && day < last;
-        }),
-      );
+      setPlaced(r.value);
       setLoadedFor(`${mode}/${first}`);
     });
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [first, last, tz, tick, mode]);
 
-  // Each occurrence's day, place and words, worked out once per loaded week (not on every render: a click renders
-  // the old week again before the new one arrives, and every date formatted costs an Intl call).
-  const placed = useMemo(() => items.map((o) => place(o, tz)), [items, tz]);
   const byDay = useMemo(() => {
     const m = new Map<string, Placed[]>();
     for (const p of placed) {
@@ -147,8 +174,6 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     // Once per shown week: a later change (an answer) must not jump the view.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, loadedFor]);
-
-  const step = mode === 'week' ? 7 : 28;
 
   return (
     <section className="calendar" aria-labelledby="cal-h">
@@ -195,7 +220,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
 
       {mode === 'agenda' && (
         <div className="agenda" data-testid="agenda">
-          {items.length === 0 && <p className="muted">Nothing in these five weeks.</p>}
+          {placed.length === 0 && <p className="muted">Nothing in these five weeks.</p>}
           {[...byDay.entries()].map(([day, list]) => (
             <section key={day} aria-label={fmtDate(day, tz)}>
               <h2 className="agenda-day">{fmtDate(day, tz)}</h2>
