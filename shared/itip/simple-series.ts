@@ -116,14 +116,19 @@ function readSeries(ev: StoredEvent): SimpleSeries | null {
   const status = statusLines.length ? /^STATUS:([A-Za-z-]+)$/.exec(statusLines[0]!)?.[1] : null;
   if (summary === undefined || status === undefined || status?.toUpperCase() === 'CANCELLED') return null;
 
+  // The rule as written in the component (what ical.js reads), not the parser's copy of it.
+  const ruleLine = lines('RRULE')[0]!;
+  if (!ruleLine.startsWith('RRULE:')) return null;
   const parts = new Map<string, string>();
-  for (const p of m.rrule.split(';')) {
+  for (const p of ruleLine.slice(6).split(';')) {
     const eq = p.indexOf('=');
     if (eq <= 0) return null;
-    const k = p.slice(0, eq).toUpperCase();
+    // Written exactly as RFC 5545 §3.3.10 spells it (upper case): anything else is left to ical.js's own reading.
+    const k = p.slice(0, eq);
     if (!ALLOWED_PARTS.has(k) || parts.has(k)) return null;
-    parts.set(k, p.slice(eq + 1).toUpperCase());
+    parts.set(k, p.slice(eq + 1));
   }
+  if (parts.has('WKST') && !WEEKDAYS.includes(parts.get('WKST')!)) return null;
   const freq = parts.get('FREQ');
   const interval = parts.has('INTERVAL') ? Number(parts.get('INTERVAL')) : 1;
   if (!Number.isSafeInteger(interval) || interval < 1 || interval > 1000 || !/^\d+$/.test(parts.get('INTERVAL') ?? '1')) return null;

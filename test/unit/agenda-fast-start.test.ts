@@ -262,6 +262,14 @@ describe('agenda: iteration from a start near the window', () => {
     expect(expandAgendaReport([ev], ...window).occurrences.map((o) => o.start)).toEqual(['2025-06-03T10:00:00Z', '2025-06-10T10:00:00Z', '2025-06-17T10:00:00Z', '2025-06-24T10:00:00Z']);
   });
 
+  it('answers as the plain way for rules written oddly (lower case, bad WKST, repeated or mixed BYDAY, DATE UNTIL)', () => {
+    const window = ['2025-06-01T00:00:00Z', '2025-07-01T00:00:00Z'] as const;
+    for (const rule of ['FREQ=WEEKLY;WKST=XX', 'freq=weekly', 'FREQ=WEEKLY;BYDAY=mo', 'FREQ=WEEKLY;INTERVAL=0', 'FREQ=WEEKLY;COUNT=0', 'FREQ=DAILY;UNTIL=20250610', 'FREQ=WEEKLY;BYDAY=MO,MO', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TU']) {
+      const ev = stored(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:prop@example.com', 'DTSTAMP:20260101T000000Z', 'SUMMARY:S', 'DTSTART:20250602T100000Z', 'DTEND:20250602T110000Z', `RRULE:${rule}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n'));
+      expect(expandAgendaReport([ev], ...window), rule).toEqual(plain(ev, ...window));
+    }
+  });
+
   it('a window of centuries over a plain daily series is bounded as before: cut short, not 70,000 rows', () => {
     const ev = stored(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:prop@example.com', 'DTSTAMP:20260101T000000Z', 'SUMMARY:S', 'DTSTART:20000103T100000Z', 'DTEND:20000103T110000Z', 'RRULE:FREQ=DAILY', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n'));
     expect(simpleSeries(ev)).not.toBeNull();
