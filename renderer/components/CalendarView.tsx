@@ -77,6 +77,16 @@ function place(o: OccurrenceView, tz: string): Placed {
   };
 }
 
+/** Runs `fn` when the page is next idle (after the frame being drawn); returns its cancel. */
+function whenIdle(fn: () => void): () => void {
+  if (typeof window.requestIdleCallback === 'function') {
+    const id = window.requestIdleCallback(fn, { timeout: 1000 });
+    return () => window.cancelIdleCallback(id);
+  }
+  const id = window.setTimeout(fn, 0);
+  return () => window.clearTimeout(id);
+}
+
 /** Minutes since midnight of a wall time 'YYYY-MM-DDTHH:mm' (as toWall writes it). */
 function wallMinutes(w: string): number {
   return Number(w.slice(11, 13)) * 60 + Number(w.slice(14, 16));
@@ -138,12 +148,17 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
 
   useEffect(() => {
     let live = true;
+    let idle = (): void => {};
     const span = mode === 'week' ? 7 : 35;
     void fetchRange(first, last).then((r) => {
       if (!live) return;
-      // The neighbours next, once this range is in hand.
-      void fetchRange(addDays(first, step), addDays(last, step));
-      void fetchRange(addDays(first, -step), addDays(first, span - step));
+      // The neighbours next, once this range is drawn and the page is idle (their answers must not hold up this
+      // range's first paint): the following range first (where "next" goes), then the one before.
+      idle = whenIdle(() => {
+        void fetchRange(addDays(first, step), addDays(last, step)).then(() => {
+          if (live) void fetchRange(addDays(first, -step), addDays(first, span - step));
+        });
+      });
       if (!r.ok) return setError(errText(r));
       setError('');
       setPlaced(r.value);
@@ -151,6 +166,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     });
     return () => {
       live = false;
+      idle();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [first, last, tz, tick, mode]);
