@@ -2,37 +2,15 @@
 // it while idle, so "next week" shows that week's events without a request sent after the click; and the week is
 // drawn right (the series' next occurrence, in its column and at its hour).
 import { describe, expect, it } from 'vitest';
-import { LOCAL_IDENTITY } from '../../shared/api';
+import { carolRequest } from './invites';
 import { day, shot, useShellPage } from './shell';
 
 const WAIT = { timeout: 20_000, interval: 50 };
 const SUMMARY = 'Weekly switch check';
 
-/** 'YYYYMMDD' of a 'YYYY-MM-DD'. */
-const compact = (d: string): string => d.replace(/-/g, '');
-
+/** Today at noon UTC, weekly: one occurrence in this week and one in the next, whatever today is. */
 function ics(): string {
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Test//EN',
-    'METHOD:REQUEST',
-    'BEGIN:VEVENT',
-    'UID:switch-1@example.test',
-    'SEQUENCE:0',
-    'DTSTAMP:20260101T100000Z',
-    // Today at noon UTC, weekly: one occurrence in this week and one in the next, whatever today is.
-    `DTSTART:${compact(day(0))}T120000Z`,
-    `DTEND:${compact(day(0))}T130000Z`,
-    'RRULE:FREQ=WEEKLY;COUNT=6',
-    `SUMMARY:${SUMMARY}`,
-    'ORGANIZER;CN=Carol:mailto:carol@example.test',
-    'ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.test',
-    `ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${LOCAL_IDENTITY}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+  return carolRequest({ uid: 'switch-1@example.test', summary: SUMMARY, start: `${day(0).replace(/-/g, '')}T120000Z`, extra: ['RRULE:FREQ=WEEKLY;COUNT=6'] });
 }
 
 const ui = useShellPage('calendar-switch', 'UTC', async (page) => {
