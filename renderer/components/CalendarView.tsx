@@ -77,14 +77,16 @@ function place(o: OccurrenceView, tz: string): Placed {
   };
 }
 
-/** Runs `fn` when the page is next idle (after the frame being drawn); returns its cancel. */
-function whenIdle(fn: () => void): () => void {
-  if (typeof window.requestIdleCallback === 'function') {
-    const id = window.requestIdleCallback(fn, { timeout: 1000 });
-    return () => window.cancelIdleCallback(id);
-  }
-  const id = window.setTimeout(fn, 0);
-  return () => window.clearTimeout(id);
+/** Runs `fn` right after the next frame is drawn (a task queued from the frame's callback); returns its cancel. */
+function afterPaint(fn: () => void): () => void {
+  let timer = 0;
+  const frame = window.requestAnimationFrame(() => {
+    timer = window.setTimeout(fn, 0);
+  });
+  return () => {
+    window.cancelAnimationFrame(frame);
+    window.clearTimeout(timer);
+  };
 }
 
 /** Minutes since midnight of a wall time 'YYYY-MM-DDTHH:mm' (as toWall writes it). */
@@ -123,7 +125,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
   const last = mode === 'week' ? addDays(weekStart, 7) : addDays(weekStart, 35);
   const step = mode === 'week' ? 7 : 28;
 
-  // Answers per shown range, fetched ahead for the ranges before and after it and placed as soon as they come, so
+  // Answers per shown range, fetched ahead for the range after it and placed as soon as they come, so
   // "next week" draws from memory (issue 9 §4). Kept by this calendar only while it is shown, for the same `tick`
   // (any change the core reports makes a new key) and zone, and only the last few.
   const fetched = useRef(new Map<string, Promise<Result<Placed[]>>>());
@@ -148,17 +150,13 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
 
   useEffect(() => {
     let live = true;
-    let idle = (): void => {};
-    const span = mode === 'week' ? 7 : 35;
+    let later = (): void => {};
     void fetchRange(first, last).then((r) => {
       if (!live) return;
-      // The neighbours next, once this range is drawn and the page is idle (their answers must not hold up this
-      // range's first paint): the following range first (where "next" goes), then the one before.
-      idle = whenIdle(() => {
-        void fetchRange(addDays(first, step), addDays(last, step)).then(() => {
-          if (live) void fetchRange(addDays(first, -step), addDays(first, span - step));
-        });
-      });
+      // The following range next (where "next" goes), once this one is drawn: its answer must not hold up this
+      // range's first paint. The range before is usually in hand already (the one just left); asking for it too
+      // would land its answer (parsed and placed on the page's thread) just when the user switches.
+      later = afterPaint(() => void fetchRange(addDays(first, step), addDays(last, step)));
       if (!r.ok) return setError(errText(r));
       setError('');
       setPlaced(r.value);
@@ -166,7 +164,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     });
     return () => {
       live = false;
-      idle();
+      later();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [first, last, tz, tick, mode]);
