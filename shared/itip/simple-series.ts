@@ -195,7 +195,7 @@ function readSeries(ev: StoredEvent): SimpleSeries | null {
 
 /** Offsets asked of each zone, by wall time (many series meet at the same hours): a pure function, kept bounded. */
 const offsetMemo = new WeakMap<ICalTimezone, Map<number, number>>();
-const MAX_OFFSETS_PER_ZONE = 20_000;
+const MAX_OFFSETS_PER_ZONE = 4096;
 
 /** ical.js's offset (seconds) of a wall time in `zone` (Time#utcOffset); 0 for UTC. */
 export function offsetAt(zone: ICalTimezone | null, wall: number): number {
