@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
+import type { Result } from '../../shared/errors';
 import { api } from '../api-client';
 import { useApp } from '../context';
 import { occurrenceResponsesTag, occurrenceResponsesText } from '../answer-words';
@@ -41,6 +42,58 @@ function evLabel(o: OccurrenceView, tz: string): string {
 
 const HOUR_PX = 48;
 
+/** An occurrence with what the week draws of it, computed once per loaded week (see `placed` below). */
+interface Placed {
+  o: OccurrenceView;
+  /** Its start's calendar day in the shown zone. */
+  day: string;
+  allDay: boolean;
+  mark: OccurrenceMark;
+  tag: string | undefined;
+  label: string;
+  /** Minutes since local midnight of its start and end, and its end's day (timed occurrences). */
+  startMin: number;
+  endMin: number;
+  endDay: string;
+  /** Its start time as the week shows it. */
+  time: string;
+}
+
+function place(o: OccurrenceView, tz: string): Placed {
+  const allDay = o.allDay || isDateOnly(o.start);
+  const start = allDay ? null : toWall(o.start, tz);
+  const end = allDay ? null : toWall(o.end, tz);
+  return {
+    o,
+    day: start ? start.slice(0, 10) : dayKey(o.start, tz),
+    allDay,
+    mark: markOf(o),
+    tag: tagOf(o),
+    label: evLabel(o, tz),
+    startMin: start ? wallMinutes(start) : 0,
+    endMin: end ? wallMinutes(end) : 0,
+    endDay: end ? end.slice(0, 10) : isDateOnly(o.end) ? o.end : dayKey(o.end, tz),
+    time: allDay ? '' : fmtTime(o.start, tz),
+  };
+}
+
+/** Runs `fn` right after the next frame is drawn (a task queued from the frame's callback); returns its cancel. */
+function afterPaint(fn: () => void): () => void {
+  let timer = 0;
+  const frame = window.requestAnimationFrame(() => {
+    timer = window.setTimeout(fn, 0);
+  });
+  return () => {
+    window.cancelAnimationFrame(frame);
+    window.clearTimeout(timer);
+  };
+}
+
+/** Minutes since midnight of a wall time 'YYYY-MM-DDTHH:mm' (as toWall writes it). */
+function wallMinutes(w: string): number {
+  return Number(w.slice(11, 13)) * 60 + Number(w.slice(14, 16));
+}
+
 function addDays(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
@@ -48,12 +101,6 @@ function addDays(date: string, n: number): string {
 function mondayOf(date: string): string {
   const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
   return addDays(date, -((dow + 6) % 7));
-}
-
-/** Minutes since local midnight in `tz`. */
-function minutesOf(iso: string, tz: string): number {
-  const w = toWall(iso, tz);
-  return Number(w.slice(11, 13)) * 60 + Number(w.slice(14, 16));
 }
 
 export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string | null; onAnchor?: (a: string) => void } = {}) {
@@ -66,7 +113,8 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     onAnchor?.(a);
   };
   const [loadedFor, setLoadedFor] = useState('');
-  const [items, setItems] = useState<OccurrenceView[]>([]);
+  // The shown range's occurrences, each with its day, place and words (worked out once, when its answer came).
+  const [placed, setPlaced] = useState<Placed[]>([]);
   const [error, setError] = useState('');
   const gridRef = useRef<HTMLDivElement>(null);
 
@@ -75,34 +123,71 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
   // The agenda lists the shown week and the four after it (so switching from the week keeps its days in view).
   const first = weekStart;
   const last = mode === 'week' ? addDays(weekStart, 7) : addDays(weekStart, 35);
+  const step = mode === 'week' ? 7 : 28;
+
+  // Answers per shown range, fetched ahead for the range after it and placed as soon as they come, so
+  // "next week" draws from memory (issue 9 §4). Kept by this calendar only while it is shown, for the same `tick`
+  // (any change the core reports makes a new key) and zone, and only the last few.
+  const fetched = useRef(new Map<string, Promise<Result<Placed[]>>>());
+  const fetchRange = (from: string, to: string): Promise<Result<Placed[]>> => {
+    const key = `${tick}|${tz}|${from}|${to}`;
+    let p = fetched.current.get(key);
+    if (!p) {
+      // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
+      p = api.listAgenda({ from: `${addDays(from, -1)}T00:00:00Z`, to: `${addDays(to, 1)}T00:00:00Z` }).then((r): Result<Placed[]> => {
+        if (!r.ok) {
+          fetched.current.delete(key);
+          return r;
+        }
+        return { ok: true, value: r.value.map((o) => place(o, tz)).filter((x) => x.day >= from && x.day < to) };
+      });
+      fetched.current.set(key, p);
+      p.catch(() => fetched.current.delete(key));
+      while (fetched.current.size > 6) fetched.current.delete(fetched.current.keys().next().value as string);
+    }
+    return p;
+  };
 
   useEffect(() => {
-    // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
-    void api.listAgenda({ from: `${addDays(first, -1)}T00:00:00Z`, to: `${addDays(last, 1)}T00:00:00Z` }).then((r) => {
+    let live = true;
+    let later = (): void => {};
+    void fetchRange(first, last).then((r) => {
+      if (!live) return;
+      // The following range next (where "next" goes), once this one is drawn: its answer must not hold up this
+      // range's first paint. The range before is usually in hand already (the one just left); asking for it too
+      // would land its answer (parsed and placed on the page's thread) just when the user switches.
+      later = afterPaint(() => void fetchRange(addDays(first, step), addDays(last, step)));
       if (!r.ok) return setError(errText(r));
       setError('');
-      setItems(r.value.filter((o) => dayKey(o.start, tz) >= first && dayKey(o.start, tz) < last));
+      setPlaced(r.value);
       setLoadedFor(`${mode}/${first}`);
     });
+    return () => {
+      live = false;
+      later();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [first, last, tz, tick, mode]);
 
+  const byDay = useMemo(() => {
+    const m = new Map<string, Placed[]>();
+    for (const p of placed) {
+      const list = m.get(p.day);
+      if (list) list.push(p);
+      else m.set(p.day, [p]);
+    }
+    return m;
+  }, [placed]);
+
   // The week opens at its first timed event (half an hour before), else at 07:30: nothing of the week hides above.
-  const timed = items.filter((o) => !(o.allDay || isDateOnly(o.start)));
-  const firstMinute = timed.length ? Math.min(...timed.map((o) => minutesOf(o.start, tz))) : null;
+  const timed = placed.filter((p) => !p.allDay);
+  const firstMinute = timed.length ? Math.min(...timed.map((p) => p.startMin)) : null;
   useEffect(() => {
     if (mode !== 'week' || !gridRef.current || loadedFor !== `week/${first}`) return;
     gridRef.current.scrollTop = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
     // Once per shown week: a later change (an answer) must not jump the view.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, loadedFor]);
-
-  const byDay = new Map<string, OccurrenceView[]>();
-  for (const o of items) {
-    const k = dayKey(o.start, tz);
-    byDay.set(k, [...(byDay.get(k) ?? []), o]);
-  }
-
-  const step = mode === 'week' ? 7 : 28;
 
   return (
     <section className="calendar" aria-labelledby="cal-h">
@@ -149,12 +234,12 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
 
       {mode === 'agenda' && (
         <div className="agenda" data-testid="agenda">
-          {items.length === 0 && <p className="muted">Nothing in these five weeks.</p>}
+          {placed.length === 0 && <p className="muted">Nothing in these five weeks.</p>}
           {[...byDay.entries()].map(([day, list]) => (
             <section key={day} aria-label={fmtDate(day, tz)}>
               <h2 className="agenda-day">{fmtDate(day, tz)}</h2>
               <ul>
-                {list.map((o) => (
+                {list.map(({ o }) => (
                   <li key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}>
                     <button type="button" className={`agenda-item mark-${markOf(o)}${o.declined ? ' declined' : ''}`} data-mark={markOf(o)} data-declined={o.declined ? 'true' : undefined} onClick={() => go({ name: 'invitations', uid: o.uid })}>
                       <span className="agenda-time">{o.allDay || isDateOnly(o.start) ? 'All day' : `${fmtTime(o.start, tz)} – ${fmtTime(o.end, tz)}`}</span>
@@ -188,10 +273,10 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
             {days.map((d) => (
               <div key={d} className="allday-cell">
                 {(byDay.get(d) ?? [])
-                  .filter((o) => o.allDay || isDateOnly(o.start))
-                  .map((o) => (
-                    <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${markOf(o)}`} data-mark={markOf(o)} aria-label={evLabel(o, tz)} onClick={() => go({ name: 'invitations', uid: o.uid })}>
-                      {tagOf(o) && <span className="ev-tag">{tagOf(o)}</span>}
+                  .filter((p) => p.allDay)
+                  .map(({ o, mark, tag, label }) => (
+                    <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${mark}`} data-mark={mark} aria-label={label} onClick={() => go({ name: 'invitations', uid: o.uid })}>
+                      {tag && <span className="ev-tag">{tag}</span>}
                       <Bdi text={o.summary || '(no title)'} />
                     </button>
                   ))}
@@ -210,26 +295,25 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
               {days.map((d) => (
                 <div key={d} className="day-col">
                   {(byDay.get(d) ?? [])
-                    .filter((o) => !(o.allDay || isDateOnly(o.start)))
-                    .map((o) => {
-                      const top = (minutesOf(o.start, tz) / 60) * HOUR_PX;
-                      const sameDay = dayKey(o.end, tz) === d;
-                      const endMin = sameDay ? minutesOf(o.end, tz) : 24 * 60;
-                      const height = Math.max(((endMin - minutesOf(o.start, tz)) / 60) * HOUR_PX, 18);
+                    .filter((p) => !p.allDay)
+                    .map(({ o, mark, tag, label, startMin, endDay, endMin: end, time }) => {
+                      const top = (startMin / 60) * HOUR_PX;
+                      const endMin = endDay === d ? end : 24 * 60;
+                      const height = Math.max(((endMin - startMin) / 60) * HOUR_PX, 18);
                       return (
                         <button
                           key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}
                           type="button"
-                          className={`ev mark-${markOf(o)}${o.declined ? ' declined' : ''}`}
-                          data-mark={markOf(o)}
+                          className={`ev mark-${mark}${o.declined ? ' declined' : ''}`}
+                          data-mark={mark}
                           data-declined={o.declined ? 'true' : undefined}
                           style={{ top, height }}
-                          title={evLabel(o, tz)}
-                          aria-label={evLabel(o, tz)}
+                          title={label}
+                          aria-label={label}
                           onClick={() => go({ name: 'invitations', uid: o.uid })}
                         >
-                          {tagOf(o) && <span className="ev-tag">{tagOf(o)}</span>}
-                          <strong>{fmtTime(o.start, tz)}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
+                          {tag && <span className="ev-tag">{tag}</span>}
+                          <strong>{time}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
                           {o.location && height >= 44 && <Bdi text={o.location} className="ev-where" />}
                         </button>
                       );

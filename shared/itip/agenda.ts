@@ -10,6 +10,8 @@ import ICAL from 'ical.js';
 import { isKnownZone, zoneOffsetSeconds } from './ics-write';
 import { useCachedZones, ZoneTooComplexError } from './zones/vtimezone';
 import { RECUR_STEP_BUDGET, ruleAdmits, withRecurBudget } from './recur-guard';
+import { shiftedStart } from './recur-window';
+import { simpleInstances, simpleSeries, type SimpleSeries } from './simple-series';
 import type { DateTimeValue, EventData, StoredEvent } from './types';
 
 /** An attendee as they stand for one occurrence (the override's list where the occurrence has one). */
@@ -47,6 +49,18 @@ export interface AgendaReport {
   cutShort: CutShort[];
 }
 
+export interface ExpandOptions {
+  /**
+   * The plain way, for the property test (test/unit/agenda-fast-start.test.ts checks the results are the same):
+   * every rule iterated from its DTSTART, never from a start moved near the window (recur-window.ts); the series
+   * read afresh, not from the cache of series read; every occurrence's details asked of ical.js.
+   */
+  reference?: boolean;
+}
+
+/** Margin between a moved iteration start and anything the expansion shows (zone offsets, the loop's own slack). */
+const SHIFT_MARGIN_MS = 4 * 86_400_000;
+
 /** Upper bound on rule iterations per event: a FREQ=SECONDLY rule without COUNT or UNTIL must not hang the UI. */
 export const MAX_ITERATIONS = 100_000;
 
@@ -69,7 +83,7 @@ export function expandAgenda(events: StoredEvent[], from: string, to: string): O
  * RECUR_STEP_BUDGET search steps per event (recur-guard.ts), never by occurrences returned alone: a rule that can
  * never match ends in bounded time, and its rows carry `truncated: true` and its UID is listed in `cutShort`.
  */
-export function expandAgendaReport(events: StoredEvent[], from: string, to: string): AgendaReport {
+export function expandAgendaReport(events: StoredEvent[], from: string, to: string, opts: ExpandOptions = {}): AgendaReport {
   const fromMs = isoToMs(from);
   const toMs = isoToMs(to);
   const cutShort: CutShort[] = [];
@@ -81,7 +95,7 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
     let cut = false;
     let zoneCut = false;
     try {
-      cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out)).cutShort;
+      cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out, opts)).cutShort;
     } catch (err) {
       // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
       out.length = mark;
@@ -99,8 +113,10 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
       });
     }
   }
-  out.sort((a, b) => isoToMs(a.start) - isoToMs(b.start) || a.uid.localeCompare(b.uid));
-  return { occurrences: out, cutShort };
+  // By start, then UID (a stable sort: each series keeps its own order), each start read once.
+  const keyed = out.map((o) => ({ o, ms: isoToMs(o.start) }));
+  keyed.sort((a, b) => a.ms - b.ms || a.o.uid.localeCompare(b.o.uid));
+  return { occurrences: keyed.map((k) => k.o), cutShort };
 }
 
 function attendeesOf(e: EventData | null | undefined): OccurrenceAttendee[] {
@@ -125,12 +141,57 @@ function isRecurring(e: EventData): boolean {
   return !!e.rrule || e.rdate.length > 0;
 }
 
-function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[]): void {
-  const master = ev.master;
-  if (!master || !isRecurring(master)) {
-    fallbackSingles(ev, fromMs, toMs, out);
-    return;
+/** A series read for expansion: its ical.js tree and what every call derives from it (never from the window). */
+interface Prepared {
+  /** What it was read from (compared by reference: a changed series is a new StoredEvent with new strings). */
+  source: readonly string[];
+  masterComp: InstanceType<typeof ICAL.Component>;
+  rule: InstanceType<typeof ICAL.Recur> | null;
+  dtstartTime: ICalTime;
+  event: ICalEvent;
+  rdates: RdateValue[];
+  overrideById: Map<string, EventData>;
+  masterZone: string | null;
+  ranges: RangeOverride[];
+  earlier: number;
+  exdates: Set<string>;
+  durationMs: number;
+  dtstartRid: string;
+}
+
+/**
+ * Series read lately (least recently used dropped first): switching the week re-expands the series the last week
+ * showed, and reading one is most of what an expansion costs. Bounded, so memory stays flat however many series
+ * one scrolls through.
+ */
+const MAX_PREPARED = 512;
+const preparedCache = new Map<StoredEvent, Prepared | null>();
+
+function sourceOf(ev: StoredEvent, master: EventData): string[] {
+  return [master.ics, ...ev.overrides.map((o) => o.ics), ...ev.vtimezones];
+}
+
+function sameSource(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The series read for expansion (cached), or null when it has no usable master DTSTART. */
+function prepared(ev: StoredEvent, master: EventData): Prepared | null {
+  const source = sourceOf(ev, master);
+  const hit = preparedCache.get(ev);
+  if (hit !== undefined && (hit === null || sameSource(hit.source, source))) {
+    preparedCache.delete(ev);
+    preparedCache.set(ev, hit);
+    return hit;
   }
+  const p = prepare(ev, master, source);
+  preparedCache.delete(ev);
+  while (preparedCache.size >= MAX_PREPARED) preparedCache.delete(preparedCache.keys().next().value as StoredEvent);
+  preparedCache.set(ev, p);
+  return p;
+}
+
+function prepare(ev: StoredEvent, master: EventData, source: readonly string[]): Prepared | null {
   const text = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
@@ -145,10 +206,7 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   useCachedZones(cal); // each zone definition expanded once, not per event per call (zones/vtimezone.ts)
   const comps = cal.getAllSubcomponents(master.component.toLowerCase());
   const masterComp = comps.find((c) => !c.hasProperty('recurrence-id'));
-  if (!masterComp || !masterComp.hasProperty('dtstart')) {
-    fallbackSingles(ev, fromMs, toMs, out);
-    return;
-  }
+  if (!masterComp || !masterComp.hasProperty('dtstart')) return null;
   for (const c of comps) {
     const ridProp = c.getFirstProperty('recurrence-id');
     if (ridProp && String(ridProp.getParameter('range') ?? '').toUpperCase() === 'THISANDFUTURE') {
@@ -180,11 +238,44 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
   const ranges = ev.overrides.map(rangeOverride).filter((r): r is RangeOverride => r !== null).sort((a, b) => a.ridMs - b.ridMs);
   // A this-and-future change can move occurrences earlier: iterate that much further.
   const earlier = Math.max(0, ...ranges.map((r) => -r.shiftMs).filter(Number.isFinite));
-  const exdates = new Set(master.exdate);
+  return {
+    source,
+    masterComp,
+    rule,
+    dtstartTime,
+    event,
+    rdates,
+    overrideById,
+    masterZone,
+    ranges,
+    earlier,
+    exdates: new Set(master.exdate),
+    durationMs: Math.max(0, event.duration.toSeconds() * 1000),
+    dtstartRid: normRecurrenceId(dtstartTime, masterZone),
+  };
+}
+
+function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[], opts: ExpandOptions): void {
+  const master = ev.master;
+  if (!master || !isRecurring(master)) {
+    fallbackSingles(ev, fromMs, toMs, out);
+    return;
+  }
+  if (!opts.reference) {
+    // The commonest shape (a plain weekly or daily series) by arithmetic, without reading it with ical.js.
+    const simple = simpleSeries(ev);
+    if (simple && pushSimple(ev, master, simple, fromMs, toMs, out)) return;
+  }
+  const p = opts.reference ? prepare(ev, master, []) : prepared(ev, master);
+  if (!p) {
+    fallbackSingles(ev, fromMs, toMs, out);
+    return;
+  }
+  const { masterComp, rule, dtstartTime, event, rdates, overrideById, masterZone, ranges, earlier, exdates, durationMs, dtstartRid } = p;
   const seen = new Set<string>();
-  const durationMs = Math.max(0, event.duration.toSeconds() * 1000);
-  const dtstartRid = normRecurrenceId(dtstartTime, masterZone);
-  const it = event.iterator();
+  const hasExceptions = Object.keys(event.exceptions).length > 0;
+  const duration = event.duration;
+  const it = event.iterator((opts.reference ? null : iterationStart(masterComp, rule, dtstartTime, ev, fromMs - durationMs - earlier)) ?? undefined);
   let n = 0;
   // The budget (recur-guard) may stop the loop with an exception from it.next(): the occurrences pushed so far are
   // kept and the remaining RDATEs/overrides still applied, so a cut-short series shows what it found.
@@ -199,7 +290,11 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     // Overrides can move an instance earlier; a day's slack covers moves within the window's neighbourhood, and
     // overrides moved from further away are picked up below.
     if (roughMs >= toMs + 2 * 86_400_000 + earlier) break;
-    const d = event.getOccurrenceDetails(t);
+    // Long before the window, with no override that could move it there: nothing to read (the check below, early).
+    if (!opts.reference && !hasExceptions && ranges.length === 0 && roughMs + durationMs + 2 * 86_400_000 < fromMs) continue;
+    // No override related to the series: ical.js's getOccurrenceDetails would only add its duration (its
+    // non-exception branch, without the exception lookups' zone conversions).
+    const d = hasExceptions || opts.reference ? event.getOccurrenceDetails(t) : { item: event, startDate: t, endDate: plusDuration(t, duration) };
     const item: ICalEvent = d.item;
     const isException = item !== event;
     const recurrenceId = normRecurrenceId(t, masterZone);
@@ -255,6 +350,60 @@ function expandOne(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrenc
     if (isoToMs(o.recurrenceId) < toMs + 2 * 86_400_000) continue; // within the iterated span: EXDATEd or not an instance
     pushSingle(ev.uid, o, o.recurrenceId, fromMs, toMs, out);
   }
+}
+
+/**
+ * Where to start the rule's iteration for a window from `targetMs`: DTSTART moved forward by whole periods
+ * (recur-window.ts), early enough that the moved start's own instance ends before the window and before every
+ * override's RECURRENCE-ID (so every override, moved or this-and-future, is still met by the iteration as from
+ * DTSTART); null to iterate from DTSTART.
+ */
+function iterationStart(
+  masterComp: InstanceType<typeof ICAL.Component>,
+  rule: InstanceType<typeof ICAL.Recur> | null,
+  dtstart: ICalTime,
+  ev: StoredEvent,
+  targetMs: number,
+): ICalTime | null {
+  if (!rule || masterComp.getAllProperties('rrule').length !== 1) return null;
+  let target = targetMs;
+  for (const o of ev.overrides) {
+    const rid = o.recurrenceId ? isoToMs(o.recurrenceId) : NaN;
+    if (!Number.isFinite(rid)) return null;
+    target = Math.min(target, rid);
+  }
+  return shiftedStart(rule, dtstart, target - SHIFT_MARGIN_MS);
+}
+
+/** A simple series' occurrences in the window, written as the ical.js path below writes them (simple-series.ts). */
+function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs: number, toMs: number, out: Occurrence[]): boolean {
+  const lo = fromMs - Math.max(0, s.durationSec * 1000) - 2 * 86_400_000;
+  const hi = toMs + 2 * 86_400_000;
+  // A window holding more instances than the iteration budget allows: the ical.js path, whose budget reports the
+  // series as cut short (recur-guard.ts), so a huge window costs no more than it did.
+  if (((hi - lo) / (s.cycleDays * 86_400_000) + 2) * s.offsets.length > RECUR_STEP_BUDGET) return false;
+  const exdates = new Set(master.exdate);
+  const write = (wallMs: number, offset: number): string => `${new Date(wallMs).toISOString().slice(0, 19)}${s.zone ? offsetText(offset) : 'Z'}`;
+  // Wall times are within a day of their instants: two days either side, and the duration before, cover the window.
+  for (const x of simpleInstances(s, lo, hi)) {
+    // The instants the written strings read back as: wall − offset, exactly when the offset is whole minutes (as
+    // offsetText writes it); otherwise read back from the strings.
+    const whole = x.startOffset % 60 === 0 && x.endOffset % 60 === 0;
+    const startMs = whole ? x.startWall - x.startOffset * 1000 : isoToMs(write(x.startWall, x.startOffset));
+    const endMs = whole ? x.endWall - x.endOffset * 1000 : isoToMs(write(x.endWall, x.endOffset));
+    if (!overlaps(startMs, endMs, fromMs, toMs)) continue;
+    const recurrenceId = `${new Date(startMs).toISOString().slice(0, 19)}Z`;
+    if (exdates.has(recurrenceId)) continue;
+    out.push({ uid: ev.uid, recurrenceId, start: write(x.startWall, x.startOffset), end: write(x.endWall, x.endOffset), summary: s.summary, status: s.status, allDay: false, attendees: attendeesOf(master) });
+  }
+  return true;
+}
+
+/** ical.js's occurrence end: a clone of the start with the event's duration added (Event#getOccurrenceDetails). */
+function plusDuration(t: ICalTime, duration: InstanceType<typeof ICAL.Duration>): ICalTime {
+  const end = t.clone();
+  end.addDuration(duration);
+  return end;
 }
 
 interface RdateValue {
