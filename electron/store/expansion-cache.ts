@@ -5,7 +5,7 @@
 // are cached, and the result keeps the occurrences that overlap the window by agenda.ts's own rule, sorted as it
 // sorts. A month list is a superset of what any window inside it needs, so the cache never changes an answer. Only
 // series that recur (or have overrides) are cached: a single event costs less to expand than to look up.
-import { expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
+import { compareUids, expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
 import type { StoredEvent } from '../../shared/itip/types';
 
 const DAY = 86_400_000;
@@ -40,6 +40,10 @@ function monthStart(ms: number): number {
 function nextMonth(ms: number): number {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+function monthKey(uid: string, m: number): string {
+  return `${uid}\u0000${m}`;
 }
 
 function cacheable(ev: StoredEvent): boolean {
@@ -86,21 +90,28 @@ export class ExpansionCache {
     const fromMs = isoToMs(from);
     const toMs = isoToMs(to);
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return [];
+    // The UTC months of the window, once for all series (a month's agenda touches a thousand of them).
+    const months: number[] = [];
+    for (let m = monthStart(fromMs); m < toMs; m = nextMonth(m)) months.push(m);
     const singles: StoredEvent[] = [];
     const out: Entry[] = [];
+    const lists: (Entry[] | undefined)[] = new Array<Entry[] | undefined>(months.length);
     for (const ev of events) {
       if (!ev) continue;
       if (!cacheable(ev)) {
         singles.push(ev);
         continue;
       }
+      this.lookup(ev, months, lists);
+      if (months.length === 1) {
+        for (const x of lists[0]!) if (overlapsWindow(x, fromMs, toMs)) out.push(x);
+        continue;
+      }
+      // An occurrence that spans a month boundary is in both months' lists.
       const seen = new Set<string>();
-      this.fill(ev, fromMs, toMs);
-      for (let m = monthStart(fromMs); m < toMs; m = nextMonth(m)) {
-        for (const x of this.months.get(`${ev.uid}\u0000${m}`) ?? this.month(ev, m)) {
-          if (!overlapsWindow(x, fromMs, toMs)) continue;
-          // An occurrence that spans a month boundary is in both months' lists.
-          if (seen.has(x.key)) continue;
+      for (const list of lists) {
+        for (const x of list!) {
+          if (!overlapsWindow(x, fromMs, toMs) || seen.has(x.key)) continue;
           seen.add(x.key);
           out.push(x);
         }
@@ -108,52 +119,44 @@ export class ExpansionCache {
     }
     if (singles.length > 0) for (const o of expandAgenda(singles, from, to)) out.push(entry(o));
     // expandAgenda's order: by start, then uid (a stable sort keeps each series' own order for equal starts).
-    out.sort((a, b) => a.s - b.s || (a.o.uid === b.o.uid ? 0 : a.o.uid.localeCompare(b.o.uid)));
+    out.sort((a, b) => a.s - b.s || (a.o.uid === b.o.uid ? 0 : compareUids(a.o.uid, b.o.uid)));
     return out.map((x) => x.o);
   }
 
   /**
-   * The months of [fromMs, toMs) not cached yet for this series, expanded in one expandAgenda call over their whole
-   * span (an expansion iterates from DTSTART: one call for a year costs about what one call for a month does), then
-   * split by month with agenda.ts's overlap rule.
+   * This series' list for each of `months` into `lists`. The months not cached yet are expanded in one expandAgenda
+   * call over their whole span (an expansion iterates from DTSTART: one call for a year costs about what one call
+   * for a month does), then split by month with agenda.ts's overlap rule.
    */
-  private fill(ev: StoredEvent, fromMs: number, toMs: number): void {
+  private lookup(ev: StoredEvent, months: readonly number[], lists: (Entry[] | undefined)[]): void {
     const missing: number[] = [];
-    for (let m = monthStart(fromMs); m < toMs; m = nextMonth(m)) {
-      if (this.months.has(`${ev.uid}\u0000${m}`)) this.hits++;
-      else missing.push(m);
+    for (let i = 0; i < months.length; i++) {
+      const hit = this.months.get(monthKey(ev.uid, months[i]!));
+      lists[i] = hit;
+      if (hit) this.hits++;
+      else missing.push(i);
     }
-    if (missing.length < 2) return; // none, or one: month() computes it alone
-    const first = missing[0]!;
-    const end = nextMonth(missing[missing.length - 1]!);
+    if (missing.length === 0) return;
+    const first = months[missing[0]!]!;
+    const end = nextMonth(months[missing[missing.length - 1]!]!);
     const all = expandAgenda([ev], new Date(first).toISOString(), new Date(end).toISOString()).map(entry);
-    for (const m of missing) {
+    for (const i of missing) {
+      const m = months[i]!;
       const mEnd = nextMonth(m);
-      this.store(ev.uid, m, all.filter((o) => overlapsWindow(o, m, mEnd)));
+      const list = missing.length === 1 ? all : all.filter((o) => overlapsWindow(o, m, mEnd));
+      this.store(ev.uid, m, list);
+      lists[i] = list;
       this.misses++;
     }
   }
 
   private store(uid: string, m: number, list: Entry[]): void {
-    const key = `${uid}\u0000${m}`;
+    const key = monthKey(uid, m);
     if (this.months.size >= this.maxEntries) this.evictOldest();
     this.months.set(key, list);
     let keys = this.byUid.get(uid);
     if (!keys) this.byUid.set(uid, (keys = new Set()));
     keys.add(key);
-  }
-
-  private month(ev: StoredEvent, m: number): Entry[] {
-    const key = `${ev.uid}\u0000${m}`;
-    const hit = this.months.get(key);
-    if (hit) {
-      this.hits++;
-      return hit;
-    }
-    this.misses++;
-    const list = expandAgenda([ev], new Date(m).toISOString(), new Date(nextMonth(m)).toISOString()).map(entry);
-    this.store(ev.uid, m, list);
-    return list;
   }
 
   private evictOldest(): void {

@@ -70,16 +70,33 @@ function wallOf(value: string): number {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
 }
 
-/** The content lines of a component's text by property name (a folded line reads as another property: ineligible). */
+/**
+ * The content lines of a component's text by property name (a folded line reads as another property: ineligible).
+ * Scanned by character codes, not regular expressions: a month's agenda reads a thousand series this way.
+ */
 function propertyLines(ics: string): (name: string) => string[] {
   const by = new Map<string, string[]>();
-  for (const l of ics.split(/\r?\n/)) {
-    const end = l.search(/[;:]/);
-    if (end <= 0) continue;
-    const name = l.slice(0, end).toUpperCase();
-    let list = by.get(name);
-    if (!list) by.set(name, (list = []));
-    list.push(l);
+  let at = 0;
+  while (at < ics.length) {
+    let nl = ics.indexOf('\n', at);
+    if (nl < 0) nl = ics.length;
+    const lineEnd = nl < ics.length && nl > at && ics.charCodeAt(nl - 1) === 13 ? nl - 1 : nl; // CRLF or LF, as split(/\r?\n/)
+    let end = -1;
+    for (let i = at; i < lineEnd; i++) {
+      const c = ics.charCodeAt(i);
+      if (c === 58 || c === 59) {
+        end = i; // ':' or ';'
+        break;
+      }
+    }
+    if (end > at) {
+      const name = ics.slice(at, end).toUpperCase();
+      const l = ics.slice(at, lineEnd);
+      const list = by.get(name);
+      if (list) list.push(l);
+      else by.set(name, [l]);
+    }
+    at = nl + 1;
   }
   return (name) => by.get(name) ?? [];
 }
