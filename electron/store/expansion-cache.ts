@@ -5,7 +5,7 @@
 // are cached, and the result keeps the occurrences that overlap the window by agenda.ts's own rule, sorted as it
 // sorts. A month list is a superset of what any window inside it needs, so the cache never changes an answer. Only
 // series that recur (or have overrides) are cached: a single event costs less to expand than to look up.
-import { compareUids, expandAgenda, isoToMs, type Occurrence } from '../../shared/itip/agenda';
+import { compareUids, expandAgenda, expandEventInto, isoToMs, type Occurrence } from '../../shared/itip/agenda';
 import type { StoredEvent } from '../../shared/itip/types';
 
 const DAY = 86_400_000;
@@ -139,7 +139,10 @@ export class ExpansionCache {
     if (missing.length === 0) return;
     const first = months[missing[0]!]!;
     const end = nextMonth(months[missing[missing.length - 1]!]!);
-    const all = expandAgenda([ev], new Date(first).toISOString(), new Date(end).toISOString()).map(entry);
+    // What expandAgenda([ev], first, end) returns before its sort (expand() sorts as it does, stably).
+    const raw: Occurrence[] = [];
+    expandEventInto(ev, first, end, raw);
+    const all = raw.map(entry);
     for (const i of missing) {
       const m = months[i]!;
       const mEnd = nextMonth(m);

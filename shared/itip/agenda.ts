@@ -69,9 +69,51 @@ type ICalEvent = InstanceType<typeof ICAL.Event>;
 
 /** Milliseconds for an ISO string as this module writes them; floating and date values read as UTC. */
 export function isoToMs(iso: string): number {
+  const fast = writtenInstantMs(iso);
+  if (fast === fast) return fast; // not NaN
   if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return Date.parse(`${iso}T00:00:00Z`);
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(iso)) return Date.parse(`${iso}Z`);
   return Date.parse(iso);
+}
+
+const D0 = 48; // '0'
+
+/** Two ASCII digits at `i` as a number, or NaN. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - D0;
+  const b = s.charCodeAt(i + 1) - D0;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/**
+ * The instants this module writes for every timed occurrence ('2025-06-03T10:00:00Z', '2025-06-03T10:00:00+02:00')
+ * read by arithmetic (an agenda reads each start and end a few times): exactly Date.parse's answer, or NaN to let
+ * Date.parse answer. Only fields every calendar date has take this path (years from 1000, days up to 28, hours up
+ * to 23): the edge cases Date.parse decides (day 31 of a short month, hour 24, two-digit years) never get here.
+ */
+function writtenInstantMs(iso: string): number {
+  const n = iso.length;
+  if (n !== 20 && n !== 25) return NaN;
+  if (iso.charCodeAt(4) !== 45 || iso.charCodeAt(7) !== 45 || iso.charCodeAt(10) !== 84 || iso.charCodeAt(13) !== 58 || iso.charCodeAt(16) !== 58) return NaN;
+  let offsetMin = 0;
+  const z = iso.charCodeAt(19);
+  if (n === 20) {
+    if (z !== 90) return NaN; // 'Z'
+  } else {
+    if ((z !== 43 && z !== 45) || iso.charCodeAt(22) !== 58) return NaN; // '+' or '-', ':'
+    const oh = two(iso, 20);
+    const om = two(iso, 23);
+    if (!(oh <= 23 && om <= 59)) return NaN;
+    offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
+  }
+  const year = two(iso, 0) * 100 + two(iso, 2);
+  const month = two(iso, 5);
+  const day = two(iso, 8);
+  const hour = two(iso, 11);
+  const minute = two(iso, 14);
+  const second = two(iso, 17);
+  if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second) - offsetMin * 60_000;
 }
 
 export function expandAgenda(events: StoredEvent[], from: string, to: string): Occurrence[] {
@@ -90,28 +132,8 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return { occurrences: [], cutShort };
   const out: Occurrence[] = [];
   for (const ev of events) {
-    if (!ev || ev.cancelled) continue;
-    const mark = out.length;
-    let cut = false;
-    let zoneCut = false;
-    try {
-      cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out, opts)).cutShort;
-    } catch (err) {
-      // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
-      out.length = mark;
-      fallbackSingles(ev, fromMs, toMs, out);
-      // A zone whose own rule ran out of steps: the series could not be expanded, and the agenda says so.
-      if (err instanceof ZoneTooComplexError) cut = zoneCut = true;
-    }
-    if (cut) {
-      for (let i = mark; i < out.length; i++) out[i]!.truncated = true;
-      cutShort.push({
-        uid: ev.uid,
-        reason: zoneCut
-          ? 'a VTIMEZONE rule needs too many recurrence steps: only the times the message stated are shown'
-          : `recurrence expansion stopped after ${RECUR_STEP_BUDGET} iterations: the rule matches no date, or too few to find (RFC 5545 §3.3.10)`,
-      });
-    }
+    const cut = expandEventInto(ev, fromMs, toMs, out, opts);
+    if (cut) cutShort.push(cut);
   }
   // By start, then UID (a stable sort: each series keeps its own order), each start read once.
   const keyed = out.map((o) => ({ o, ms: isoToMs(o.start) }));
@@ -124,6 +146,35 @@ export function expandAgendaReport(events: StoredEvent[], from: string, to: stri
  * §19.1.1) the compare function of a default Intl.Collator; made once, it costs a tenth of a localeCompare call.
  */
 export const compareUids: (a: string, b: string) => number = new Intl.Collator().compare;
+
+/**
+ * One event's occurrences overlapping [fromMs, toMs), appended to `out` in expansion order (expandAgendaReport sorts
+ * them all by start, then UID, with a stable sort); what was cut short, or null. The expansion cache
+ * (electron/store/expansion-cache.ts) expands series one by one through this, and sorts as expandAgendaReport does.
+ */
+export function expandEventInto(ev: StoredEvent, fromMs: number, toMs: number, out: Occurrence[], opts: ExpandOptions = {}): CutShort | null {
+  if (!ev || ev.cancelled) return null;
+  const mark = out.length;
+  let cut = false;
+  let zoneCut = false;
+  try {
+    cut = withRecurBudget(RECUR_STEP_BUDGET, () => expandOne(ev, fromMs, toMs, out, opts)).cutShort;
+  } catch (err) {
+    // One broken stored event must not hide the rest of the agenda; fall back to what the parser recorded.
+    out.length = mark;
+    fallbackSingles(ev, fromMs, toMs, out);
+    // A zone whose own rule ran out of steps: the series could not be expanded, and the agenda says so.
+    if (err instanceof ZoneTooComplexError) cut = zoneCut = true;
+  }
+  if (!cut) return null;
+  for (let i = mark; i < out.length; i++) out[i]!.truncated = true;
+  return {
+    uid: ev.uid,
+    reason: zoneCut
+      ? 'a VTIMEZONE rule needs too many recurrence steps: only the times the message stated are shown'
+      : `recurrence expansion stopped after ${RECUR_STEP_BUDGET} iterations: the rule matches no date, or too few to find (RFC 5545 §3.3.10)`,
+  };
+}
 
 function attendeesOf(e: EventData | null | undefined): OccurrenceAttendee[] {
   return (e?.attendees ?? []).map((a) => {
@@ -381,6 +432,19 @@ function iterationStart(
   return shiftedStart(rule, dtstart, target - SHIFT_MARGIN_MS);
 }
 
+/** Wall times as written (many series meet at the same hours in a month): a pure function, kept bounded. */
+const wallTexts = new Map<number, string>();
+
+function wallText(wallMs: number): string {
+  let t = wallTexts.get(wallMs);
+  if (t === undefined) {
+    t = new Date(wallMs).toISOString().slice(0, 19);
+    if (wallTexts.size >= 8192) wallTexts.clear();
+    wallTexts.set(wallMs, t);
+  }
+  return t;
+}
+
 /** A simple series' occurrences in the window, written as the ical.js path below writes them (simple-series.ts). */
 function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs: number, toMs: number, out: Occurrence[]): boolean {
   const lo = fromMs - Math.max(0, s.durationSec * 1000) - 2 * 86_400_000;
@@ -389,7 +453,7 @@ function pushSimple(ev: StoredEvent, master: EventData, s: SimpleSeries, fromMs:
   // series as cut short (recur-guard.ts), so a huge window costs no more than it did.
   if (((hi - lo) / (s.cycleDays * 86_400_000) + 2) * s.offsets.length > RECUR_STEP_BUDGET) return false;
   const exdates = master.exdate.length > 0 ? new Set(master.exdate) : null;
-  const write = (wallMs: number, offset: number): string => `${new Date(wallMs).toISOString().slice(0, 19)}${s.zone ? offsetText(offset) : 'Z'}`;
+  const write = (wallMs: number, offset: number): string => `${wallText(wallMs)}${s.zone ? offsetText(offset) : 'Z'}`;
   // Every occurrence shows the master's attendees: one list for the series (occurrences are read-only to callers,
   // and the expansion cache hands the same objects out again anyway).
   let attendees: OccurrenceAttendee[] | null = null;
