@@ -436,11 +436,15 @@ function iterationStart(
 const wallTexts = new Map<number, string>();
 
 function wallText(wallMs: number): string {
-  let t = wallTexts.get(wallMs);
+  // Keyed by whole minutes (small integers V8 keeps unboxed, as simple-series.ts's offsetAt); others not kept.
+  const key = wallMs / 60_000;
+  const keep = Number.isInteger(key) && key > -1e9 && key < 1e9;
+  let t = keep ? wallTexts.get(key) : undefined;
   if (t === undefined) {
     t = new Date(wallMs).toISOString().slice(0, 19);
+    if (!keep) return t;
     if (wallTexts.size >= 8192) wallTexts.clear();
-    wallTexts.set(wallMs, t);
+    wallTexts.set(key, t);
   }
   return t;
 }

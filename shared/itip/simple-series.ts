@@ -246,17 +246,22 @@ const MAX_OFFSETS_PER_ZONE = 4096;
 /** ical.js's offset (seconds) of a wall time in `zone` (Time#utcOffset); 0 for UTC. */
 export function offsetAt(zone: ICalTimezone | null, wall: number): number {
   if (!zone) return 0;
+  // Keyed by whole minutes, small integers V8 keeps unboxed: a key in milliseconds (beyond 2^31) is a heap number,
+  // allocated on every lookup, which made the lookups the agenda's costliest step. Other wall times are not kept.
+  const key = wall / 60_000;
+  const keep = Number.isInteger(key) && key > -1e9 && key < 1e9;
   let memo = offsetMemo.get(zone);
   if (!memo) offsetMemo.set(zone, (memo = new Map()));
-  const hit = memo.get(wall);
+  const hit = keep ? memo.get(key) : undefined;
   if (hit !== undefined) return hit;
   const d = new Date(wall);
   // Time#utcOffset is zone.utcOffset(time), which reads only the time's fields (ical.js Timezone#utcOffset, and
   // zones/vtimezone.ts's CachedTimezone): the fields alone, without building an ICAL.Time.
   const fields = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), isDate: false };
   const offset = zone.utcOffset(fields as unknown as InstanceType<typeof ICAL.Time>);
+  if (!keep) return offset;
   if (memo.size >= MAX_OFFSETS_PER_ZONE) memo.clear();
-  memo.set(wall, offset);
+  memo.set(key, offset);
   return offset;
 }
 
