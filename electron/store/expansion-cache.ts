@@ -16,13 +16,16 @@ interface Entry {
   s: number;
   /** The end by agenda.ts's rule: a zero-length all-day occurrence lasts a day. */
   e: number;
-  /** Identity within its series, for occurrences found in two months. */
-  key: string;
+}
+
+/** Identity within its series, for occurrences found in two months (built only for windows over several months). */
+function identity(x: Entry): string {
+  return `${x.o.recurrenceId ?? ''}\u0000${x.o.start}\u0000${x.o.end}`;
 }
 
 function entry(o: Occurrence): Entry {
   const s = isoToMs(o.start);
-  return { o, s, e: o.allDay && o.end === o.start ? s + DAY : isoToMs(o.end), key: `${o.recurrenceId ?? ''}\u0000${o.start}\u0000${o.end}` };
+  return { o, s, e: o.allDay && o.end === o.start ? s + DAY : isoToMs(o.end) };
 }
 
 /** agenda.ts's overlap rule (a zero-length timed occurrence is an instant). */
@@ -111,8 +114,10 @@ export class ExpansionCache {
       const seen = new Set<string>();
       for (const list of lists) {
         for (const x of list!) {
-          if (!overlapsWindow(x, fromMs, toMs) || seen.has(x.key)) continue;
-          seen.add(x.key);
+          if (!overlapsWindow(x, fromMs, toMs)) continue;
+          const key = identity(x);
+          if (seen.has(key)) continue;
+          seen.add(key);
           out.push(x);
         }
       }
