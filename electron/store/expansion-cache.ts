@@ -1,11 +1,13 @@
 // Occurrences cached per series and per UTC month, until the series changes (issue 9 §3).
 //
 // `expand(events, from, to)` returns exactly what shared/itip/agenda.ts's `expandAgenda(events, from, to)` returns:
-// each series is expanded (by expandAgenda itself) over the whole UTC months covering the window, those month lists
-// are cached, and the result keeps the occurrences that overlap the window by agenda.ts's own rule, sorted as it
-// sorts. A month list is a superset of what any window inside it needs, so the cache never changes an answer. Only
-// series that recur (or have overrides) are cached: a single event costs less to expand than to look up.
-import { compareUids, expandAgenda, expandEventInto, isoToMs, type Occurrence } from '../../shared/itip/agenda';
+// each series is expanded (by expandAgenda's own per-event step, expandEventInto) over the whole UTC months covering
+// the window, those month lists are cached, and the result keeps the occurrences that overlap the window by
+// agenda.ts's own rule, sorted once as it sorts (by start, then UID, stably: ties within a series keep expansion
+// order, as in expandAgenda). A month list is a superset of what any window inside it needs, so the cache never
+// changes an answer. Only series that recur (or have overrides) are cached: a single event costs less to expand than
+// to look up. test/unit/store-agenda-random.test.ts compares it with expandAgenda over a changing random store.
+import { compareUids, expandEventInto, isoToMs, type Occurrence } from '../../shared/itip/agenda';
 import type { StoredEvent } from '../../shared/itip/types';
 
 const DAY = 86_400_000;
@@ -122,7 +124,12 @@ export class ExpansionCache {
         }
       }
     }
-    if (singles.length > 0) for (const o of expandAgenda(singles, from, to)) out.push(entry(o));
+    if (singles.length > 0) {
+      // Unsorted (expandAgenda's sort is done once, below, over everything).
+      const raw: Occurrence[] = [];
+      for (const ev of singles) expandEventInto(ev, fromMs, toMs, raw);
+      for (const o of raw) out.push(entry(o));
+    }
     // expandAgenda's order: by start, then uid (a stable sort keeps each series' own order for equal starts).
     out.sort((a, b) => a.s - b.s || (a.o.uid === b.o.uid ? 0 : compareUids(a.o.uid, b.o.uid)));
     return out.map((x) => x.o);
