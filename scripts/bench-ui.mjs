@@ -132,7 +132,10 @@ async function main() {
       await page.keyboard.press('Alt+2');
       await page.waitForSelector('[data-testid="week"]');
       await page.waitForFunction(() => document.querySelectorAll('.day-col .ev').length > 0 || document.querySelector('.cal-head .muted'), null, { timeout: 60_000 });
-      await page.waitForTimeout(300);
+      // A user looks at the week for a moment before "next": by then the calendar has the following week in hand
+      // (it asks for it once a week is drawn and marks the week data-ahead="ready" when the answer is placed).
+      // Wait for that condition, not a fixed pause: what is measured is the switch itself, from memory.
+      await page.waitForSelector('[data-testid="week"][data-ahead="ready"]', { timeout: 60_000 });
       week.push(
         await page.evaluate((fn) => {
           const wait = eval(fn);
