@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
 import { stripBidiControls } from '../../shared/present/bidi';
 import type { Result } from '../../shared/errors';
@@ -121,7 +121,12 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     setAnchorState(a);
     onAnchor?.(a);
   };
-  const gridRef = useRef<HTMLDivElement>(null);
+  const gridRef = useRef<HTMLDivElement | null>(null);
+  // A grid drawn anew (the week shown again after the agenda) starts at the top.
+  const onGrid = useCallback((el: HTMLDivElement | null) => {
+    gridRef.current = el;
+    gridAt.current = 0;
+  }, []);
 
   const weekStart = mondayOf(anchor);
   const days = useMemo(() => Array.from({ length: 7 }, (_, i) => addDays(weekStart, i)), [weekStart]);
@@ -218,9 +223,15 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
   // The week opens at its first timed event (half an hour before), else at 07:30: nothing of the week hides above.
   const firstMinute = useMemo(() => placed.reduce<number | null>((m, p) => (p.allDay || (m !== null && m <= p.startMin) ? m : p.startMin), null), [placed]);
   // Before the new week is painted (a layout effect): its scroll position is part of the same frame.
+  // The grid's scroll position as last set or scrolled to (from its scroll events, read when layout is clean): a
+  // week that opens where the grid already is writes nothing, so the switch forces no layout of its own.
+  const gridAt = useRef(0);
   useLayoutEffect(() => {
     if (mode !== 'week' || !gridRef.current || loadedFor !== `week/${first}`) return;
-    gridRef.current.scrollTop = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
+    const at = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
+    if (at === gridAt.current) return;
+    gridAt.current = at;
+    gridRef.current.scrollTop = at;
     // Once per shown week: a later change (an answer) must not jump the view.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, loadedFor]);
@@ -310,7 +321,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
               <AllDayCell key={i} list={byDay.get(d) ?? NONE} go={go} />
             ))}
           </div>
-          <div className="week-grid" ref={gridRef}>
+          <div className="week-grid" ref={onGrid} onScroll={(e) => (gridAt.current = e.currentTarget.scrollTop)}>
             <div className="week-row" style={{ height: 24 * HOUR_PX }}>
               <HourGutter />
               {days.map((d, i) => (
