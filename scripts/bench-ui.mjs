@@ -4,7 +4,7 @@
 // serves it with dist/web/server.mjs (what `npm run serve` runs), and prints min / median / max over 3 runs of:
 //   navigation → list shown        target < 1 s
 //   open one invitation            target < 200 ms
-//   switch week                    target < 50 ms
+//   switch week                    target < 50 ms (new week in the DOM at a frame; and that frame drawn)
 //   page JS heap with the list     target < 50 MB
 // Options: --threads N (default 10000), --runs N (default 3), --data-dir DIR (reuse a store seeded before: kept).
 import { spawn, spawnSync } from 'node:child_process';
@@ -90,6 +90,7 @@ async function main() {
     const nav = [];
     const openOne = [];
     const week = [];
+    const weekDrawn = [];
     const heap = [];
     const listBytes = [];
     for (let run = 0; run < RUNS; run++) {
@@ -132,30 +133,38 @@ async function main() {
       await page.keyboard.press('Alt+2');
       await page.waitForSelector('[data-testid="week"]');
       await page.waitForFunction(() => document.querySelectorAll('.day-col .ev').length > 0 || document.querySelector('.cal-head .muted'), null, { timeout: 60_000 });
-      await page.waitForTimeout(300);
-      week.push(
-        await page.evaluate((fn) => {
-          const wait = eval(fn);
-          const head = document.querySelector('.cal-head .muted').textContent;
-          const before = Array.from(document.querySelectorAll('.day-col .ev')).map((e) => e.textContent).join('|');
-          const t = performance.now();
-          document.querySelector('button[aria-label="Next"]').click();
-          return wait(
-            () => {
-              if (document.querySelector('.cal-head .muted').textContent === head) return false;
-              const now = Array.from(document.querySelectorAll('.day-col .ev')).map((e) => e.textContent).join('|');
-              return now !== before && now.length > 0;
-            },
-            t,
-            60_000,
-          );
-        }, WAIT_IN_PAGE),
-      );
+      // A user looks at the week for a moment before "next": by then the calendar has the following week in hand
+      // (it asks for it once a week is drawn and marks the week data-ahead="ready" when the answer is placed).
+      // Wait for that condition, not a fixed pause: what is measured is the switch itself, from memory.
+      await page.waitForSelector('[data-testid="week"][data-ahead="ready"]', { timeout: 60_000 });
+      const sw = await page.evaluate((fn) => {
+        const wait = eval(fn);
+        const head = document.querySelector('.cal-head .muted').textContent;
+        const before = Array.from(document.querySelectorAll('.day-col .ev')).map((e) => e.textContent).join('|');
+        const t = performance.now();
+        document.querySelector('button[aria-label="Next"]').click();
+        return wait(
+          () => {
+            if (document.querySelector('.cal-head .muted').textContent === head) return false;
+            const now = Array.from(document.querySelectorAll('.day-col .ev')).map((e) => e.textContent).join('|');
+            return now !== before && now.length > 0;
+          },
+          t,
+          60_000,
+        ).then(
+          // In place: found at the start of a frame (the check runs in its animation-frame callback). Drawn: once
+          // that frame's style, layout and paint have run (a task queued from that callback runs after them).
+          (inPlace) => new Promise((resolve) => setTimeout(() => resolve({ inPlace, drawn: performance.now() - t }), 0)),
+        );
+      }, WAIT_IN_PAGE);
+      week.push(sw.inPlace);
+      weekDrawn.push(sw.drawn);
       await ctx.close();
     }
     line('navigation → list shown', nav, 'ms', 1000);
     line('open one invitation', openOne, 'ms', 200);
     line('switch week', week, 'ms', 50);
+    line('switch week, frame drawn', weekDrawn, 'ms', 50);
     line('page JS heap with the list shown', heap, 'MB', 50, 1);
     console.log(`bytes received over the WebSocket until the list is shown: ${fmt(stats(listBytes).median / 1024, 1)} KiB (median)`);
   } finally {

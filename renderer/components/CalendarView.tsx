@@ -1,8 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { OccurrenceMark, OccurrenceView } from '../../shared/api';
+import { stripBidiControls } from '../../shared/present/bidi';
 import type { Result } from '../../shared/errors';
 import { api } from '../api-client';
 import { useApp } from '../context';
+import type { View } from '../context';
 import { occurrenceResponsesTag, occurrenceResponsesText } from '../answer-words';
 import { dayKey, errText, fmtDate, fmtDayHead, fmtHour, fmtRange, fmtTime, isDateOnly, toWall } from '../format';
 import { Bdi } from './Person';
@@ -57,6 +59,10 @@ interface Placed {
   endDay: string;
   /** Its start time as the week shows it. */
   time: string;
+  /** Its key among the week's events, and its summary and location as shown (bidi controls dropped, as Bdi does). */
+  key: string;
+  summary: string;
+  where: string;
 }
 
 function place(o: OccurrenceView, tz: string): Placed {
@@ -74,6 +80,9 @@ function place(o: OccurrenceView, tz: string): Placed {
     endMin: end ? wallMinutes(end) : 0,
     endDay: end ? end.slice(0, 10) : isDateOnly(o.end) ? o.end : dayKey(o.end, tz),
     time: allDay ? '' : fmtTime(o.start, tz),
+    key: `${o.uid}/${o.recurrenceId ?? ''}/${o.start}`,
+    summary: stripBidiControls(o.summary || '(no title)'),
+    where: stripBidiControls(o.location ?? ''),
   };
 }
 
@@ -112,14 +121,15 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     setAnchorState(a);
     onAnchor?.(a);
   };
-  const [loadedFor, setLoadedFor] = useState('');
-  // The shown range's occurrences, each with its day, place and words (worked out once, when its answer came).
-  const [placed, setPlaced] = useState<Placed[]>([]);
-  const [error, setError] = useState('');
-  const gridRef = useRef<HTMLDivElement>(null);
+  const gridRef = useRef<HTMLDivElement | null>(null);
+  // A grid drawn anew (the week shown again after the agenda) starts at the top.
+  const onGrid = useCallback((el: HTMLDivElement | null) => {
+    gridRef.current = el;
+    gridAt.current = 0;
+  }, []);
 
   const weekStart = mondayOf(anchor);
-  const days = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
+  const days = useMemo(() => Array.from({ length: 7 }, (_, i) => addDays(weekStart, i)), [weekStart]);
   // The agenda lists the shown week and the four after it (so switching from the week keeps its days in view).
   const first = weekStart;
   const last = mode === 'week' ? addDays(weekStart, 7) : addDays(weekStart, 35);
@@ -129,8 +139,12 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
   // "next week" draws from memory (issue 9 §4). Kept by this calendar only while it is shown, for the same `tick`
   // (any change the core reports makes a new key) and zone, and only the last few.
   const fetched = useRef(new Map<string, Promise<Result<Placed[]>>>());
+  // The answers already in hand, by the same key: a range found here is drawn in the very render that shows its
+  // dates (one commit, one layout), not after a promise's turn with the old week's events cleared in between.
+  const answers = useRef(new Map<string, Placed[]>());
+  const rangeKey = (from: string, to: string) => `${tick}|${tz}|${from}|${to}`;
   const fetchRange = (from: string, to: string): Promise<Result<Placed[]>> => {
-    const key = `${tick}|${tz}|${from}|${to}`;
+    const key = rangeKey(from, to);
     let p = fetched.current.get(key);
     if (!p) {
       // Query a day wider on each side (the zone's offset), then bucket by the user's local date.
@@ -139,7 +153,10 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
           fetched.current.delete(key);
           return r;
         }
-        return { ok: true, value: r.value.map((o) => place(o, tz)).filter((x) => x.day >= from && x.day < to) };
+        const value = r.value.map((o) => place(o, tz)).filter((x) => x.day >= from && x.day < to);
+        answers.current.set(key, value);
+        while (answers.current.size > 6) answers.current.delete(answers.current.keys().next().value as string);
+        return { ok: true, value };
       });
       fetched.current.set(key, p);
       p.catch(() => fetched.current.delete(key));
@@ -148,20 +165,44 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     return p;
   };
 
+  const shownKey = rangeKey(first, last);
+  const answer = answers.current.get(shownKey);
+  // Until the shown range's answer comes, the last one drawn stays (its days are not the shown ones: they draw empty).
+  const lastDrawn = useRef<Placed[]>([]);
+  const placed = answer ?? lastDrawn.current;
+  useLayoutEffect(() => {
+    lastDrawn.current = placed;
+  }, [placed]);
+  const loadedFor = answer ? `${mode}/${first}` : '';
+  // Renders when the shown range's answer arrives (or fails), and when the next range's has (the week says so:
+  // data-ahead, which the UI bench waits for).
+  const [, setArrived] = useState(0);
+  const [failure, setFailure] = useState<{ key: string; text: string } | null>(null);
+  const error = failure?.key === shownKey ? failure.text : '';
+  const [aheadFor, setAheadFor] = useState('');
+  const nextKey = rangeKey(addDays(first, step), addDays(last, step));
+
   useEffect(() => {
     let live = true;
     let later = (): void => {};
-    void fetchRange(first, last).then((r) => {
-      if (!live) return;
+    const shown = (): void => {
       // The following range next (where "next" goes), once this one is drawn: its answer must not hold up this
       // range's first paint. The range before is usually in hand already (the one just left); asking for it too
       // would land its answer (parsed and placed on the page's thread) just when the user switches.
-      later = afterPaint(() => void fetchRange(addDays(first, step), addDays(last, step)));
-      if (!r.ok) return setError(errText(r));
-      setError('');
-      setPlaced(r.value);
-      setLoadedFor(`${mode}/${first}`);
-    });
+      later = afterPaint(() =>
+        void fetchRange(addDays(first, step), addDays(last, step)).then((r) => {
+          if (live && r.ok) setAheadFor(nextKey);
+        }),
+      );
+    };
+    if (answers.current.has(shownKey)) shown();
+    else
+      void fetchRange(first, last).then((r) => {
+        if (!live) return;
+        if (r.ok) setArrived((n) => n + 1);
+        else setFailure({ key: shownKey, text: errText(r) });
+        shown();
+      });
     return () => {
       live = false;
       later();
@@ -180,11 +221,17 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
   }, [placed]);
 
   // The week opens at its first timed event (half an hour before), else at 07:30: nothing of the week hides above.
-  const timed = placed.filter((p) => !p.allDay);
-  const firstMinute = timed.length ? Math.min(...timed.map((p) => p.startMin)) : null;
-  useEffect(() => {
+  const firstMinute = useMemo(() => placed.reduce<number | null>((m, p) => (p.allDay || (m !== null && m <= p.startMin) ? m : p.startMin), null), [placed]);
+  // Before the new week is painted (a layout effect): its scroll position is part of the same frame.
+  // The grid's scroll position as last set or scrolled to (from its scroll events, read when layout is clean): a
+  // week that opens where the grid already is writes nothing, so the switch forces no layout of its own.
+  const gridAt = useRef(0);
+  useLayoutEffect(() => {
     if (mode !== 'week' || !gridRef.current || loadedFor !== `week/${first}`) return;
-    gridRef.current.scrollTop = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
+    const at = firstMinute === null ? 7.5 * HOUR_PX : Math.max(0, (firstMinute - 30) / 60) * HOUR_PX;
+    if (at === gridAt.current) return;
+    gridAt.current = at;
+    gridRef.current.scrollTop = at;
     // Once per shown week: a later change (an answer) must not jump the view.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, loadedFor]);
@@ -259,7 +306,7 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
       )}
 
       {mode === 'week' && (
-        <div className="week" data-testid="week">
+        <div className="week" data-testid="week" data-ahead={aheadFor === nextKey ? 'ready' : undefined}>
           <div className="week-row week-days">
             <div className="gutter" />
             {days.map((d) => (
@@ -270,55 +317,15 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
           </div>
           <div className="week-row allday-row">
             <div className="gutter small muted">all day</div>
-            {days.map((d) => (
-              <div key={d} className="allday-cell">
-                {(byDay.get(d) ?? [])
-                  .filter((p) => p.allDay)
-                  .map(({ o, mark, tag, label }) => (
-                    <button key={`${o.uid}/${o.start}`} type="button" className={`ev allday mark-${mark}`} data-mark={mark} aria-label={label} onClick={() => go({ name: 'invitations', uid: o.uid })}>
-                      {tag && <span className="ev-tag">{tag}</span>}
-                      <Bdi text={o.summary || '(no title)'} />
-                    </button>
-                  ))}
-              </div>
+            {days.map((d, i) => (
+              <AllDayCell key={i} list={byDay.get(d) ?? NONE} go={go} />
             ))}
           </div>
-          <div className="week-grid" ref={gridRef}>
+          <div className="week-grid" ref={onGrid} onScroll={(e) => (gridAt.current = e.currentTarget.scrollTop)}>
             <div className="week-row" style={{ height: 24 * HOUR_PX }}>
-              <div className="gutter">
-                {Array.from({ length: 24 }, (_, h) => (
-                  <div key={h} className="hour-label" style={{ height: HOUR_PX }}>
-                    {fmtHour(h)}
-                  </div>
-                ))}
-              </div>
-              {days.map((d) => (
-                <div key={d} className="day-col">
-                  {(byDay.get(d) ?? [])
-                    .filter((p) => !p.allDay)
-                    .map(({ o, mark, tag, label, startMin, endDay, endMin: end, time }) => {
-                      const top = (startMin / 60) * HOUR_PX;
-                      const endMin = endDay === d ? end : 24 * 60;
-                      const height = Math.max(((endMin - startMin) / 60) * HOUR_PX, 18);
-                      return (
-                        <button
-                          key={`${o.uid}/${o.recurrenceId ?? ''}/${o.start}`}
-                          type="button"
-                          className={`ev mark-${mark}${o.declined ? ' declined' : ''}`}
-                          data-mark={mark}
-                          data-declined={o.declined ? 'true' : undefined}
-                          style={{ top, height }}
-                          title={label}
-                          aria-label={label}
-                          onClick={() => go({ name: 'invitations', uid: o.uid })}
-                        >
-                          {tag && <span className="ev-tag">{tag}</span>}
-                          <strong>{time}</strong> <Bdi text={o.summary || '(no title)'} className="ev-summary" />
-                          {o.location && height >= 44 && <Bdi text={o.location} className="ev-where" />}
-                        </button>
-                      );
-                    })}
-                </div>
+              <HourGutter />
+              {days.map((d, i) => (
+                <DayColumn key={i} day={d} list={byDay.get(d) ?? NONE} go={go} />
               ))}
             </div>
           </div>
@@ -327,3 +334,71 @@ export function CalendarView({ anchor: keptAnchor, onAnchor }: { anchor?: string
     </section>
   );
 }
+
+const NONE: Placed[] = [];
+
+type Go = (v: View) => void;
+
+/** The hours down the week's left side: the same for every week, drawn once. */
+const HourGutter = memo(function HourGutter() {
+  return (
+    <div className="gutter">
+      {Array.from({ length: 24 }, (_, h) => (
+        <div key={h} className="hour-label" style={{ height: HOUR_PX }}>
+          {fmtHour(h)}
+        </div>
+      ))}
+    </div>
+  );
+});
+
+/**
+ * One day's all-day events. Cells and columns are keyed by their place in the week (Monday first), not by date, so
+ * "next week" reuses their elements; the events inside keep their own keys (uid, recurrence, start).
+ */
+const AllDayCell = memo(function AllDayCell({ list, go }: { list: Placed[]; go: Go }) {
+  return (
+    <div className="allday-cell">
+      {list
+        .filter((p) => p.allDay)
+        .map(({ o, key, mark, tag, label, summary }) => (
+          <button key={key} type="button" className={`ev allday mark-${mark}`} data-mark={mark} aria-label={label} onClick={() => go({ name: 'invitations', uid: o.uid })}>
+            {tag && <span className="ev-tag">{tag}</span>}
+            <bdi>{summary}</bdi>
+          </button>
+        ))}
+    </div>
+  );
+});
+
+/** One day's timed events, each at its hour; memoized: a render that keeps the day's list draws nothing again. */
+const DayColumn = memo(function DayColumn({ day, list, go }: { day: string; list: Placed[]; go: Go }) {
+  return (
+    <div className="day-col">
+      {list.map((p) => (p.allDay ? null : <WeekEvent key={p.key} p={p} day={day} go={go} />))}
+    </div>
+  );
+});
+
+const WeekEvent = memo(function WeekEvent({ p, day, go }: { p: Placed; day: string; go: Go }) {
+  const { o, mark, tag, label, startMin, endDay, endMin: end, time, summary, where } = p;
+  const top = (startMin / 60) * HOUR_PX;
+  const endMin = endDay === day ? end : 24 * 60;
+  const height = Math.max(((endMin - startMin) / 60) * HOUR_PX, 18);
+  return (
+    <button
+      type="button"
+      className={`ev mark-${mark}${o.declined ? ' declined' : ''}`}
+      data-mark={mark}
+      data-declined={o.declined ? 'true' : undefined}
+      style={{ top, height }}
+      title={label}
+      aria-label={label}
+      onClick={() => go({ name: 'invitations', uid: o.uid })}
+    >
+      {tag && <span className="ev-tag">{tag}</span>}
+      <strong>{time}</strong> <bdi className="ev-summary">{summary}</bdi>
+      {where && height >= 44 && <bdi className="ev-where">{where}</bdi>}
+    </button>
+  );
+});

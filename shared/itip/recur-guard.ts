@@ -25,8 +25,8 @@ interface Guard {
 
 let current: Guard | null = null;
 const STEPS = '__conveneRecurSteps';
-/** Set on an iterator while expand_year_days runs (its day tests are charged, see install()). */
-const IN_YEAR = '__conveneInYearExpansion';
+/** The iterator whose expand_year_days is running (its day tests and day times are charged, see install()). */
+let settingUpYear: Record<string, unknown> | null = null;
 /** Steps one unguarded iterator may take: a real VTIMEZONE rule from 1601 to 2100 takes about 500. */
 const ITERATOR_STEP_BUDGET = 50_000;
 /** Rule + DTSTART of unguarded iterators that ran out of budget. */
@@ -63,22 +63,30 @@ function install(): void {
         }
       }
       if (name !== 'expand_year_days') return original.apply(this, args);
-      this[IN_YEAR] = true;
+      const outer = settingUpYear;
+      settingUpYear = this;
       try {
         return original.apply(this, args);
       } finally {
-        this[IN_YEAR] = false;
+        settingUpYear = outer;
       }
     };
   }
-  // One year's set-up is not one unit of work: with BYSETPOS, BYDAY and BYMONTH it tests every day of each month
-  // named against every BYDAY entry (a rule naming all seven weekdays in four months: ~120 tests, ~1.4 ms per year).
-  // A YEARLY rule that never matches (BYSETPOS=0) searches year after year, so each of those day tests is charged as
-  // a step: the budget then bounds the work done, not the number of years.
+  // One year's set-up is not one unit of work: it may test every day of the months named against every BYDAY entry
+  // (BYSETPOS with BYDAY and BYMONTH: ~120 tests, ~1.4 ms per year) or build a time for every weekday of the year
+  // (BYDAY with BYMONTHDAY or BYMONTH: ~365, ~0.4 ms). A YEARLY rule that never matches (BYSETPOS=0, BYMONTHDAY=0)
+  // or never advances (INTERVAL=0) sets up year after year, so those day tests and day times are charged as steps:
+  // the budget then bounds the work done, not the number of years.
   const dayInByday = proto['is_day_in_byday'] as (this: unknown, ...args: unknown[]) => unknown;
   proto['is_day_in_byday'] = function chargedDayTest(this: Record<string, unknown>, ...args: unknown[]): unknown {
-    if (this[IN_YEAR]) charge(this, 1);
+    if (settingUpYear === this) charge(this, 1);
     return dayInByday.apply(this, args);
+  };
+  const TimeClass = ICAL.Time as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const fromDayOfYear = TimeClass['fromDayOfYear']!;
+  TimeClass['fromDayOfYear'] = function chargedDayTime(this: unknown, ...args: unknown[]): unknown {
+    if (settingUpYear) charge(settingUpYear, 1);
+    return fromDayOfYear.apply(this, args);
   };
   // A huge INTERVAL (RFC 5545 §3.3.10 sets no upper bound) makes a single step spin: increment_monthday(n) walks n
   // days one by one, and an HOURLY/MINUTELY/SECONDLY step stores 10^12 hours in the time and ical.js's Time#adjust
