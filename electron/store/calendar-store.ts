@@ -106,6 +106,8 @@ const MARKER = 'store.json';
 const LOCK = 'lock';
 const MIGRATING = 'calendar.db.migrating';
 const SCHEMA_VERSION = 1;
+/** window(): up to this many rows not held are read one by one after the window's ids (else the whole window's rows). */
+const WINDOW_POINT_READS = 64;
 /** Parsed events kept in memory: a month's agenda and the invitations at hand, not the whole history. */
 const PARSED_MAX = 2_000;
 
@@ -274,6 +276,9 @@ export class CalendarStore implements StoreEvents {
    * are never all held at once (all() parses the rest as it streams them and keeps none of them).
    */
   private readonly parsed = new Map<string, StoredEvent>();
+  /** The parsed events read from their rows, by rowid (event_span's id), and each one's rowid by UID. */
+  private readonly heldAt = new Map<number, StoredEvent>();
+  private readonly rowOf = new Map<string, number>();
   /** VTIMEZONE texts by id: one string per zone in memory, shared by every event that uses it. */
   private readonly zoneText = new Map<string, string>();
   private readonly expansions = new ExpansionCache();
@@ -296,6 +301,8 @@ export class CalendarStore implements StoreEvents {
     eventsAfter: Database.Statement;
     countEvents: Database.Statement;
     windowEvents: Database.Statement;
+    windowIds: Database.Statement;
+    eventAt: Database.Statement;
     getZone: Database.Statement;
     getProcessed: Database.Statement;
     countProcessed: Database.Statement;
@@ -372,7 +379,7 @@ export class CalendarStore implements StoreEvents {
     if (cached) return cached;
     const row = this.read(() => this.stmts.getEvent.get(uid)) as EventRow | undefined;
     if (!row) return undefined;
-    return this.remember(this.decodeEvent(row));
+    return this.remember(this.decodeEvent(row), row.rowid);
   }
 
   /** Every stored event, in the order they were first stored. */
@@ -413,8 +420,28 @@ export class CalendarStore implements StoreEvents {
     const w = windowMinutes(fromMs, toMs);
     const out: StoredEvent[] = [];
     this.read(() => {
+      if (this.heldAt.size > 0 && !this.opts.readOnly) {
+        // Most of the window is usually parsed already (a conflict check after the month's agenda): the index's row
+        // ids first, and only the rows not held are read and decoded (reading 1,200 event rows to keep none of them
+        // cost ~10 ms). Only the writer: its rowids cannot change under it (each write forgets what it touched).
+        const ids = this.stmts.windowIds.all(w.to, w.from) as number[];
+        let missing = 0;
+        for (const id of ids) if (!this.heldAt.has(id)) missing++;
+        if (missing <= WINDOW_POINT_READS || missing * 4 <= ids.length) {
+          for (const id of ids) {
+            const held = this.heldAt.get(id);
+            if (held) {
+              out.push(held);
+              continue;
+            }
+            const row = this.stmts.eventAt.get(id) as EventRow | undefined;
+            if (row) out.push(this.parsed.get(row.uid) ?? this.remember(this.decodeEvent(row), row.rowid));
+          }
+          return;
+        }
+      }
       for (const row of this.stmts.windowEvents.iterate(w.to, w.from) as IterableIterator<EventRow>) {
-        out.push(this.parsed.get(row.uid) ?? this.remember(this.decodeEvent(row)));
+        out.push(this.parsed.get(row.uid) ?? this.remember(this.decodeEvent(row), row.rowid));
       }
     });
     return out;
@@ -555,12 +582,12 @@ export class CalendarStore implements StoreEvents {
     const change: StoreChangeEvent = { uids: [], processed: [], threads: [] };
     for (const c of copies) {
       if (c.type === 'put') {
-        this.parsed.delete(c.event.uid);
+        this.forget(c.event.uid);
         this.remember(this.internZones(c.event));
         this.expansions.invalidate(c.event.uid);
         change.uids.push(c.event.uid);
       } else if (c.type === 'delete') {
-        this.parsed.delete(c.uid);
+        this.forget(c.uid);
         this.expansions.invalidate(c.uid);
         change.uids.push(c.uid);
       } else if (c.type === 'processed') change.processed.push(c.key);
@@ -708,14 +735,16 @@ export class CalendarStore implements StoreEvents {
 
   private prepare(): void {
     const db = this.db as Db;
-    const cols = 'uid, zones, data, crc';
+    const cols = 'rowid, uid, zones, data, crc';
     this.stmts = {
       getEvent: db.prepare(`SELECT ${cols} FROM events WHERE uid = ?`),
       hasEvent: db.prepare('SELECT 1 FROM events WHERE uid = ?'),
       allEvents: db.prepare(`SELECT ${cols} FROM events ORDER BY rowid`),
-      eventsAfter: db.prepare(`SELECT rowid, ${cols} FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000`),
+      eventsAfter: db.prepare(`SELECT ${cols} FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000`),
       countEvents: db.prepare('SELECT count(*) FROM events').pluck(),
       windowEvents: db.prepare(`SELECT ${cols} FROM events WHERE rowid IN (SELECT id FROM event_span WHERE lo <= ? AND hi >= ?) ORDER BY rowid`),
+      windowIds: db.prepare('SELECT id FROM event_span WHERE lo <= ? AND hi >= ? ORDER BY id').pluck(),
+      eventAt: db.prepare(`SELECT ${cols} FROM events WHERE rowid = ?`),
       getZone: db.prepare('SELECT text, crc FROM zones WHERE id = ?'),
       getProcessed: db.prepare('SELECT data, crc FROM processed WHERE key = ?'),
       countProcessed: db.prepare('SELECT count(*) FROM processed').pluck(),
@@ -737,10 +766,24 @@ export class CalendarStore implements StoreEvents {
   }
 
   /** Keeps a parsed event among the most recently used (the oldest beyond PARSED_MAX go). */
-  private remember(ev: StoredEvent): StoredEvent {
+  /** Keeps a parsed event; `rowid` when it was read from its row (window() then finds it by the index's id). */
+  private remember(ev: StoredEvent, rowid?: number): StoredEvent {
+    this.forget(ev.uid);
     this.parsed.set(ev.uid, ev);
-    if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value as string);
+    if (rowid !== undefined) {
+      this.rowOf.set(ev.uid, rowid);
+      this.heldAt.set(rowid, ev);
+    }
+    if (this.parsed.size > PARSED_MAX) this.forget(this.parsed.keys().next().value as string);
     return ev;
+  }
+
+  private forget(uid: string): void {
+    this.parsed.delete(uid);
+    const rowid = this.rowOf.get(uid);
+    if (rowid === undefined) return;
+    this.rowOf.delete(uid);
+    this.heldAt.delete(rowid);
   }
 
   private summaryTable(me: readonly string[]): SummaryTable {
@@ -911,6 +954,7 @@ export async function acquireStoreLock(dir: string, waitMs: number): Promise<{ r
 }
 
 interface EventRow {
+  rowid: number;
   uid: string;
   zones: string;
   data: string;

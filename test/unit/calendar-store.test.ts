@@ -181,6 +181,36 @@ describe('CalendarStore (SQLite)', () => {
     await s.close();
   }, 180_000);
 
+  it('window() after writes gives the current events: held ones by rowid, a reused rowid, an update, a delete', async () => {
+    const dir = tmp();
+    let s = await CalendarStore.open(dir);
+    const random = rng(21);
+    const events = Array.from({ length: 40 }, (_, i) => fixtureEvent(i, random));
+    await s.commit(events.map((event) => ({ type: 'put' as const, event })));
+    await s.close();
+    s = await CalendarStore.open(dir);
+    const ALL: [string, string] = ['1990-01-01T00:00:00Z', '2090-01-01T00:00:00Z'];
+    const uids = () => s.window(...ALL).map((e) => e.uid);
+    expect(uids()).toEqual(events.map((e) => e.uid)); // read from the rows: now held by rowid
+    // The last row deleted, a new event takes its rowid (SQLite reuses the largest); another one updated.
+    const last = events[events.length - 1]!;
+    await s.commit([{ type: 'delete', uid: last.uid }]);
+    const fresh = { ...fixtureEvent(1000, random), uid: 'fresh@example.com' };
+    await s.commit([{ type: 'put', event: fresh }]);
+    const changed = structuredClone(s.get(events[3]!.uid)!);
+    changed.master!.summary = 'Changed';
+    await s.commit([{ type: 'put', event: changed }]);
+    const want = [...events.slice(0, -1).map((e) => e.uid), 'fresh@example.com'];
+    expect(uids()).toEqual(want);
+    expect(s.window(...ALL).find((e) => e.uid === events[3]!.uid)!.master!.summary).toBe('Changed');
+    // Twice more (now mostly held, then all held): the same answer, equal to a reader's fresh decoding.
+    expect(uids()).toEqual(want);
+    const reader = await CalendarStore.open(dir, { readOnly: true });
+    expect(s.window(...ALL)).toEqual(reader.window(...ALL));
+    await reader.close();
+    await s.close();
+  });
+
   it('expand() gives exactly expandAgenda\'s occurrences, from its per-series cache, and forgets a series when it changes', async () => {
     const dir = tmp();
     const s = await CalendarStore.open(dir);
