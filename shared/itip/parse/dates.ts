@@ -122,8 +122,8 @@ export function dateValue(p: PropertyLike, ctx: ReadCtx, rawOverride?: unknown):
     warn(ctx, 'invalid-date', `${p.name.toUpperCase()} has an unreadable value`);
     return null;
   }
-  const check = new Date(Date.UTC(f.y, f.mo - 1, f.d));
-  if (check.getUTCDate() !== f.d) {
+  // Every month has days 1–28 (fieldsOf keeps the month in 1–12): only a later day needs the calendar's check.
+  if (f.d > 28 && new Date(Date.UTC(f.y, f.mo - 1, f.d)).getUTCDate() !== f.d) {
     // Feb 30 (Lotus Notes 8.5.3): keep the rolled-over day, as Outlook does, but say so.
     warn(ctx, 'invalid-date', `${p.name.toUpperCase()} names a day that does not exist (${dateText(f)})`);
     const ms = localMs(f);
