@@ -140,11 +140,14 @@ function fixValue(line: string): string {
   if (!FIXED_FIRST.has(line.charCodeAt(0) | 0x20)) return line;
   const cut = line.search(/[;:]/);
   if (cut <= 0 || !FIXED_NAMES.has(line.slice(0, cut).toUpperCase())) return line;
-  const m = /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/.exec(line);
-  if (!m) return line;
-  const name = (m[1] ?? '').toUpperCase();
-  const params = m[2] ?? '';
-  let value = m[3] ?? '';
+  const colon = valueColon(line, cut);
+  if (colon < 0) return line;
+  const name = line.slice(0, cut).toUpperCase();
+  const params = line.slice(cut, colon);
+  const given = line.slice(colon + 1);
+  // The pattern's `(.*)$` stops at a line terminator: such a value never matched, and the line stays as it is.
+  if (/[\n\r\u2028\u2029]/.test(given)) return line;
+  let value = given;
   let extra = '';
   if (DATE_PROPS.has(name) && !/;VALUE=/i.test(params) && /^\s*\d{8}(\s*,\s*\d{8})*\s*$/.test(value)) {
     // RFC 5545 §3.3.4 wants VALUE=DATE for dates; ZideStore and others omit it. Without it ical.js reads a
@@ -154,5 +157,31 @@ function fixValue(line: string): string {
   }
   if (name === 'RRULE' || name === 'EXRULE') value = value.replace(/\s+/g, '');
   if (DATE_PROPS.has(name) || name === 'DTSTAMP' || name === 'CREATED' || name === 'LAST-MODIFIED') value = value.trim();
-  return `${m[1]}${params}${extra}:${value}`;
+  // Most lines need nothing: returned as they are, not rebuilt.
+  if (extra === '' && value === given) return line;
+  return `${line.slice(0, cut)}${params}${extra}:${value}`;
+}
+
+/**
+ * Index of the colon that ends the parameters of `line` (whose name ends at `cut`, on a ';' or ':'), or -1: what
+ * /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/ finds (a quoted parameter value may hold ':' and ';'; an
+ * unclosed quote matches nothing), scanned once without backtracking.
+ */
+function valueColon(line: string, cut: number): number {
+  let i = cut;
+  const n = line.length;
+  while (i < n) {
+    const ch = line.charCodeAt(i);
+    if (ch === 0x3a) return i; // ':'
+    if (ch === 0x22) {
+      // '"' is only allowed as the start of a quoted string, which must close.
+      const close = line.indexOf('"', i + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+      continue;
+    }
+    // ';' starts a parameter, anything else (but ':' and '"') continues one: both need a ';' before them.
+    i++;
+  }
+  return -1;
 }
