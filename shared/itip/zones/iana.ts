@@ -75,6 +75,8 @@ function isIana(name: string): boolean {
 
 function windowsToIana(name: string): string | null {
   const tryOne = (n: string): string | null => {
+    // findIana filters the whole table (and its aliases) for rows named exactly `n`: a name no row has finds none.
+    if (!windowsNameIndex().has(n.toLowerCase())) return null;
     try {
       return findIana(n)[0] ?? null;
     } catch {
