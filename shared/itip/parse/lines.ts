@@ -43,22 +43,17 @@ const FIXED_FIRST = new Set([...FIXED_NAMES].map((n) => n.charCodeAt(0) | 0x20))
  */
 export function repairLines(text: string, problems: Problem[]): string | null {
   const raw = splitLines(text.replace(/^\uFEFF/, ''));
-  // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1).
-  const lines: string[] = [];
-  for (const line of raw) {
-    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 0 && line.trim() !== '') {
-      lines[lines.length - 1] += line.slice(1);
-    } else {
-      lines.push(line);
-    }
-  }
   const out: string[] = [];
   const stack: string[] = [];
   let sawBegin = false;
   let dropped = 0;
   let bareRange = 0;
   let finished = false;
-  for (let line of lines) {
+  for (let i = 0; i < raw.length; ) {
+    // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1); a blank one
+    // does not, and starts a line of its own. One pass, no second list of the whole text.
+    let line = raw[i++]!;
+    while (i < raw.length && isContinuation(raw[i]!)) line += raw[i++]!.slice(1);
     const trimmed = line.trim();
     if (trimmed === '') continue; // blank lines inside components (Teams, KDE) carry nothing
     if (finished) {
@@ -132,6 +127,11 @@ export function repairLines(text: string, problems: Problem[]): string | null {
     problems.push({ code: 'malformed-ics', severity: 'warning', message: `${dropped} malformed line(s) ignored` });
   }
   return out.join('\r\n') + '\r\n';
+}
+
+function isContinuation(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return (c === 0x20 || c === 0x09) && line.trim() !== '';
 }
 
 /** Small value repairs that keep ical.js from misreading or throwing on common producer mistakes. */
