@@ -13,7 +13,7 @@ import { bytesToBinary, decodeTransfer } from '../../shared/itip/mime';
 import { readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
 import { parseCalendar } from '../../shared/itip/parse';
-import { fieldsOf, generalFields } from '../../shared/itip/parse/dates';
+import { fieldsOf, generalFields, isoUtc } from '../../shared/itip/parse/dates';
 import { repairLines } from '../../shared/itip/parse/lines';
 import { cleanTzid } from '../../shared/itip/zones/iana';
 import type { EventData } from '../../shared/itip/types';
@@ -321,6 +321,17 @@ describe('round 3 shortcuts', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(5_000);
+  });
+
+  it('UTC instants written from computed fields: what toISOString writes, on seeded random instants and the edges', () => {
+    const r = rng(SEED);
+    const iso = (ms: number): string => `${new Date(ms).toISOString().slice(0, -5)}Z`;
+    const edges = [0, 951_782_400_000, 951_868_800_000, 4_107_542_400_000, 253_402_300_799_000, 253_402_300_800_000, -1000, 1500, -62_135_596_800_000];
+    for (const ms of edges) expect(isoUtc(ms), String(ms)).toBe(iso(ms));
+    for (let i = 0; i < 50_000; i++) {
+      const ms = Math.floor(r() * 253_402_300_800) * 1000;
+      expect(isoUtc(ms), `${ms}; ${seedNote}`).toBe(iso(ms));
+    }
   });
 
   it('the ASCII check over typed-array views at any offset: the bytes as chars', () => {
