@@ -76,9 +76,18 @@ export interface CalendarPartsRead {
  */
 export function readCalendarParts(parts: CalendarPartBytes[], envelope: MailEnvelope | null): CalendarPartsRead {
   const read: { part: CalendarPartRef; calendar: CalendarObject; problems: Problem[] }[] = [];
+  // Google, Outlook and others send the same calendar twice (text/calendar in the alternative and an attached
+  // invite.ics): a text already read in this message, in the same forwarded-or-own group, is not parsed again.
+  // Sharing is safe: dedupe() keeps one calendar per group (the same text reads the same, so has the same identity).
+  // A part read as windows-1252 is always parsed on its own: its problem names its part.
+  const seen = { own: new Map<string, CalendarObject>(), fwd: new Map<string, CalendarObject>() };
   for (const { part, bytes } of parts) {
     const decoded = decodeCharset(bytes, part.charset);
-    const calendar = parseCalendar(decoded.text.replace(/^\uFEFF/, ''));
+    const text = decoded.text.replace(/^\uFEFF/, '');
+    const group = part.forwarded ? seen.fwd : seen.own;
+    const again = decoded.notUtf8 ? undefined : group.get(text);
+    const calendar = again ?? parseCalendar(text);
+    if (!again && !decoded.notUtf8) group.set(text, calendar);
     const problems: Problem[] = [];
     if (decoded.notUtf8) {
       // RFC 5545 §6: iCalendar's default charset is UTF-8; we read the bytes as windows-1252 instead.

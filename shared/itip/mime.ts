@@ -98,20 +98,29 @@ const ASCII = new TextDecoder('utf-8');
 export function bytesToBinary(bytes: Uint8Array): string {
   // Most mail is 7-bit (RFC 2045 §2.7): ASCII bytes are the same chars in every decoding, and the native decoder is
   // several times faster than building the string in chunks.
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return ASCII.decode(bytes);
+  if (isAsciiBytes(bytes)) return ASCII.decode(bytes);
   let out = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     // A typed array is array-like: no Array copy of every chunk (this ran for every byte of every message).
     out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
   }
   return out;
+}
+
+/** No byte has its high bit set: tested four bytes at a time over the aligned middle (this ran for every byte). */
+function isAsciiBytes(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  let i = 0;
+  const head = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
+  for (; i < head; i++) if (bytes[i]! >= 0x80) return false;
+  const words = (n - i) >> 2;
+  if (words > 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    for (let k = 0; k < words; k++) if ((w[k]! & 0x80808080) !== 0) return false;
+    i += words * 4;
+  }
+  for (; i < n; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
 }
 
 function isAscii(s: string): boolean {

@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { makeCase } from '../../scripts/fuzz-cases';
 import { parsedPropertyNames, propertyLines } from '../../shared/itip/component-text';
 import { withAttendee, withRevisionAndStatus } from '../../shared/itip/event-state';
-import { decodeTransfer } from '../../shared/itip/mime';
+import { bytesToBinary, decodeTransfer } from '../../shared/itip/mime';
 import { readInput } from '../../shared/itip/message';
 import { processRead } from '../../shared/itip/process';
 import { parseCalendar } from '../../shared/itip/parse';
-import { fieldsOf, generalFields } from '../../shared/itip/parse/dates';
+import { fieldsOf, generalFields, isoUtc } from '../../shared/itip/parse/dates';
+import { repairLines } from '../../shared/itip/parse/lines';
+import { cleanTzid } from '../../shared/itip/zones/iana';
 import type { EventData } from '../../shared/itip/types';
 import { topLevelPropsOfText } from '../../shared/itip/validate';
 import { invitationInZone } from '../fixtures/zone-zoo';
@@ -272,5 +274,77 @@ describe('one-pass transfer decoders', () => {
       }
     }
     if (corpusFiles().length > 0) expect(parts).toBeGreaterThan(5);
+  });
+});
+
+describe('round 3 shortcuts', () => {
+  const pick = (r: () => number, list: readonly string[]): string => list[Math.floor(r() * list.length)]!;
+
+  it('a clean TZID returned as it is: what the four-regex cleaning gives, on seeded random TZIDs', () => {
+    const reference = (t: string): string => t.trim().replace(/^"+|"+$/g, '').replace(/\\,/g, ',').trim();
+    const chars = ['"', ' ', '\t', '\\', ',', 'a', 'B', '/', '\u00a0', '\ufeff', '\u2028', '\n', '~', '\x7f', 'é', 'W. Europe'];
+    const r = rng(SEED);
+    for (let i = 0; i < 20_000; i++) {
+      let t = '';
+      for (let k = Math.floor(r() * 6); k > 0; k--) t += pick(r, chars);
+      expect(cleanTzid(t), `${JSON.stringify(t)}; ${seedNote}`).toBe(reference(t));
+    }
+  });
+
+  it("date and rule lines repaired as the full-line pattern repaired them, on seeded random lines", () => {
+    // The value repair as it was written before the one-scan colon search (lines.ts fixValue).
+    const DATE = new Set(['DTSTART', 'DTEND', 'DUE', 'RECURRENCE-ID', 'EXDATE', 'RDATE']);
+    const reference = (line: string): string => {
+      const m = /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/.exec(line);
+      if (!m) return line;
+      const name = m[1]!.toUpperCase();
+      let value = m[3]!;
+      let extra = '';
+      if (DATE.has(name) && !/;VALUE=/i.test(m[2]!) && /^\s*\d{8}(\s*,\s*\d{8})*\s*$/.test(value)) {
+        extra = ';VALUE=DATE';
+        value = value.replace(/\s+/g, '');
+      }
+      if (name === 'RRULE' || name === 'EXRULE') value = value.replace(/\s+/g, '');
+      if (DATE.has(name) || name === 'DTSTAMP' || name === 'CREATED' || name === 'LAST-MODIFIED') value = value.trim();
+      return `${m[1]}${m[2]}${extra}:${value}`;
+    };
+    const names = ['DTSTART', 'dtend', 'RRULE', 'EXDATE', 'RDATE', 'DTSTAMP', 'Created', 'LAST-MODIFIED', 'RECURRENCE-ID', 'DUE', 'EXRULE'];
+    const parts = ['"', ':', ';', ' ', '\t', '2', '0', ',', 'T', 'Z', 'VALUE=DATE', 'TZID=', '\u2028', '\u00a0', '=', '20260310', 'FREQ=WEEKLY', ' , '];
+    const r = rng(SEED);
+    let checked = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let line = pick(r, names) + pick(r, [';', ':']);
+      for (let k = Math.floor(r() * 10); k > 0; k--) line += pick(r, parts);
+      if (!line.includes(':') || line.trim() !== line) continue;
+      const text = `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n${line}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+      expect(repairLines(text, [])?.split('\r\n')[2], `${JSON.stringify(line)}; ${seedNote}`).toBe(reference(line));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5_000);
+  });
+
+  it('UTC instants written from computed fields: what toISOString writes, on seeded random instants and the edges', () => {
+    const r = rng(SEED);
+    const iso = (ms: number): string => `${new Date(ms).toISOString().slice(0, -5)}Z`;
+    const edges = [0, 951_782_400_000, 951_868_800_000, 4_107_542_400_000, 253_402_300_799_000, 253_402_300_800_000, -1000, 1500, -62_135_596_800_000];
+    for (const ms of edges) expect(isoUtc(ms), String(ms)).toBe(iso(ms));
+    for (let i = 0; i < 50_000; i++) {
+      const ms = Math.floor(r() * 253_402_300_800) * 1000;
+      expect(isoUtc(ms), `${ms}; ${seedNote}`).toBe(iso(ms));
+    }
+  });
+
+  it('the ASCII check over typed-array views at any offset: the bytes as chars', () => {
+    const r = rng(SEED);
+    const buf = new Uint8Array(64);
+    for (let i = 0; i < 20_000; i++) {
+      for (let j = 0; j < buf.length; j++) buf[j] = Math.floor(r() * 128);
+      const from = Math.floor(r() * 8);
+      const to = from + Math.floor(r() * (buf.length - from));
+      // Often one high byte, inside the view or just past it.
+      if (r() < 0.7) buf[Math.min(buf.length - 1, from + Math.floor(r() * (to - from + 1)))] = 0x80 + Math.floor(r() * 128);
+      const view = buf.subarray(from, to);
+      expect(bytesToBinary(view), seedNote).toBe(String.fromCharCode(...view));
+    }
   });
 });

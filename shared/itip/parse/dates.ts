@@ -90,10 +90,31 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const dateText = (f: Fields): string => `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`;
 const localText = (f: Fields): string => `${dateText(f)}T${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}`;
 /** ISO 8601 UTC without milliseconds. toISOString always ends in '.sssZ' (ECMA-262 §21.4.4.36), so it is cut off. */
-const isoUtc = (ms: number): string => {
+export const isoUtc = (ms: number): string => {
+  // Whole seconds from 1970 to 9999 (every date a calendar sends): the fields computed (H. Hinnant's
+  // civil_from_days), no Date built. Anything else as toISOString writes it.
+  if (ms >= 0 && ms < MAX_FAST_MS && ms % 1000 === 0) {
+    const secs = ms / 1000;
+    const days = Math.floor(secs / 86_400);
+    const rest = secs - days * 86_400;
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    const h = Math.floor(rest / 3600);
+    const mi = Math.floor((rest % 3600) / 60);
+    return `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(rest % 60)}Z`;
+  }
   const iso = new Date(ms).toISOString();
   return `${iso.slice(0, -5)}Z`;
 };
+/** 10000-01-01T00:00:00Z. */
+const MAX_FAST_MS = 253_402_300_800_000;
 const localMs = (f: Fields): number => {
   // Date.UTC reads years 0–99 as 1900–1999: those go through setUTCFullYear, which takes the year as written.
   if (f.y >= 100) return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, 0);
@@ -122,8 +143,8 @@ export function dateValue(p: PropertyLike, ctx: ReadCtx, rawOverride?: unknown):
     warn(ctx, 'invalid-date', `${p.name.toUpperCase()} has an unreadable value`);
     return null;
   }
-  const check = new Date(Date.UTC(f.y, f.mo - 1, f.d));
-  if (check.getUTCDate() !== f.d) {
+  // Every month has days 1–28 (fieldsOf keeps the month in 1–12): only a later day needs the calendar's check.
+  if (f.d > 28 && new Date(Date.UTC(f.y, f.mo - 1, f.d)).getUTCDate() !== f.d) {
     // Feb 30 (Lotus Notes 8.5.3): keep the rolled-over day, as Outlook does, but say so.
     warn(ctx, 'invalid-date', `${p.name.toUpperCase()} names a day that does not exist (${dateText(f)})`);
     const ms = localMs(f);

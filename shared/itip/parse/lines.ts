@@ -43,22 +43,17 @@ const FIXED_FIRST = new Set([...FIXED_NAMES].map((n) => n.charCodeAt(0) | 0x20))
  */
 export function repairLines(text: string, problems: Problem[]): string | null {
   const raw = splitLines(text.replace(/^\uFEFF/, ''));
-  // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1).
-  const lines: string[] = [];
-  for (const line of raw) {
-    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 0 && line.trim() !== '') {
-      lines[lines.length - 1] += line.slice(1);
-    } else {
-      lines.push(line);
-    }
-  }
   const out: string[] = [];
   const stack: string[] = [];
   let sawBegin = false;
   let dropped = 0;
   let bareRange = 0;
   let finished = false;
-  for (let line of lines) {
+  for (let i = 0; i < raw.length; ) {
+    // Unfold first: a line starting with SPACE or HTAB continues the previous one (RFC 5545 §3.1); a blank one
+    // does not, and starts a line of its own. One pass, no second list of the whole text.
+    let line = raw[i++]!;
+    while (i < raw.length && isContinuation(raw[i]!)) line += raw[i++]!.slice(1);
     const trimmed = line.trim();
     if (trimmed === '') continue; // blank lines inside components (Teams, KDE) carry nothing
     if (finished) {
@@ -134,17 +129,25 @@ export function repairLines(text: string, problems: Problem[]): string | null {
   return out.join('\r\n') + '\r\n';
 }
 
+function isContinuation(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return (c === 0x20 || c === 0x09) && line.trim() !== '';
+}
+
 /** Small value repairs that keep ical.js from misreading or throwing on common producer mistakes. */
 function fixValue(line: string): string {
   // Only these properties are ever changed; any other line comes back as it is (the match below rebuilds it whole).
   if (!FIXED_FIRST.has(line.charCodeAt(0) | 0x20)) return line;
   const cut = line.search(/[;:]/);
   if (cut <= 0 || !FIXED_NAMES.has(line.slice(0, cut).toUpperCase())) return line;
-  const m = /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/.exec(line);
-  if (!m) return line;
-  const name = (m[1] ?? '').toUpperCase();
-  const params = m[2] ?? '';
-  let value = m[3] ?? '';
+  const colon = valueColon(line, cut);
+  if (colon < 0) return line;
+  const name = line.slice(0, cut).toUpperCase();
+  const params = line.slice(cut, colon);
+  const given = line.slice(colon + 1);
+  // The pattern's `(.*)$` stops at a line terminator: such a value never matched, and the line stays as it is.
+  if (/[\n\r\u2028\u2029]/.test(given)) return line;
+  let value = given;
   let extra = '';
   if (DATE_PROPS.has(name) && !/;VALUE=/i.test(params) && /^\s*\d{8}(\s*,\s*\d{8})*\s*$/.test(value)) {
     // RFC 5545 §3.3.4 wants VALUE=DATE for dates; ZideStore and others omit it. Without it ical.js reads a
@@ -154,5 +157,31 @@ function fixValue(line: string): string {
   }
   if (name === 'RRULE' || name === 'EXRULE') value = value.replace(/\s+/g, '');
   if (DATE_PROPS.has(name) || name === 'DTSTAMP' || name === 'CREATED' || name === 'LAST-MODIFIED') value = value.trim();
-  return `${m[1]}${params}${extra}:${value}`;
+  // Most lines need nothing: returned as they are, not rebuilt.
+  if (extra === '' && value === given) return line;
+  return `${line.slice(0, cut)}${params}${extra}:${value}`;
+}
+
+/**
+ * Index of the colon that ends the parameters of `line` (whose name ends at `cut`, on a ';' or ':'), or -1: what
+ * /^([A-Za-z0-9-]+)((?:;(?:[^:";]|"[^"]*")*)*):(.*)$/ finds (a quoted parameter value may hold ':' and ';'; an
+ * unclosed quote matches nothing), scanned once without backtracking.
+ */
+function valueColon(line: string, cut: number): number {
+  let i = cut;
+  const n = line.length;
+  while (i < n) {
+    const ch = line.charCodeAt(i);
+    if (ch === 0x3a) return i; // ':'
+    if (ch === 0x22) {
+      // '"' is only allowed as the start of a quoted string, which must close.
+      const close = line.indexOf('"', i + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+      continue;
+    }
+    // ';' starts a parameter, anything else (but ':' and '"') continues one: both need a ';' before them.
+    i++;
+  }
+  return -1;
 }

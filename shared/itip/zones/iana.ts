@@ -6,7 +6,15 @@ import { isKnownZone } from './intl';
 
 /** Strips quotes and whitespace that Outlook and Exchange CDO put around TZID values. */
 export function cleanTzid(tzid: string): string {
+  // Most TZIDs are clean already (read for every date of every override): printable ASCII at both ends, no quote
+  // there, no backslash anywhere. Then each step below leaves them as they are.
+  if (tzid.length > 0 && plainEnd(tzid.charCodeAt(0)) && plainEnd(tzid.charCodeAt(tzid.length - 1)) && !tzid.includes('\\')) return tzid;
   return tzid.trim().replace(/^"+|"+$/g, '').replace(/\\,/g, ',').trim();
+}
+
+/** Printable ASCII other than '"': neither trim() nor the quote stripping touches it. */
+function plainEnd(c: number): boolean {
+  return c > 0x20 && c < 0x7f && c !== 0x22;
 }
 
 const MAX_TZIDS = 4096;
@@ -67,6 +75,8 @@ function isIana(name: string): boolean {
 
 function windowsToIana(name: string): string | null {
   const tryOne = (n: string): string | null => {
+    // findIana filters the whole table (and its aliases) for rows named exactly `n`: a name no row has finds none.
+    if (!windowsNameIndex().has(n.toLowerCase())) return null;
     try {
       return findIana(n)[0] ?? null;
     } catch {

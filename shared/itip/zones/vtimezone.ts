@@ -244,6 +244,10 @@ function expandChanges(zone: ICalComponent, from: number | null, until: number):
   for (const comp of zone.getAllSubcomponents()) {
     if (!comp.hasProperty('dtstart') || !comp.hasProperty('tzoffsetto') || !comp.hasProperty('tzoffsetfrom')) continue;
     const dtstart = comp.getFirstPropertyValue('dtstart') as ICalTime;
+    // Read once per STANDARD/DAYLIGHT, not once per change (a zone seen once pays for every lookup).
+    const isDaylight = comp.name === 'daylight';
+    const to = seconds(comp.getFirstPropertyValue('tzoffsetto'));
+    const fromOffset = seconds(comp.getFirstPropertyValue('tzoffsetfrom'));
     const base = (): Change => ({
       year: 0,
       month: 0,
@@ -251,9 +255,9 @@ function expandChanges(zone: ICalComponent, from: number | null, until: number):
       hour: 0,
       minute: 0,
       second: 0,
-      is_daylight: comp.name === 'daylight',
-      utcOffset: seconds(comp.getFirstPropertyValue('tzoffsetto')),
-      prevUtcOffset: seconds(comp.getFirstPropertyValue('tzoffsetfrom')),
+      is_daylight: isDaylight,
+      utcOffset: to,
+      prevUtcOffset: fromOffset,
     });
     if (!comp.hasProperty('rrule') && !comp.hasProperty('rdate')) {
       const change = base();
@@ -277,18 +281,16 @@ function expandChanges(zone: ICalComponent, from: number | null, until: number):
     }
     const rruleProp = comp.getFirstProperty('rrule');
     if (!rruleProp) continue;
-    // ical.js turns a UTC UNTIL into local time in place; a clone keeps the cached component unchanged.
-    const rule = (rruleProp.getFirstValue() as InstanceType<typeof ICAL.Recur>).clone();
-    const prev = base().prevUtcOffset;
-    if (rule.until && rule.until.zone === ICAL.Timezone.utcTimezone) {
-      rule.until.adjust(0, 0, 0, prev);
-      rule.until.zone = ICAL.Timezone.localTimezone;
+    const given = rruleProp.getFirstValue() as InstanceType<typeof ICAL.Recur>;
+    // A UTC UNTIL is turned into local time below (as ical.js does): on a clone, so the cached component stays
+    // unchanged. Without one the rule is only read (the computed path) or iterated (which does not change it).
+    const rule = given.until && given.until.zone === ICAL.Timezone.utcTimezone ? given.clone() : given;
+    if (rule !== given) {
+      rule.until!.adjust(0, 0, 0, fromOffset);
+      rule.until!.zone = ICAL.Timezone.localTimezone;
     }
-    let start = dtstart;
     let keepFrom = -Infinity;
     if (from !== null && dtstart.year < from - 1 && shiftable(rule, dtstart, from)) {
-      start = dtstart.clone();
-      start.year = from - 1;
       keepFrom = from;
       windowed = true;
     }
@@ -304,6 +306,11 @@ function expandChanges(zone: ICalComponent, from: number | null, until: number):
         list.push(change);
       }
       continue;
+    }
+    let start = dtstart;
+    if (keepFrom > -Infinity) {
+      start = dtstart.clone();
+      start.year = from! - 1;
     }
     const it = rule.iterator(start);
     for (let occ = it.next(); occ; occ = it.next()) {
