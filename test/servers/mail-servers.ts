@@ -19,6 +19,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import type { AccountInput } from '../../shared/api';
+import { waitFor } from './wait';
 
 export const DOVECOT_BIN = '/usr/sbin/dovecot';
 export const DOVEADM_BIN = '/usr/bin/doveadm';
@@ -158,11 +159,7 @@ async function descendants(pid: number): Promise<number[]> {
 }
 
 async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`mail-servers: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(cond, { timeoutMs, what: `mail-servers: ${what}` });
 }
 
 function dovecotConfig(R: string, instance: string, imapPort: number, lmtpPort: number, extra: string): string {
@@ -295,12 +292,14 @@ export async function startMailServers(opts: StartOptions = {}): Promise<MailSer
         resolve();
       });
     });
-    const started = Date.now();
-    while (!(await greets(imapPort))) {
-      if (master !== p) throw new Error(`Dovecot exited at start: ${stderrTail || '(no output)'}; see ${root}/log/dovecot.log`);
-      if (Date.now() - started > 15_000) throw new Error(`Dovecot did not start listening on ${imapPort} within 15 s: ${stderrTail}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // Up, or exited (then fail at once rather than wait out the timeout).
+    const state = await waitFor(async () => (master !== p ? 'exited' : (await greets(imapPort)) ? 'up' : null), {
+      timeoutMs: 15_000,
+      what: `Dovecot listening on ${imapPort}`,
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${stderrTail}`);
+    });
+    if (state === 'exited') throw new Error(`Dovecot exited at start: ${stderrTail || '(no output)'}; see ${root}/log/dovecot.log`);
     await until(() => canConnect(lmtpPort), 10_000, `Dovecot LMTP on port ${lmtpPort}`);
   }
 
@@ -443,16 +442,7 @@ export async function startMailServers(opts: StartOptions = {}): Promise<MailSer
     // Dovecot re-reads passwd-file at most once a second: wait until its auth process knows the user, so a login
     // or an LMTP delivery right after addUser() does not fail.
     if (master) {
-      const started = Date.now();
-      for (;;) {
-        try {
-          await doveadm(['user', n]);
-          break;
-        } catch (err) {
-          if (Date.now() - started > 10_000) throw new Error(`mail-servers: Dovecot did not pick up user ${n}: ${(err as Error).message}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      await waitFor(async () => (await doveadm(['user', n]), true), { timeoutMs: 10_000, intervalMs: 100, what: `mail-servers: Dovecot to pick up user ${n}` });
     }
     return u;
   }
