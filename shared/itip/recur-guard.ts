@@ -197,7 +197,8 @@ type Parts = Record<string, (number | string)[] | undefined>;
 
 const WEEKDAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 
-function daysInMonth(year: number, month: number): number {
+/** Days in a month (1-12) of a proleptic Gregorian year. */
+export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 

@@ -14,6 +14,7 @@
 //   the rule does not name it: the caller picks a target so early that this instance ends before anything it
 //   shows (the window, every override's RECURRENCE-ID), and iteration skips it like any instance before the window.
 import ICAL from 'ical.js';
+import { daysInMonth } from './recur-guard';
 
 type ICalTime = InstanceType<typeof ICAL.Time>;
 type ICalRecur = InstanceType<typeof ICAL.Recur>;
@@ -21,10 +22,6 @@ type ICalRecur = InstanceType<typeof ICAL.Recur>;
 const DAY = 86_400_000;
 /** Tries at a smaller k when the moved date does not exist (31st in a short month, February 29). */
 const MAX_TRIES = 48;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
 /** DTSTART's wall time read as UTC ms (an estimate within ±14 h of the instant: callers keep days of margin). */
 function wallMs(t: ICalTime): number {
